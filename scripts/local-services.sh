@@ -21,6 +21,8 @@ PG_LOCAL_USER=cdc
 PG_LOCAL_PASSWORD=cdc
 PG_LOCAL_DB=cdc
 
+# HashiCorp's HCL parser (compiled to WebAssembly), for the infra-terraform tests.
+HCL2JSON_VERSION=0.21.0
 KINESALITE_VERSION=3.3.3
 KINESALITE_PORT="${CDC_LOCAL_KINESALITE_PORT:-4567}"
 KINESIS_MOCK_VERSION=0.6.2
@@ -251,7 +253,7 @@ status() {
 }
 
 case "${1:-}" in
-  up) pg_up; kinesis_up ;;
+  up) pg_up; kinesis_up; npm_ensure @cdktf/hcl2json "$HCL2JSON_VERSION" ;;
   down) kinesis_down; pg_down; log "stopped" ;;
   status) status ;;
   env) print_env ;;
