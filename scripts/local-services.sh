@@ -183,8 +183,8 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 kinesalite_up() {
   local pidfile="$SERVICES_DIR/kinesalite.pid"
-  if pid_alive "$pidfile" && port_open "$KINESALITE_PORT"; then return 0; fi
-  port_open "$KINESALITE_PORT" && die "127.0.0.1:$KINESALITE_PORT is taken by another process (not our kinesalite)"
+  # Something already answering on the port (ours, or one started from another checkout) is taken as up.
+  if port_open "$KINESALITE_PORT"; then return 0; fi
   npm_ensure kinesalite "$KINESALITE_VERSION"
   log "starting kinesalite $KINESALITE_VERSION on 127.0.0.1:$KINESALITE_PORT (log: .services/kinesalite.log)"
   # In memory (no --path), so a restart starts empty; a high shard limit because every test creates its own stream.
@@ -197,7 +197,7 @@ kinesalite_up() {
 
 kinesis_mock_up() {
   local pidfile="$SERVICES_DIR/kinesis-mock.pid"
-  if pid_alive "$pidfile" && port_open "$KINESIS_MOCK_PORT"; then return 0; fi
+  if port_open "$KINESIS_MOCK_PORT"; then return 0; fi
   npm_ensure kinesis-local "$KINESIS_MOCK_VERSION"
   log "starting kinesis-mock (kinesis-local $KINESIS_MOCK_VERSION) on 127.0.0.1:$KINESIS_MOCK_PORT (log: .services/kinesis-mock.log)"
   # Started from its package folder so it finds server.json.
