@@ -240,6 +240,7 @@ emulator_call() {
 
 create_stream() {
   local name=${1:?usage: create-stream NAME [SHARDS]} shards=${2:-1}
+  command -v curl >/dev/null || apt_install curl
   port_open "$KINESALITE_PORT" || die "kinesalite is not running; run: $0 up"
   if emulator_call DescribeStreamSummary "{\"StreamName\":\"$name\"}" | grep -q '"StreamStatus":"ACTIVE"'; then
     log "stream $name exists"
