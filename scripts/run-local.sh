@@ -70,3 +70,4 @@ The runner keeps streaming public.demo_orders to $STREAM:
   watch:    eval "\$(scripts/local-services.sh env)"; KINESIS_STREAM=$STREAM java -jar $JAR tail
   log:      $LOG_FILE
   stop:     scripts/run-local.sh stop
+EOF
