@@ -88,6 +88,10 @@ resource "random_password" "replication" {
 # triggers changes: a replaced instance, another host/port/database/user, a new password, or an edited
 # script. The script is idempotent, so a re-run is always safe. Secrets reach it only through the
 # environment, never the command line; the triggers keep only hashes of them.
+# nonsensitive() on the two passwords below: Terraform hides ALL of a provisioner's output, errors
+# included, when its configuration holds a sensitive value. The script never prints a password and
+# masks both in everything psql prints, and provisioner settings never appear in a plan, so the
+# script's log stays visible without exposing anything.
 resource "null_resource" "bootstrap_db" {
   triggers = {
     instance_resource_id        = module.rds.instance_resource_id
@@ -111,10 +115,10 @@ resource "null_resource" "bootstrap_db" {
       PGPORT               = tostring(module.rds.port)
       PGDATABASE           = module.rds.db_name
       PGUSER               = module.rds.master_username
-      PGPASSWORD           = module.rds.master_password
+      PGPASSWORD           = nonsensitive(module.rds.master_password)
       PGSSLMODE            = "require"
       REPLICATION_USERNAME = var.replication_username
-      REPLICATION_PASSWORD = random_password.replication.result
+      REPLICATION_PASSWORD = nonsensitive(random_password.replication.result)
       OFFSETS_SCHEMA       = var.offsets_schema
       PSQL_MODE            = var.bootstrap_psql_mode
     }
