@@ -1,6 +1,8 @@
 # One provisioned-mode Kinesis data stream that the runner writes the wal2json v2 envelopes to.
 
 terraform {
+  required_version = ">= 1.5.0"
+
   required_providers {
     aws = {
       source  = "hashicorp/aws"

@@ -5,6 +5,9 @@
 # changes applied immediately. Do not copy these to a production instance.
 
 terraform {
+  # strcontains() in the validations.
+  required_version = ">= 1.5.0"
+
   required_providers {
     aws = {
       source  = "hashicorp/aws"

@@ -93,6 +93,9 @@ resource "random_password" "replication" {
 # masks both in everything psql prints, and provisioner settings never appear in a plan, so the
 # script's log stays visible without exposing anything.
 resource "null_resource" "bootstrap_db" {
+  # The whole module, not only the instance: the security group's ingress rules must exist too.
+  depends_on = [module.rds]
+
   triggers = {
     instance_resource_id        = module.rds.instance_resource_id
     host                        = module.rds.address

@@ -274,6 +274,27 @@ class BootstrapDbIT {
         }
     }
 
+    @Test
+    @Order(5)
+    void psqlModeAutoFallsBackToNativeWithoutADockerDaemonAndDockerModeRequiresOne() throws Exception {
+        String user = newRole();
+        String schema = newSchema();
+        String password = newPassword();
+
+        Map<String, String> env = baseEnv(user, password, schema, "require");
+        env.put("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+        env.put("PSQL_MODE", "docker");
+        Result docker = run(env);
+        assertNotEquals(0, docker.exit);
+        assertTrue(docker.output.contains("PSQL_MODE=docker but no Docker daemon answers"), docker.output);
+
+        env.remove("PSQL_MODE"); // auto is the default
+        Result auto = run(env);
+        auto.assertOk();
+        assertTrue(auto.output.contains("psql mode: native"), auto.output);
+        auto.assertNoSecret(password);
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     private String newRole() {

@@ -279,6 +279,8 @@ class TerraformStackTest {
         assertEquals("${var.bootstrap_psql_mode}", env.path("PSQL_MODE").asText());
         assertEquals("auto", Hcl.variable(stack("variables.tf"), "bootstrap_psql_mode").path("default").asText());
 
+        assertEquals("${module.rds}", nr.path("depends_on").get(0).asText(), "runs after the whole rds module");
+
         JsonNode triggers = nr.path("triggers");
         // The instance (it depends on module.rds: it runs once the instance is available) and every input.
         assertEquals("${module.rds.instance_resource_id}", triggers.path("instance_resource_id").asText());
