@@ -53,7 +53,7 @@ public final class EnvelopeParser {
             }
             return new Envelope(json, action, schema, table, lsn, nextLsn, prefix, transactional, pk, columns, identity);
         } catch (IOException e) {
-            throw new EnvelopeParseException("invalid JSON: " + e.getOriginalMessage(), e);
+            throw new EnvelopeParseException("invalid JSON: " + e.getMessage(), e);
         }
     }
 
