@@ -17,7 +17,7 @@ import java.util.Map;
  *   B, C          "transaction"
  *
  *   E(s): s with "\" written "\\", "." written "\.", "|" written "\|"
- *   V(v): "\N" for SQL NULL, else E(text) where text is the JSON string's content, or the literal text of
+ *   V(v): "\N" for SQL NULL, else text with "\" written "\\" and "|" written "\|", where text is the JSON string's content, or the literal text of
  *         a JSON number or boolean exactly as wal2json wrote it (10.50 stays 10.50)
  * </pre>
  * Primary-key values appear in the order of the envelope's {@code pk} array. Because every separator inside
@@ -71,7 +71,7 @@ public final class PartitionKey {
     }
 
     private static String value(RawValue v) {
-        return v.isNull() || v.text() == null ? "\\N" : escape(v.text());
+        return v.isNull() || v.text() == null ? "\\N" : escapeValue(v.text());
     }
 
     static String escape(String s) {
@@ -79,6 +79,19 @@ public final class PartitionKey {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\\' || c == '.' || c == '|') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    /** Values come after the first "|", where "." is no separator: only "\\" and "|" are escaped. */
+    static String escapeValue(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 4);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' || c == '|') {
                 out.append('\\');
             }
             out.append(c);

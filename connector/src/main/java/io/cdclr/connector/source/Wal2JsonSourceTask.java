@@ -60,6 +60,7 @@ public class Wal2JsonSourceTask extends SourceTask {
     private volatile SourceOffset lastReturned;
     /** True when the last offset read back from storage is that of the last returned record. */
     private volatile boolean allReturnedStored = true;
+    private final Object positionLock = new Object();
     private long lastSequence;
     private int reconnectAttempts;
     private long lastActivityNanos = System.nanoTime();
@@ -143,8 +144,10 @@ public class Wal2JsonSourceTask extends SourceTask {
             return null;
         }
         lastActivityNanos = System.nanoTime();
-        lastReturned = SourceOffset.fromMap(records.get(records.size() - 1).sourceOffset());
-        allReturnedStored = false;
+        synchronized (positionLock) {
+            lastReturned = SourceOffset.fromMap(records.get(records.size() - 1).sourceOffset());
+            allReturnedStored = false;
+        }
         return records;
     }
 
@@ -297,8 +300,10 @@ public class Wal2JsonSourceTask extends SourceTask {
             return;
         }
         current.confirm(stored.confirmLsn());
-        if (returnedBefore != null && stored.compareTo(returnedBefore) >= 0 && lastReturned == returnedBefore) {
-            allReturnedStored = true;
+        synchronized (positionLock) {
+            if (returnedBefore != null && stored.compareTo(returnedBefore) >= 0 && lastReturned == returnedBefore) {
+                allReturnedStored = true;
+            }
         }
     }
 
