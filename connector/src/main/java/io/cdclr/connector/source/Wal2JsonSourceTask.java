@@ -74,10 +74,7 @@ public class Wal2JsonSourceTask extends SourceTask {
 
     @Override
     public void start(Map<String, String> props) {
-        config = new Wal2JsonSourceConfig(props);
-        settings = config.replicationSettings();
-        partition = sourcePartition(config.database(), config.slotName());
-        stopping = false;
+        configure(props);
         SourceOffset stored = context == null || context.offsetStorageReader() == null ? null
                 : SourceOffset.fromMap(context.offsetStorageReader().offset(partition));
         skipThrough = stored;
@@ -90,6 +87,14 @@ public class Wal2JsonSourceTask extends SourceTask {
         session = ReplicationSession.start(settings, start, config.getInt(Wal2JsonSourceConfig.QUEUE_CAPACITY));
         lastSequence = 0;
         tracker.reset();
+    }
+
+    /** Reads the configuration; separate from start() so the record mapping can be tested without a server. */
+    void configure(Map<String, String> props) {
+        config = new Wal2JsonSourceConfig(props);
+        settings = config.replicationSettings();
+        partition = sourcePartition(config.database(), config.slotName());
+        stopping = false;
     }
 
     public static Map<String, Object> sourcePartition(String database, String slot) {
@@ -133,6 +138,7 @@ public class Wal2JsonSourceTask extends SourceTask {
             LOG.warn("Lost the replication stream of slot '{}': {}", config.slotName(), e.getMessage());
             closeSession();
             if (!records.isEmpty()) {
+                returned(records);
                 return records; // hand out what was read; the next poll reconnects
             }
             reconnect();
@@ -143,15 +149,19 @@ public class Wal2JsonSourceTask extends SourceTask {
             heartbeatIfDue();
             return null;
         }
+        returned(records);
+        return records;
+    }
+
+    private void returned(List<SourceRecord> records) {
         lastActivityNanos = System.nanoTime();
         synchronized (positionLock) {
             lastReturned = SourceOffset.fromMap(records.get(records.size() - 1).sourceOffset());
             allReturnedStored = false;
         }
-        return records;
     }
 
-    private SourceRecord toRecord(StreamMessage m) {
+    SourceRecord toRecord(StreamMessage m) {
         lastSequence = m.sequence();
         Envelope envelope;
         SourceOffset offset;
