@@ -160,10 +160,15 @@ public final class ReplicationSession implements AutoCloseable {
                 byte[] data = new byte[buffer.remaining()];
                 buffer.get(data);
                 StreamMessage message = new StreamMessage(lsn(stream.getLastReceiveLSN()), data, ++sequence);
+                long lastStatus = System.nanoTime();
                 while (running && !queue.offer(message, 100, TimeUnit.MILLISECONDS)) {
-                    // The host is busy: keep confirming and reporting status so the walsender does not time out.
+                    // The host is busy and we are not reading: keep confirming and reporting status ourselves so
+                    // the walsender does not time out (readPending() would otherwise do it).
                     applyConfirm();
-                    stream.forceUpdateStatus();
+                    if (System.nanoTime() - lastStatus >= settings.statusIntervalMs() * 1_000_000L) {
+                        stream.forceUpdateStatus();
+                        lastStatus = System.nanoTime();
+                    }
                 }
             }
         } catch (InterruptedException e) {
