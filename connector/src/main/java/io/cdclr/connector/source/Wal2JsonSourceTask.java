@@ -129,7 +129,6 @@ public class Wal2JsonSourceTask extends SourceTask {
                         records.add(r);
                     }
                 }
-                reconnectAttempts = 0;
             }
         } catch (ReplicationException e) {
             if (stopping) {
@@ -145,6 +144,9 @@ public class Wal2JsonSourceTask extends SourceTask {
             return null;
         }
         if (records.isEmpty()) {
+            if (stopping) {
+                return null;
+            }
             flushIdlePosition(current);
             heartbeatIfDue();
             return null;
@@ -287,6 +289,7 @@ public class Wal2JsonSourceTask extends SourceTask {
         try {
             new ReplicationSlots(settings).ensureUsable();
             session = ReplicationSession.start(settings, Lsn.INVALID, config.getInt(Wal2JsonSourceConfig.QUEUE_CAPACITY));
+            reconnectAttempts = 0;
             LOG.info("Reconnected to slot '{}'", config.slotName());
         } catch (ReplicationException | SlotException e) {
             // SlotException too: the old walsender may not have noticed the lost connection yet.
