@@ -290,6 +290,10 @@ public class Wal2JsonSourceTask extends SourceTask {
             new ReplicationSlots(settings).ensureUsable();
             session = ReplicationSession.start(settings, Lsn.INVALID, config.getInt(Wal2JsonSourceConfig.QUEUE_CAPACITY));
             reconnectAttempts = 0;
+            if (stopping) {
+                closeSession(); // stop() came while reconnecting
+                return;
+            }
             LOG.info("Reconnected to slot '{}'", config.slotName());
         } catch (ReplicationException | SlotException e) {
             // SlotException too: the old walsender may not have noticed the lost connection yet.

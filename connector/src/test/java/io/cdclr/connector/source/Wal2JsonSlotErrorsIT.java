@@ -82,4 +82,13 @@ class Wal2JsonSlotErrorsIT {
         second = waiting.get(60, TimeUnit.SECONDS);
         assertTrue(slotActive(slot));
     }
+
+    @Test
+    void sslmodeRequireIsPassedToTheReplicationConnection() {
+        Map<String, String> config = taskConfig(slot);
+        config.put("database.sslmode", "require");
+        first = start(config);
+        assertEquals(Boolean.TRUE, query1("SELECT l.ssl FROM pg_stat_ssl l JOIN pg_replication_slots s ON s.active_pid = l.pid"
+                + " WHERE s.slot_name = '" + slot + "'"));
+    }
 }
