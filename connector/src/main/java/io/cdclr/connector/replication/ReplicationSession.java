@@ -66,6 +66,10 @@ public final class ReplicationSession implements AutoCloseable {
                     .replicationStream().logical()
                     .withSlotName(settings.slotName())
                     .withStartPosition(LogSequenceNumber.valueOf(start.value()))
+                    // PgJDBC would otherwise confirm keepalive positions by itself whenever the last explicit flush
+                    // is at or past the start of the last message, which inside a transaction (changes have LSNs
+                    // below the commit LSN we confirm) would pass changes whose offsets are not stored.
+                    .withAutomaticFlush(false)
                     .withStatusInterval((int) Math.max(1, settings.statusIntervalMs()), TimeUnit.MILLISECONDS);
             for (Map.Entry<String, String> option : settings.pluginOptions().entrySet()) {
                 builder = builder.withSlotOption(option.getKey(), option.getValue());
