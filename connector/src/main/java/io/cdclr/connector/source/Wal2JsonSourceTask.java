@@ -295,6 +295,7 @@ public class Wal2JsonSourceTask extends SourceTask {
                 return;
             }
             LOG.info("Reconnected to slot '{}'", config.slotName());
+            commit(); // confirm what the host stored while the connection was down
         } catch (ReplicationException | SlotException e) {
             // SlotException too: the old walsender may not have noticed the lost connection yet.
             LOG.warn("Reconnect to slot '{}' failed: {}", config.slotName(), e.getMessage());
