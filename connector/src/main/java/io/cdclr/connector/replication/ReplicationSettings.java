@@ -8,12 +8,14 @@ import java.util.Properties;
 /**
  * What the replication side needs to know: where PostgreSQL is, which slot, and the wal2json options to
  * start the stream with (already complete: the caller decides defaults and what it adds for itself).
+ * {@code serverOptions} are PostgreSQL run-time parameters for every connection (PgJDBC's {@code options},
+ * e.g. {@code -c wal_sender_timeout=30s}), or null.
  */
 public record ReplicationSettings(String host, int port, String user, String password, String database,
                                   String sslMode, String applicationName, String slotName,
                                   boolean createSlotIfMissing, long slotActiveWaitMs,
                                   Map<String, String> pluginOptions, long statusIntervalMs,
-                                  int connectTimeoutSeconds) {
+                                  int connectTimeoutSeconds, String serverOptions) {
 
     public static final String PLUGIN = "wal2json";
 
@@ -42,6 +44,9 @@ public record ReplicationSettings(String host, int port, String user, String pas
         p.setProperty("ApplicationName", applicationName);
         p.setProperty("connectTimeout", Integer.toString(connectTimeoutSeconds));
         p.setProperty("tcpKeepAlive", "true");
+        if (serverOptions != null && !serverOptions.isBlank()) {
+            p.setProperty("options", serverOptions);
+        }
         return p;
     }
 

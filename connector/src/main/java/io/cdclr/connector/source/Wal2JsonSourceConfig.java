@@ -28,6 +28,7 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     public static final String DATABASE_DBNAME = "database.dbname";
     public static final String DATABASE_SSLMODE = "database.sslmode";
     public static final String DATABASE_CONNECT_TIMEOUT_MS = "database.connect.timeout.ms";
+    public static final String DATABASE_OPTIONS = "database.options";
     public static final String SLOT_NAME = "slot.name";
     public static final String SLOT_CREATE_IF_MISSING = "slot.create.if.missing";
     public static final String SLOT_ACTIVE_WAIT_MS = "slot.active.wait.ms";
@@ -97,6 +98,10 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
             .define(DATABASE_CONNECT_TIMEOUT_MS, Type.LONG, 10_000L, Range.between(1_000L, 3_600_000L), Importance.LOW,
                     "Timeout for opening a connection, in milliseconds (rounded up to whole seconds).",
                     G_DB, 7, ConfigDef.Width.SHORT, "Connect timeout")
+            .define(DATABASE_OPTIONS, Type.STRING, "", Importance.LOW,
+                    "PostgreSQL run-time parameters for the connector's connections, passed as PgJDBC's 'options',"
+                            + " e.g. '-c wal_sender_timeout=30s' (settable per connection since PostgreSQL 12). Empty: none.",
+                    G_DB, 8, ConfigDef.Width.MEDIUM, "Server options")
 
             .define(SLOT_NAME, Type.STRING, "etl_slot_wal2json", new SlotNameValidator(), Importance.HIGH,
                     "Logical replication slot to stream from (plugin wal2json). One task streams from one slot.",
@@ -252,7 +257,8 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
         return new ReplicationSettings(getString(DATABASE_HOSTNAME), getInt(DATABASE_PORT), getString(DATABASE_USER),
                 password == null ? null : password.value(), database(), getString(DATABASE_SSLMODE),
                 "cdclr-" + slotName(), slotName(), getBoolean(SLOT_CREATE_IF_MISSING), getLong(SLOT_ACTIVE_WAIT_MS),
-                streamOptions(), getLong(STATUS_INTERVAL_MS), (int) ((timeoutMs + 999) / 1000));
+                streamOptions(), getLong(STATUS_INTERVAL_MS), (int) ((timeoutMs + 999) / 1000),
+                getString(DATABASE_OPTIONS));
     }
 
     /** Slot names: lower-case letters, digits and underscores, at most 63 characters (PostgreSQL's rule). */

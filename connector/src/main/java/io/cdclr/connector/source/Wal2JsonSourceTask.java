@@ -4,6 +4,7 @@ import io.cdclr.connector.envelope.Envelope;
 import io.cdclr.connector.envelope.EnvelopeParseException;
 import io.cdclr.connector.envelope.EnvelopeParser;
 import io.cdclr.connector.envelope.PartitionKey;
+import io.cdclr.connector.replication.HeartbeatWriter;
 import io.cdclr.connector.replication.IdlePosition;
 import io.cdclr.connector.replication.Lsn;
 import io.cdclr.connector.replication.ReplicationException;
@@ -20,10 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -65,7 +62,7 @@ public class Wal2JsonSourceTask extends SourceTask {
     private int reconnectAttempts;
     private long lastActivityNanos = System.nanoTime();
     private long lastHeartbeatNanos = System.nanoTime();
-    private Connection heartbeatConnection;
+    private HeartbeatWriter heartbeat;
 
     @Override
     public String version() {
@@ -235,32 +232,10 @@ public class Wal2JsonSourceTask extends SourceTask {
             return;
         }
         lastHeartbeatNanos = now;
-        try {
-            if (heartbeatConnection == null || heartbeatConnection.isClosed()) {
-                heartbeatConnection = DriverManager.getConnection(settings.jdbcUrl(), heartbeatProperties());
-                heartbeatConnection.setAutoCommit(true);
-            }
-            try (PreparedStatement ps = heartbeatConnection.prepareStatement("SELECT pg_logical_emit_message(false, ?, '')")) {
-                ps.setString(1, config.getString(Wal2JsonSourceConfig.HEARTBEAT_MESSAGE_PREFIX));
-                ps.execute();
-            }
-        } catch (SQLException e) {
-            LOG.warn("Heartbeat for slot '{}' failed: {}", config.slotName(), e.getMessage());
-            closeHeartbeat();
+        if (heartbeat == null) {
+            heartbeat = new HeartbeatWriter(settings, config.getString(Wal2JsonSourceConfig.HEARTBEAT_MESSAGE_PREFIX));
         }
-    }
-
-    private java.util.Properties heartbeatProperties() {
-        java.util.Properties p = new java.util.Properties();
-        if (settings.user() != null) {
-            p.setProperty("user", settings.user());
-        }
-        if (settings.password() != null) {
-            p.setProperty("password", settings.password());
-        }
-        p.setProperty("sslmode", settings.sslMode());
-        p.setProperty("ApplicationName", settings.applicationName() + "-heartbeat");
-        return p;
+        heartbeat.beat();
     }
 
     private void reconnect() throws InterruptedException {
@@ -341,13 +316,9 @@ public class Wal2JsonSourceTask extends SourceTask {
     }
 
     private void closeHeartbeat() {
-        if (heartbeatConnection != null) {
-            try {
-                heartbeatConnection.close();
-            } catch (SQLException e) {
-                LOG.debug("Closing the heartbeat connection failed: {}", e.toString());
-            }
-            heartbeatConnection = null;
+        if (heartbeat != null) {
+            heartbeat.close();
+            heartbeat = null;
         }
     }
 }

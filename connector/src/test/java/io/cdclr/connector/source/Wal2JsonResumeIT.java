@@ -177,4 +177,29 @@ class Wal2JsonResumeIT {
         waitFor(() -> !slotActive(slot), 20_000);
         assertFalse(slotActive(slot));
     }
+
+    /**
+     * With a walsender timeout of 2 s and a host that stops polling for longer while the queue is full, status
+     * updates keep the same session alive: no reconnect, nothing lost.
+     */
+    @Test
+    void statusUpdatesKeepTheWalsenderAliveWhileTheHostDoesNotPoll() throws Exception {
+        exec("CREATE TABLE " + table + "(id int primary key, v text)");
+        createSlot(slot, "wal2json");
+        exec("INSERT INTO " + table + " SELECT g, repeat('x', 2000) FROM generate_series(1, 3000) g");
+        Map<String, String> c = config();
+        c.put("database.options", "-c wal_sender_timeout=2000");
+        c.put("status.interval.ms", "300");
+        c.put("queue.capacity", "4");
+        c.put("poll.max.records", "10");
+        c.put("reconnect.max.attempts", "0");
+        InMemoryOffsets offsets = new InMemoryOffsets(c);
+        task = start(offsets);
+        List<SourceRecord> got = new java.util.ArrayList<>(pollRecords(task, 10, 60_000));
+        Object pid = query1("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+        Thread.sleep(6_000); // three walsender timeouts without a poll
+        got.addAll(pollRecords(task, 3000 - got.size(), 120_000));
+        assertEquals(3000, got.size());
+        assertEquals(pid, query1("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
+    }
 }
