@@ -202,4 +202,24 @@ class Wal2JsonResumeIT {
         assertEquals(3000, got.size());
         assertEquals(pid, query1("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
     }
+
+    @Test
+    void reconnectInsideATransactionNeitherLosesNorRepeats() throws Exception {
+        writeWorkload();
+        Map<String, String> c = config();
+        c.put("queue.capacity", "1");
+        c.put("poll.max.records", "1");
+        InMemoryOffsets offsets = new InMemoryOffsets(c);
+        task = start(offsets);
+        List<SourceRecord> got = new java.util.ArrayList<>(pollRecords(task, 8, 60_000)); // inside the second transaction
+        offsets.store(got.get(2));
+        task.commit();
+        exec("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+        got.addAll(pollRecords(task, 12, 60_000));
+        assertTrue(pollQuietly(task, 5).isEmpty());
+        for (int i = 0; i < 20; i++) {
+            assertTrue(((String) got.get(i).value()).contains("{\"name\":\"id\",\"type\":\"integer\",\"value\":" + (i + 1) + "}"),
+                    "record " + i + ": " + got.get(i).value());
+        }
+    }
 }
