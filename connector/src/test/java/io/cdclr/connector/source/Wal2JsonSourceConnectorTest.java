@@ -44,4 +44,18 @@ class Wal2JsonSourceConnectorTest {
         assertTrue(ServiceLoader.load(SourceConnector.class).stream()
                 .anyMatch(p -> p.type() == Wal2JsonSourceConnector.class));
     }
+
+    @Test
+    void validateReportsWholeConfigurationProblemsOnTheirKey() {
+        Map<String, String> props = new java.util.HashMap<>(PROPS);
+        props.put("wal2json.format.version", "3");
+        org.apache.kafka.common.config.ConfigValue v = new Wal2JsonSourceConnector().validate(props).configValues().stream()
+                .filter(c -> c.name().equals("wal2json.format.version")).findFirst().orElseThrow();
+        assertTrue(v.errorMessages().get(0).contains("only wal2json format-version 2 is supported"), v.errorMessages().toString());
+        props.remove("wal2json.format.version");
+        props.put("wal2json.include-lsn", "off");
+        org.apache.kafka.common.config.ConfigValue lsn = new Wal2JsonSourceConnector().validate(props).configValues().stream()
+                .filter(c -> c.name().equals("wal2json.include-lsn")).findFirst().orElseThrow();
+        assertTrue(!lsn.errorMessages().isEmpty());
+    }
 }
