@@ -37,6 +37,7 @@ class Wal2JsonOracleIT {
     private final String slot = "it_oracle_" + suffix;
     private final String peekSlot = "it_oracle_peek_" + suffix;
     private Wal2JsonSourceTask task;
+    private final Map<String, String> extraOptions = new LinkedHashMap<>();
 
     @AfterEach
     void cleanUp() {
@@ -57,12 +58,23 @@ class Wal2JsonOracleIT {
         }
         o.put("add-tables", String.join(",", TABLES.stream().map(t -> "public." + t + "_" + suffix).toList()));
         o.put("add-msg-prefixes", "app,myprefix," + suffix);
+        o.putAll(extraOptions);
         return o;
     }
 
     @Test
     void fixturesWithDefaultOptions() throws Exception {
         runReferenceWorkload("fixtures.sql", false);
+    }
+
+    @Test
+    void typesAndEdgeCasesWithMorePassThroughOptions() throws Exception {
+        extraOptions.put("include-not-null", "1");
+        extraOptions.put("include-column-positions", "1");
+        extraOptions.put("include-typmod", "0");
+        extraOptions.put("include-timestamp", "0");
+        extraOptions.put("include-pk", "0");
+        runReferenceWorkload("types-and-edge-cases.sql", false);
     }
 
     @Test
