@@ -101,8 +101,9 @@ wal_sender_timeout = 60s
 ssl = on
 ssl_cert_file = '/etc/ssl/certs/ssl-cert-snakeoil.pem'
 ssl_key_file = '/etc/ssl/private/ssl-cert-snakeoil.key'
+# Throwaway local data: skip fsync for speed. synchronous_commit stays on, so a commit is flushed (and
+# visible to logical decoding) when it returns: tests read the WAL right after writing it.
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 CONF
 )
