@@ -317,7 +317,7 @@ public final class KinesisWriter implements AutoCloseable {
                     FailureClassifier.unwrap(error)));
             return;
         }
-        logRetry(outcome, batch.size(), "the whole call");
+        logRetry(outcome, batch.size(), "records: the whole call failed");
         for (PendingRecord record : batch) {
             retryLater(record, outcome.retryReason(), outcome.description());
         }
@@ -350,7 +350,7 @@ public final class KinesisWriter implements AutoCloseable {
         if (permanent != null) {
             failWriter(permanent);
         } else if (lastRetry != null) {
-            logRetry(lastRetry, retried, "records of a call of " + batch.size());
+            logRetry(lastRetry, retried, "of " + batch.size() + " records of a call");
         }
     }
 
