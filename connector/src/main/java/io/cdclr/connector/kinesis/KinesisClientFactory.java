@@ -1,6 +1,7 @@
 package io.cdclr.connector.kinesis;
 
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.Protocol;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
@@ -16,6 +17,10 @@ final class KinesisClientFactory {
                 // token for IRSA on EKS, profile, container, instance metadata) is what we want.
                 .region(Region.of(config.region()))
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                        // The Kinesis client defaults to HTTP/2, which only SubscribeToShard needs; emulators on
+                        // plain http:// do not speak it (no h2c). HTTP/1.1 with one connection per call in flight
+                        // serves PutRecords as well.
+                        .protocol(Protocol.HTTP1_1)
                         .maxConcurrency(config.maxConcurrentCalls() + 2))
                 .overrideConfiguration(o -> o
                         // The writer retries itself, record by record, so it can keep each key's order and
