@@ -21,7 +21,7 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  * A uniquely named stream on the local Kinesis emulator (colleagues share it), deleted on close, plus
  * what tests and the benchmark need around it: a plain SDK client, a writer config, reading every shard back.
  */
-final class EmulatorStream implements AutoCloseable {
+public final class EmulatorStream implements AutoCloseable {
     private final KinesisAsyncClient client;
     private final String name;
 
@@ -30,7 +30,7 @@ final class EmulatorStream implements AutoCloseable {
         this.name = name;
     }
 
-    static EmulatorStream create(String prefix, int shards) throws InterruptedException {
+    public static EmulatorStream create(String prefix, int shards) throws InterruptedException {
         prepareSdkForEmulator();
         KinesisAsyncClient client = KinesisAsyncClient.builder()
                 .region(Region.of(LocalServices.awsRegion()))
@@ -55,7 +55,7 @@ final class EmulatorStream implements AutoCloseable {
      * environment variable CBOR_ENABLED; it ignores AWS_CBOR_DISABLED (an SDK v1 setting). The emulator
      * takes any credentials.
      */
-    static void prepareSdkForEmulator() {
+    public static void prepareSdkForEmulator() {
         if (System.getenv("CBOR_ENABLED") == null && System.getProperty("aws.cborEnabled") == null) {
             System.setProperty("aws.cborEnabled", "false");
         }
@@ -65,16 +65,16 @@ final class EmulatorStream implements AutoCloseable {
         }
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    KinesisAsyncClient client() {
+    public KinesisAsyncClient client() {
         return client;
     }
 
     /** A writer config for this stream on the emulator. */
-    Map<String, Object> writerProps() {
+    public Map<String, Object> writerProps() {
         Map<String, Object> props = new HashMap<>();
         props.put(KinesisWriterConfig.STREAM, name);
         props.put(KinesisWriterConfig.REGION, LocalServices.awsRegion());
@@ -83,7 +83,7 @@ final class EmulatorStream implements AutoCloseable {
     }
 
     /** Every record of every shard, each shard in its stream order. */
-    Map<String, List<Record>> readAllByShard() {
+    public Map<String, List<Record>> readAllByShard() {
         Map<String, List<Record>> byShard = new HashMap<>();
         // DescribeStream rather than ListShards: kinesalite's ListShards answer does not parse in SDK v2.
         List<Shard> shards = client.describeStream(b -> b.streamName(name)).join().streamDescription().shards();
