@@ -297,7 +297,12 @@ public final class KinesisWriter implements AutoCloseable {
                 // Which entry is which is unknown: send all again (a duplicate is harmless, a loss is not).
                 LOG.warn("PutRecords to stream '{}' answered {} entries for {} records; sending them again",
                         config.stream(), response.records().size(), batch.size());
-                batch.forEach(record -> retryLater(record, RetryReason.OTHER, "response size mismatch"));
+                for (PendingRecord record : batch) {
+                    if (failure == null) {
+                        retryLater(record, RetryReason.OTHER, "PutRecords answered " + response.records().size()
+                                + " entries for " + batch.size() + " records");
+                    }
+                }
             } else {
                 handleResponse(batch, response.records());
             }
@@ -319,6 +324,9 @@ public final class KinesisWriter implements AutoCloseable {
         }
         logRetry(outcome, batch.size(), "records: the whole call failed");
         for (PendingRecord record : batch) {
+            if (failure != null) {
+                return; // a record ran out of attempts: everything was reported already
+            }
             retryLater(record, outcome.retryReason(), outcome.description());
         }
     }
@@ -327,7 +335,7 @@ public final class KinesisWriter implements AutoCloseable {
         KinesisWriterException permanent = null;
         FailureClassifier.Outcome lastRetry = null;
         int retried = 0;
-        for (int i = 0; i < batch.size(); i++) {
+        for (int i = 0; i < batch.size() && failure == null; i++) {
             PendingRecord record = batch.get(i);
             PutRecordsResultEntry result = results.get(i);
             if (result.errorCode() == null && result.sequenceNumber() != null) {
@@ -349,7 +357,7 @@ public final class KinesisWriter implements AutoCloseable {
         }
         if (permanent != null) {
             failWriter(permanent);
-        } else if (lastRetry != null) {
+        } else if (lastRetry != null && failure == null) {
             logRetry(lastRetry, retried, "of " + batch.size() + " records of a call");
         }
     }

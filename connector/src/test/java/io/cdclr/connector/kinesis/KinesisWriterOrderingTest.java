@@ -47,7 +47,9 @@ class KinesisWriterOrderingTest {
                 producers.add(new Thread(() -> {
                     try {
                         for (int i = 0; i < RECORDS_PER_PRODUCER; i++) {
-                            String key = "public.t:" + producer + "-" + random.nextInt(KEYS_PER_PRODUCER);
+                            // One key per producer is hot (a table without primary key, say), the rest are rows.
+                            String key = random.nextInt(20) == 0 ? "public.nopk-" + producer
+                                    : "public.t:" + producer + "-" + random.nextInt(KEYS_PER_PRODUCER);
                             int index = i;
                             byte[] data = payload(key, index, random);
                             submitted.computeIfAbsent(key, k -> new ArrayList<>()).add(index);
