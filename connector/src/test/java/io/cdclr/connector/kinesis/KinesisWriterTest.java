@@ -10,12 +10,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 
 /** Batching limits, oversized records, permanent errors, back-pressure and close, against the fake Kinesis. */
@@ -126,6 +130,37 @@ class KinesisWriterTest {
                     && message.contains("check kinesis.stream and kinesis.region"), message);
             var thrown = assertThrows(KinesisWriterException.class, () -> writer.submit("k", bytes("x"), "x", record("x")));
             assertEquals(message, thrown.getMessage());
+        }
+    }
+
+    @Test
+    void aPermanentRecordErrorFailsTheWriterAfterAcknowledgingTheRecordsKinesisAccepted() throws Exception {
+        KinesisAsyncClient kmsDenied = new KinesisAsyncClient() {
+            @Override
+            public CompletableFuture<PutRecordsResponse> putRecords(PutRecordsRequest request) {
+                var results = request.records().stream().map(entry -> entry.partitionKey().equals("denied")
+                        ? PutRecordsResultEntry.builder().errorCode("KMSAccessDeniedException").errorMessage("no access to key").build()
+                        : PutRecordsResultEntry.builder().shardId("shardId-000000000000").sequenceNumber("1").build()).toList();
+                return CompletableFuture.completedFuture(PutRecordsResponse.builder().records(results).build());
+            }
+
+            @Override
+            public String serviceName() {
+                return "kinesis";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (var writer = new KinesisWriter(TestConfigs.fast(Map.of(KinesisWriterConfig.LINGER_MS, 10_000)), kmsDenied)) {
+            writer.submit("denied", bytes("a"), "public.t key=denied", record("denied"));
+            writer.submit("fine", bytes("b"), "public.t key=fine", record("fine"));
+            assertTrue(writer.flush(WAIT));
+            assertTrue(outcomes.contains("fine ok"), outcomes.toString());
+            String denied = outcomes.stream().filter(o -> o.startsWith("denied")).findFirst().orElseThrow();
+            assertTrue(denied.contains("KMSAccessDeniedException") && denied.contains("public.t key=denied"), denied);
+            assertTrue(writer.failure().isPresent());
         }
     }
 
