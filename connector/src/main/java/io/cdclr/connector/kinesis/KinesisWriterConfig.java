@@ -1,0 +1,178 @@
+package io.cdclr.connector.kinesis;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Settings of the {@link KinesisWriter}. {@link #CONFIG_DEF} is the single declaration of every key, its type,
+ * default, validation and documentation; the runner and the Kafka Connect sink reuse it.
+ */
+public final class KinesisWriterConfig {
+    public static final String STREAM = "kinesis.stream";
+    public static final String REGION = "kinesis.region";
+    public static final String ENDPOINT = "kinesis.endpoint";
+    public static final String LINGER_MS = "kinesis.linger.ms";
+    public static final String MAX_BUFFERED_BYTES = "kinesis.max.buffered.bytes";
+    public static final String MAX_CONCURRENT_CALLS = "kinesis.max.concurrent.calls";
+    public static final String MAX_RECORDS_PER_CALL = "kinesis.max.records.per.call";
+    public static final String OVERSIZED_RECORD_POLICY = "kinesis.oversized.record.policy";
+    public static final String RETRY_BACKOFF_INITIAL_MS = "kinesis.retry.backoff.initial.ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "kinesis.retry.backoff.max.ms";
+    public static final String RETRY_MAX_ATTEMPTS = "kinesis.retry.max.attempts";
+    public static final String CALL_TIMEOUT_MS = "kinesis.call.timeout.ms";
+
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(STREAM, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Name of the Kinesis data stream every change is written to.")
+            .define(REGION, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "AWS region of the stream, e.g. eu-west-1. Credentials come from the AWS SDK's default chain "
+                            + "(environment, system properties, web identity token for IAM roles for service accounts, profile, "
+                            + "container and instance metadata).")
+            .define(ENDPOINT, Type.STRING, null, new AbsoluteUri(), Importance.LOW,
+                    "Endpoint override, an absolute URI such as http://127.0.0.1:4567, for a local Kinesis emulator. "
+                            + "Empty means the region's AWS endpoint.")
+            .define(LINGER_MS, Type.LONG, 10L, Range.atLeast(0), Importance.MEDIUM,
+                    "How long a PutRecords call waits to fill up before it goes out partly full. A call goes out at once "
+                            + "when it is full (500 records or 5 MiB) or when flush() is waiting.")
+            .define(MAX_BUFFERED_BYTES, Type.LONG, 64L * 1024 * 1024, Range.atLeast(KinesisLimits.MAX_BYTES_PER_RECORD),
+                    Importance.MEDIUM,
+                    "Back-pressure bound: the most record bytes (data plus partition keys) submitted but not yet acknowledged. "
+                            + "submit() blocks while adding a record would exceed it. At least 1 MiB, so any valid record fits.")
+            .define(MAX_CONCURRENT_CALLS, Type.INT, 8, Range.between(1, 1024), Importance.MEDIUM,
+                    "The most PutRecords calls in flight at once. Records of one partition key are never in two calls at once.")
+            .define(MAX_RECORDS_PER_CALL, Type.INT, KinesisLimits.MAX_RECORDS_PER_CALL,
+                    Range.between(1, KinesisLimits.MAX_RECORDS_PER_CALL), Importance.LOW,
+                    "The most records in one PutRecords call; Kinesis allows 500. Calls are also capped at 5 MiB.")
+            .define(OVERSIZED_RECORD_POLICY, Type.STRING, OversizedRecordPolicy.FAIL.configValue(),
+                    ConfigDef.ValidString.in(OversizedRecordPolicy.FAIL.configValue(), OversizedRecordPolicy.SKIP.configValue()),
+                    Importance.MEDIUM,
+                    "A change larger than a Kinesis record (1 MiB of data plus partition key): 'fail' stops the writer with an "
+                            + "error naming the change and its size; 'skip' logs the same error as a warning, counts it in the "
+                            + "metrics and acknowledges the change without writing it.")
+            .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
+                    "Backoff before the first retry of a throttled or failed record; it doubles with every further attempt, "
+                            + "with random jitter, up to kinesis.retry.backoff.max.ms.")
+            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.atLeast(1), Importance.LOW,
+                    "Cap on the backoff between two attempts of one record.")
+            .define(RETRY_MAX_ATTEMPTS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                    "Attempts per record before the writer gives up and fails; 0 (the default) retries throttling, 5xx, "
+                            + "timeouts and network errors without limit, so a change is never dropped.")
+            .define(CALL_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW,
+                    "Time limit of one PutRecords call, including connecting. A call that times out is retried; Kinesis may "
+                            + "have written it, so a consumer can see the record twice (in order).");
+
+    private final String stream;
+    private final String region;
+    private final URI endpoint;
+    private final Duration linger;
+    private final long maxBufferedBytes;
+    private final int maxConcurrentCalls;
+    private final int maxRecordsPerCall;
+    private final OversizedRecordPolicy oversizedRecordPolicy;
+    private final Duration retryBackoffInitial;
+    private final Duration retryBackoffMax;
+    private final int retryMaxAttempts;
+    private final Duration callTimeout;
+
+    /** @throws ConfigException naming the key, on a missing or invalid value */
+    public KinesisWriterConfig(Map<String, ?> props) {
+        Map<String, Object> values = CONFIG_DEF.parse(props);
+        stream = ((String) values.get(STREAM)).trim();
+        region = ((String) values.get(REGION)).trim();
+        String endpointValue = (String) values.get(ENDPOINT);
+        endpoint = endpointValue == null || endpointValue.isBlank() ? null : URI.create(endpointValue.trim());
+        linger = Duration.ofMillis((Long) values.get(LINGER_MS));
+        maxBufferedBytes = (Long) values.get(MAX_BUFFERED_BYTES);
+        maxConcurrentCalls = (Integer) values.get(MAX_CONCURRENT_CALLS);
+        maxRecordsPerCall = (Integer) values.get(MAX_RECORDS_PER_CALL);
+        oversizedRecordPolicy = OversizedRecordPolicy.fromConfigValue((String) values.get(OVERSIZED_RECORD_POLICY));
+        retryBackoffInitial = Duration.ofMillis((Long) values.get(RETRY_BACKOFF_INITIAL_MS));
+        retryBackoffMax = Duration.ofMillis((Long) values.get(RETRY_BACKOFF_MAX_MS));
+        retryMaxAttempts = (Integer) values.get(RETRY_MAX_ATTEMPTS);
+        callTimeout = Duration.ofMillis((Long) values.get(CALL_TIMEOUT_MS));
+        if (retryBackoffMax.compareTo(retryBackoffInitial) < 0) {
+            throw new ConfigException(RETRY_BACKOFF_MAX_MS, retryBackoffMax.toMillis(),
+                    "must be at least " + RETRY_BACKOFF_INITIAL_MS + " (" + retryBackoffInitial.toMillis() + ")");
+        }
+    }
+
+    public String stream() {
+        return stream;
+    }
+
+    public String region() {
+        return region;
+    }
+
+    public Optional<URI> endpoint() {
+        return Optional.ofNullable(endpoint);
+    }
+
+    public Duration linger() {
+        return linger;
+    }
+
+    public long maxBufferedBytes() {
+        return maxBufferedBytes;
+    }
+
+    public int maxConcurrentCalls() {
+        return maxConcurrentCalls;
+    }
+
+    public int maxRecordsPerCall() {
+        return maxRecordsPerCall;
+    }
+
+    public OversizedRecordPolicy oversizedRecordPolicy() {
+        return oversizedRecordPolicy;
+    }
+
+    public Duration retryBackoffInitial() {
+        return retryBackoffInitial;
+    }
+
+    public Duration retryBackoffMax() {
+        return retryBackoffMax;
+    }
+
+    /** 0 means without limit. */
+    public int retryMaxAttempts() {
+        return retryMaxAttempts;
+    }
+
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    /** Accepts null or blank (no override) or an absolute URI with a host. */
+    private static final class AbsoluteUri implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value == null || ((String) value).isBlank()) {
+                return;
+            }
+            try {
+                URI uri = new URI(((String) value).trim());
+                if (!uri.isAbsolute() || uri.getHost() == null) {
+                    throw new ConfigException(name, value, "must be an absolute URI with a host, e.g. http://127.0.0.1:4567");
+                }
+            } catch (URISyntaxException e) {
+                throw new ConfigException(name, value, "is not a URI: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "an absolute URI, or empty";
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.cdclr.connector.kinesis;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * Counters and gauges of one writer, cheap to update and safe to read from any thread (the runner's
+ * Prometheus endpoint reads them). Counters only grow; gauges are read live.
+ */
+public final class KinesisWriterMetrics {
+    private final LongAdder recordsSent = new LongAdder();
+    private final LongAdder bytesSent = new LongAdder();
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder failedCalls = new LongAdder();
+    private final LongAdder oversizedRecordsSkipped = new LongAdder();
+    private final Map<RetryReason, LongAdder> retries = new EnumMap<>(RetryReason.class);
+    private final LongAdder callLatencyCount = new LongAdder();
+    private final LongAdder callLatencyTotalNanos = new LongAdder();
+    private final AtomicLong callLatencyMaxNanos = new AtomicLong();
+    private final LongSupplier recordsInFlight;
+    private final LongSupplier bytesInFlight;
+    private final LongSupplier callsInFlight;
+
+    KinesisWriterMetrics(LongSupplier recordsInFlight, LongSupplier bytesInFlight, LongSupplier callsInFlight) {
+        this.recordsInFlight = recordsInFlight;
+        this.bytesInFlight = bytesInFlight;
+        this.callsInFlight = callsInFlight;
+        for (RetryReason reason : RetryReason.values()) {
+            retries.put(reason, new LongAdder());
+        }
+    }
+
+    /** Records Kinesis acknowledged. */
+    public long recordsSent() {
+        return recordsSent.sum();
+    }
+
+    /** Bytes (data plus partition keys) of the records Kinesis acknowledged. */
+    public long bytesSent() {
+        return bytesSent.sum();
+    }
+
+    /** PutRecords calls made, successful or not. */
+    public long calls() {
+        return calls.sum();
+    }
+
+    /** PutRecords calls that failed as a whole (exception instead of a response). */
+    public long failedCalls() {
+        return failedCalls.sum();
+    }
+
+    /** Oversized records acknowledged without being written, under kinesis.oversized.record.policy=skip. */
+    public long oversizedRecordsSkipped() {
+        return oversizedRecordsSkipped.sum();
+    }
+
+    /** Record retries for this reason (a record retried three times counts three). */
+    public long retries(RetryReason reason) {
+        return retries.get(reason).sum();
+    }
+
+    /** Record retries for every reason. */
+    public long retriesTotal() {
+        return retries.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    /** Records submitted and not yet completed (acknowledged, skipped or failed). */
+    public long recordsInFlight() {
+        return recordsInFlight.getAsLong();
+    }
+
+    /** Bytes counted against kinesis.max.buffered.bytes right now. */
+    public long bytesInFlight() {
+        return bytesInFlight.getAsLong();
+    }
+
+    /** PutRecords calls awaiting their response right now. */
+    public long callsInFlight() {
+        return callsInFlight.getAsLong();
+    }
+
+    /** Completed PutRecords calls whose latency was measured. */
+    public long callLatencyCount() {
+        return callLatencyCount.sum();
+    }
+
+    /** Sum of the latencies of completed PutRecords calls, in nanoseconds (with the count: a Prometheus summary). */
+    public long callLatencyTotalNanos() {
+        return callLatencyTotalNanos.sum();
+    }
+
+    /** Longest PutRecords call so far, in nanoseconds. */
+    public long callLatencyMaxNanos() {
+        return callLatencyMaxNanos.get();
+    }
+
+    void callStarted() {
+        calls.increment();
+    }
+
+    void callCompleted(long latencyNanos, boolean failedAsAWhole) {
+        callLatencyCount.increment();
+        callLatencyTotalNanos.add(latencyNanos);
+        callLatencyMaxNanos.accumulateAndGet(latencyNanos, Math::max);
+        if (failedAsAWhole) {
+            failedCalls.increment();
+        }
+    }
+
+    void recordAcknowledged(long size) {
+        recordsSent.increment();
+        bytesSent.add(size);
+    }
+
+    void recordRetried(RetryReason reason) {
+        retries.get(reason).increment();
+    }
+
+    void oversizedRecordSkipped() {
+        oversizedRecordsSkipped.increment();
+    }
+
+    @Override
+    public String toString() {
+        return "records=" + recordsSent() + " bytes=" + bytesSent() + " calls=" + calls() + " retries=" + retriesTotal()
+                + " inFlight=" + recordsInFlight() + " skipped=" + oversizedRecordsSkipped();
+    }
+}

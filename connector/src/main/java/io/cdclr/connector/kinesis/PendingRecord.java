@@ -1,0 +1,35 @@
+package io.cdclr.connector.kinesis;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A submitted record on its way to Kinesis, with what the writer needs to retry it and report its outcome. */
+final class PendingRecord {
+    final String partitionKey;
+    final byte[] data;
+    final String description;
+    final long size;
+    /** An oversized record under policy 'skip': never sent, acknowledged in its turn among its key's records. */
+    final boolean skipped;
+    private final WriteCallback callback;
+    private final AtomicBoolean completed = new AtomicBoolean();
+    /** Guarded by the writer's lock. */
+    int failedAttempts;
+
+    PendingRecord(String partitionKey, byte[] data, String description, long size, boolean skipped, WriteCallback callback) {
+        this.partitionKey = partitionKey;
+        this.data = data;
+        this.description = description;
+        this.size = size;
+        this.skipped = skipped;
+        this.callback = callback;
+    }
+
+    /** True exactly once: the caller then owns reporting the outcome. */
+    boolean markCompleted() {
+        return completed.compareAndSet(false, true);
+    }
+
+    WriteCallback callback() {
+        return callback;
+    }
+}

@@ -1,0 +1,26 @@
+package io.cdclr.connector.kinesis;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Writer configs for unit tests: short linger and backoff so faults are retried quickly. */
+final class TestConfigs {
+    static {
+        // The fault tests make the writer log every retry; keep the test output readable.
+        System.setProperty("org.slf4j.simpleLogger.log.io.cdclr.connector.kinesis", "error");
+    }
+
+    private TestConfigs() {
+    }
+
+    static KinesisWriterConfig fast(Map<String, ?> overrides) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(KinesisWriterConfig.STREAM, "test-stream");
+        props.put(KinesisWriterConfig.REGION, "us-east-1");
+        props.put(KinesisWriterConfig.LINGER_MS, 1);
+        props.put(KinesisWriterConfig.RETRY_BACKOFF_INITIAL_MS, 1);
+        props.put(KinesisWriterConfig.RETRY_BACKOFF_MAX_MS, 8);
+        props.putAll(overrides);
+        return new KinesisWriterConfig(props);
+    }
+}
