@@ -5,6 +5,7 @@
 #   scripts/local-services.sh down     stop both
 #   scripts/local-services.sh status   show what runs; exit 1 if something is down
 #   scripts/local-services.sh env      print the environment variables that point at them
+#   scripts/local-services.sh create-stream NAME [SHARDS]   create a stream on the emulator (if missing)
 #
 # Everything binds to 127.0.0.1. The emulators are installed from npm into .services/ (git-ignored),
 # where their logs live too.
@@ -227,6 +228,32 @@ kinesis_down() {
   done
 }
 
+# The emulator checks that a request is signed, not the signature: a fixed header is enough for curl.
+emulator_call() {
+  local target=$1 body=$2
+  curl -s -X POST "http://127.0.0.1:$KINESALITE_PORT/" \
+    -H 'Content-Type: application/x-amz-json-1.1' -H "X-Amz-Target: Kinesis_20131202.$target" \
+    -H 'X-Amz-Date: 20260101T000000Z' \
+    -H 'Authorization: AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=0' \
+    -d "$body"
+}
+
+create_stream() {
+  local name=${1:?usage: create-stream NAME [SHARDS]} shards=${2:-1}
+  command -v curl >/dev/null || apt_install curl
+  port_open "$KINESALITE_PORT" || die "kinesalite is not running; run: $0 up"
+  if emulator_call DescribeStreamSummary "{\"StreamName\":\"$name\"}" | grep -q '"StreamStatus":"ACTIVE"'; then
+    log "stream $name exists"
+    return 0
+  fi
+  emulator_call CreateStream "{\"StreamName\":\"$name\",\"ShardCount\":$shards}" >/dev/null
+  for _ in $(seq 50); do
+    emulator_call DescribeStreamSummary "{\"StreamName\":\"$name\"}" | grep -q '"StreamStatus":"ACTIVE"' && { log "created stream $name ($shards shard(s))"; return 0; }
+    sleep 0.1
+  done
+  die "stream $name did not become ACTIVE"
+}
+
 # ---------------------------------------------------------------- commands
 
 print_env() {
@@ -257,5 +284,6 @@ case "${1:-}" in
   down) kinesis_down; pg_down; log "stopped" ;;
   status) status ;;
   env) print_env ;;
-  *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
+  create-stream) shift; create_stream "$@" ;;
+  *) echo "usage: $0 up|down|status|env|create-stream NAME [SHARDS]" >&2; exit 2 ;;
 esac

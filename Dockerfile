@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# The runner image: build with Maven on a JDK, run on a JRE as a non-root user, configured only by environment
+# variables (PG*, AWS_REGION, KINESIS_STREAM, REPLICATION_SLOT, CDC_*), AWS credentials from the SDK's default chain
+# (on EKS: IAM roles for service accounts). No static keys in the image.
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+# Poms first, so the dependency layer is cached while only sources change.
+COPY pom.xml ./
+COPY connector/pom.xml connector/
+COPY runner/pom.xml runner/
+COPY infra-terraform/pom.xml infra-terraform/
+RUN mvn -B -ntp -q dependency:go-offline -pl runner -am || true
+COPY connector/src connector/src
+COPY runner/src runner/src
+RUN mvn -B package -DskipTests
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --gid 10001 cdc && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin cdc \
+    && mkdir -p /var/lib/cdc && chown 10001:10001 /var/lib/cdc
+COPY --from=build /src/runner/target/cdc-runner.jar /app/cdc-runner.jar
+USER 10001:10001
+WORKDIR /var/lib/cdc
+# Container-aware heap (a share of the pod's memory limit) and a hard exit on OOM so Kubernetes restarts the pod.
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError" \
+    CDC_HTTP_BIND_ADDRESS=0.0.0.0 \
+    CDC_HTTP_PORT=8080
+EXPOSE 8080
+# Exec form: java is PID 1 and receives SIGTERM itself, so a pod stop drains, stores and confirms offsets.
+ENTRYPOINT ["java", "-jar", "/app/cdc-runner.jar"]
