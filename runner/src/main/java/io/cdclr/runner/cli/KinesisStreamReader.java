@@ -42,7 +42,7 @@ public final class KinesisStreamReader {
     private static KinesisStreamReader open(KinesisClient client, String stream,
                                             java.util.function.Consumer<GetShardIteratorRequest.Builder> start) {
         KinesisStreamReader reader = new KinesisStreamReader(client);
-        for (Shard shard : client.listShardsPaginator(b -> b.streamName(stream)).shards()) {
+        for (Shard shard : shards(client, stream)) {
             String iterator = client.getShardIterator(b -> {
                 b.streamName(stream).shardId(shard.shardId());
                 start.accept(b);
@@ -50,6 +50,18 @@ public final class KinesisStreamReader {
             reader.iterators.put(shard.shardId(), iterator);
         }
         return reader;
+    }
+
+    private static List<Shard> shards(KinesisClient client, String stream) {
+        List<Shard> shards = new ArrayList<>();
+        var response = client.listShards(b -> b.streamName(stream));
+        shards.addAll(response.shards());
+        while (response.nextToken() != null) {
+            String token = response.nextToken();
+            response = client.listShards(b -> b.nextToken(token));
+            shards.addAll(response.shards());
+        }
+        return shards;
     }
 
     /** One GetRecords per open shard; returns what arrived (possibly nothing). */

@@ -6,7 +6,7 @@ import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.config.RunnerSettings;
 import io.cdclr.runner.http.RunnerMetrics;
 import io.debezium.embedded.Connect;
-import io.debezium.engine.ChangeEventFormat;
+import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import java.io.IOException;
