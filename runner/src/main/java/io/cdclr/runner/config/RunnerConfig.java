@@ -103,8 +103,9 @@ public final class RunnerConfig {
             }
         });
         for (ConfigValue value : def.validate(relevant)) {
-            for (String message : value.errorMessages()) {
-                problems.add(describe(value.name()) + ": " + plain(value.name(), message));
+            // The first message is the cause; later ones (e.g. "must be non-null" after a parse error) only echo it.
+            if (!value.errorMessages().isEmpty()) {
+                problems.add(describe(value.name()) + ": " + plain(value.name(), value.errorMessages().get(0)));
             }
         }
         return problems;
