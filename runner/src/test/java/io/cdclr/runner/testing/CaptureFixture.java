@@ -15,7 +15,7 @@ import java.util.List;
  */
 public final class CaptureFixture implements AutoCloseable {
     public static final String[] DEFAULT_OPTIONS = {"format-version", "2", "include-pk", "1", "include-lsn", "1",
-            "include-timestamp", "1"};
+            "include-timestamp", "1", "include-transaction", "0"};
 
     private final String id = TestEnv.unique();
     public final String schema = "e2e_" + id;
@@ -47,7 +47,7 @@ public final class CaptureFixture implements AutoCloseable {
     /** What wal2json emits for the fixture's tables, peeked (not consumed) from the oracle slot. */
     public List<String> oracle() throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL");
-        for (int i = 0; i < DEFAULT_OPTIONS.length + 2; i++) {
+        for (int i = 0; i < DEFAULT_OPTIONS.length + 2; i++) { // the options and add-tables
             sql.append(", ?");
         }
         sql.append(")");

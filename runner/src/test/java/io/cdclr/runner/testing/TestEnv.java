@@ -61,7 +61,7 @@ public final class TestEnv {
     public static Map<String, String> runnerEnv() {
         Map<String, String> env = new HashMap<>();
         for (String name : new String[] {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "AWS_REGION",
-                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_CBOR_DISABLED", "KINESIS_ENDPOINT", "PATH", "HOME"}) {
+                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "CBOR_ENABLED", "KINESIS_ENDPOINT", "PATH", "HOME"}) {
             String value = System.getenv(name);
             if (value != null) {
                 env.put(name, value);
