@@ -48,6 +48,7 @@ class RunnerEndToEndIT {
         "DELETE FROM customers WHERE id=3",
         "DELETE FROM docs",
         "TRUNCATE audit_log",
+        "SELECT pg_logical_emit_message(true, current_schema(), 'checkpoint-1')",
     };
 
     @TempDir
@@ -58,6 +59,7 @@ class RunnerEndToEndIT {
         env.put("KINESIS_STREAM", stream.name());
         env.put("REPLICATION_SLOT", fixture.runnerSlot);
         env.put("CDC_WAL2JSON_ADD_TABLES", fixture.schema + ".*");
+        env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", fixture.schema);
         env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", dir.resolve("offsets.dat").toString());
         env.put("CDC_OFFSET_FLUSH_INTERVAL_MS", "200");
         return env;
@@ -76,7 +78,7 @@ class RunnerEndToEndIT {
                 runner.awaitReady(Duration.ofSeconds(60));
                 fixture.execute(REFERENCE_DML);
                 List<String> oracle = fixture.oracle();
-                assertEquals(14, oracle.size(), "the reference workload's changes: " + oracle);
+                assertEquals(15, oracle.size(), "the reference workload's changes: " + oracle);
                 Envelopes.assertDelivered(oracle, awaitRecords(stream, oracle.size()), true);
                 String metrics = runner.http("/metrics");
                 assertTrue(metrics.contains("cdc_changes_delivered_total"), metrics);

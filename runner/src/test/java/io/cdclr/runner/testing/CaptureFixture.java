@@ -47,7 +47,7 @@ public final class CaptureFixture implements AutoCloseable {
     /** What wal2json emits for the fixture's tables, peeked (not consumed) from the oracle slot. */
     public List<String> oracle() throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL");
-        for (int i = 0; i < DEFAULT_OPTIONS.length + 2; i++) { // the options and add-tables
+        for (int i = 0; i < DEFAULT_OPTIONS.length + 4; i++) { // the options, add-tables, add-msg-prefixes
             sql.append(", ?");
         }
         sql.append(")");
@@ -64,7 +64,10 @@ public final class CaptureFixture implements AutoCloseable {
                     ps.setString(i++, option);
                 }
                 ps.setString(i++, "add-tables");
-                ps.setString(i, schema + ".*");
+                ps.setString(i++, schema + ".*");
+                // Other tests emit logical messages on the same database; only this fixture's count.
+                ps.setString(i++, "add-msg-prefixes");
+                ps.setString(i, schema);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(rs.getString(1));

@@ -64,7 +64,12 @@ public final class Envelopes {
                 firstDeliveriesByKey.computeIfAbsent(record.partitionKey(), k -> new ArrayList<>()).add(index);
             }
         }
-        assertTrue(unexpected.isEmpty(), "records that wal2json did not emit: " + unexpected);
+        if (!unexpected.isEmpty()) {
+            String lsn = parse(unexpected.get(0)).path("lsn").asText();
+            List<String> sameLsn = oracle.stream().filter(o -> parse(o).path("lsn").asText().equals(lsn)).toList();
+            throw new AssertionError(unexpected.size() + " records that wal2json did not emit, e.g. " + unexpected.get(0)
+                    + "\nwal2json's changes at the same lsn: " + sameLsn);
+        }
         List<String> missing = new ArrayList<>();
         for (JsonNode node : expected) {
             if (!seen.containsKey(node)) {
