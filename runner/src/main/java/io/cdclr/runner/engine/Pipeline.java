@@ -70,6 +70,7 @@ public final class Pipeline {
 
     public int run() throws InterruptedException, IOException {
         KinesisWriter writer = KinesisWriter.create(config.writer());
+        metrics.register(writer.metrics());
         KinesisChangeConsumer consumer = new KinesisChangeConsumer(writer, new KinesisChangeConsumer.DeliveryListener() {
             @Override
             public void delivered(SourceRecord record, long bytes) {

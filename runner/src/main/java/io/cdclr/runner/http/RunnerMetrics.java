@@ -1,5 +1,7 @@
 package io.cdclr.runner.http;
 
+import io.cdclr.connector.kinesis.KinesisWriterMetrics;
+import io.cdclr.connector.kinesis.RetryReason;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -54,6 +56,35 @@ public final class RunnerMetrics {
 
     public double changesDelivered() {
         return changesDelivered.get();
+    }
+
+    /** The Kinesis writer's own counters, read at scrape time. */
+    public void register(KinesisWriterMetrics writer) {
+        counter("cdc_kinesis_records_sent", "Records Kinesis accepted", writer::recordsSent);
+        counter("cdc_kinesis_bytes_sent", "Bytes (data and partition keys) Kinesis accepted", writer::bytesSent);
+        counter("cdc_kinesis_calls", "PutRecords calls completed", writer::calls);
+        counter("cdc_kinesis_failed_calls", "PutRecords calls that failed as a whole", writer::failedCalls);
+        counter("cdc_kinesis_oversized_records_skipped", "Records over the Kinesis record limit skipped by policy",
+                writer::oversizedRecordsSkipped);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+                .name("cdc_kinesis_retries").help("Records sent again, by reason")
+                .labelNames("reason")
+                .callback(cb -> {
+                    for (RetryReason reason : RetryReason.values()) {
+                        cb.call(writer.retries(reason), reason.name().toLowerCase(java.util.Locale.ROOT));
+                    }
+                })
+                .register(registry);
+        gauge("cdc_kinesis_records_in_flight", "Records submitted and not yet acknowledged", writer::recordsInFlight);
+        gauge("cdc_kinesis_bytes_in_flight", "Bytes submitted and not yet acknowledged", writer::bytesInFlight);
+        gauge("cdc_kinesis_calls_in_flight", "PutRecords calls in flight", writer::callsInFlight);
+        counter("cdc_kinesis_call_seconds", "Time spent in PutRecords calls; mean latency = "
+                + "rate(cdc_kinesis_call_seconds_total) / rate(cdc_kinesis_calls_timed_total)",
+                () -> writer.callLatencyTotalNanos() / 1e9);
+        counter("cdc_kinesis_calls_timed", "PutRecords calls whose latency is in cdc_kinesis_call_seconds",
+                writer::callLatencyCount);
+        gauge("cdc_kinesis_call_latency_seconds_max", "Slowest PutRecords call so far",
+                () -> writer.callLatencyMaxNanos() / 1e9);
     }
 
     /** Registers a gauge read at scrape time (e.g. from the Kinesis writer's own counters). */
