@@ -1,11 +1,112 @@
 package io.cdclr.runner.cli;
 
-/** Entry point of {@code cdc-runner.jar}. */
+import io.cdclr.runner.config.ConfigError;
+import io.cdclr.runner.config.ConfigReference;
+import io.cdclr.runner.config.PostgresConnections;
+import io.cdclr.runner.config.RunnerConfig;
+import io.cdclr.runner.engine.ErrorMessages;
+import io.cdclr.runner.engine.Pipeline;
+import io.cdclr.runner.http.HealthServer;
+import io.cdclr.runner.http.RunnerMetrics;
+import io.cdclr.runner.http.SlotLagProbe;
+import io.cdclr.runner.preflight.Preflight;
+import java.io.PrintStream;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * Entry point of {@code cdc-runner.jar}: {@code [run|preflight|tail|help] [--config FILE]}.
+ *
+ * <p>Exit codes: 0 done (or GO), 1 pipeline failure (or NO-GO), 2 configuration or usage error, 3 stopped by
+ * SIGTERM before in-flight changes were acknowledged (they are not confirmed and will be replayed).
+ */
 public final class Main {
+    static final int EXIT_USAGE = 2;
+
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.out.println("usage: java -jar cdc-runner.jar [--config FILE]");
+        System.exit(run(args, System.getenv(), System.out, System.err));
+    }
+
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        try {
+            CommandLine cmd = CommandLine.parse(args);
+            if (cmd.command() == CommandLine.Command.HELP) {
+                out.print(usage());
+                return 0;
+            }
+            RunnerConfig config = RunnerConfig.load(cmd.configFile(), env);
+            return switch (cmd.command()) {
+                case PREFLIGHT -> new Preflight(config, c -> KinesisClients.sync(c.values()), out).run(cmd.peek());
+                case TAIL -> TailCommand.run(config, cmd.fromStart(), cmd.limit(), out);
+                default -> runPipeline(config);
+            };
+        } catch (ConfigError e) {
+            for (String problem : e.problems()) {
+                err.println("config error: " + problem);
+            }
+            return EXIT_USAGE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Pipeline.EXIT_FAILED;
+        } catch (Exception e) {
+            err.println("error: " + ErrorMessages.oneLine(e));
+            return Pipeline.EXIT_FAILED;
+        }
+    }
+
+    private static int runPipeline(RunnerConfig config) throws Exception {
+        Logger log = LoggerFactory.getLogger(Main.class);
+        PostgresConnections postgres = new PostgresConnections(config.values());
+        postgres.checkReachable();
+
+        RunnerMetrics metrics = new RunnerMetrics();
+        Pipeline pipeline = new Pipeline(config, metrics);
+        var settings = config.settings();
+        // SIGTERM (Kubernetes) and SIGINT (Ctrl-C) start a graceful stop instead of killing the JVM, so the exit code
+        // says whether everything in flight reached Kinesis.
+        Signal.handle(new Signal("TERM"), s -> pipeline.requestStop());
+        Signal.handle(new Signal("INT"), s -> pipeline.requestStop());
+        try (HealthServer http = new HealthServer(settings.httpBindAddress(), settings.httpPort(), pipeline::live,
+                pipeline::ready, metrics);
+             SlotLagProbe ignored = new SlotLagProbe(postgres, config.values().getOrDefault("slot.name", "etl_slot_wal2json"),
+                     metrics, settings.slotLagInterval())) {
+            log.info("event=starting slot={} stream={} database={} http=http://{}:{}/",
+                    config.values().getOrDefault("slot.name", "etl_slot_wal2json"), config.values().get("kinesis.stream"),
+                    postgres.target(), settings.httpBindAddress(), http.port());
+            int code = pipeline.run();
+            if (pipeline.failure() != null) {
+                System.err.println("error: " + ErrorMessages.oneLine(pipeline.failure()));
+            }
+            return code;
+        }
+    }
+
+    static String usage() {
+        return """
+                usage: java -jar cdc-runner.jar [COMMAND] [--config FILE] [OPTIONS]
+
+                Streams PostgreSQL changes (wal2json format-version 2) to Amazon Kinesis Data Streams.
+
+                commands:
+                  run                 (default) stream changes until SIGTERM/SIGINT
+                  preflight           check database, slot and stream before starting; exit 0 = go, 1 = no-go
+                      --peek N        also show the next N pending changes without consuming them
+                  tail                print records arriving on the stream: partition key, tab, envelope
+                      --from-start    from the oldest record in the stream instead of new ones
+                      --limit N       stop after N records
+                  help, --help        this text
+
+                options:
+                  --config FILE       properties file; environment variables override it
+
+                exit codes: 0 ok, 1 failure or no-go, 2 configuration error, 3 stopped before in-flight changes
+                were acknowledged (not confirmed; replayed on restart)
+
+                """ + ConfigReference.text();
     }
 }

@@ -1,0 +1,173 @@
+package io.cdclr.runner.engine;
+
+import io.cdclr.connector.kinesis.KinesisWriter;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands each change to the Kinesis writer and marks it processed only once Kinesis has it.
+ *
+ * <p>{@link #handleBatch} submits and returns without waiting, so the next batch is read while this one is in
+ * flight; a marker thread marks the acknowledged prefix (see {@link AcknowledgedPrefix}) through the engine's
+ * committer. The engine stores marked offsets on its flush interval and then calls the source task's
+ * {@code commit()}, which confirms the LSN to the slot.
+ */
+public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>>,
+        AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KinesisChangeConsumer.class);
+
+    private final KinesisWriter writer;
+    private final DeliveryListener listener;
+    private final AcknowledgedPrefix<RecordChangeEvent<SourceRecord>> inFlight = new AcknowledgedPrefix<>();
+    private final ReentrantLock batchLock = new ReentrantLock();
+    private final Thread marker;
+
+    private volatile DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer;
+    private volatile boolean accepting = true;
+    private volatile boolean closed;
+    private volatile boolean failureReported;
+
+    /** What the runner wants to hear about delivery: metrics, and the first failure (which stops the pipeline). */
+    public interface DeliveryListener {
+        void delivered(SourceRecord record, long bytes);
+
+        void failed(Throwable error);
+    }
+
+    public KinesisChangeConsumer(KinesisWriter writer, DeliveryListener listener) {
+        this.writer = writer;
+        this.listener = listener;
+        this.marker = new Thread(this::markAcknowledgedForever, "cdc-offset-marker");
+        this.marker.setDaemon(true);
+        this.marker.start();
+    }
+
+    @Override
+    public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
+                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        this.committer = committer;
+        batchLock.lockInterruptibly();
+        try {
+            Throwable failure = inFlight.failure();
+            if (failure != null) {
+                // Fails the engine: nothing after the failed change is ever marked.
+                throw new DeliveryFailedException(failure);
+            }
+            for (RecordChangeEvent<SourceRecord> event : records) {
+                if (!accepting) {
+                    return; // shutting down: not submitted, not marked, so read again after a restart
+                }
+                SourceRecord record = event.record();
+                Object value = record.value();
+                byte[] data = value == null ? new byte[0] : value.toString().getBytes(StandardCharsets.UTF_8);
+                AcknowledgedPrefix.Entry<RecordChangeEvent<SourceRecord>> entry = inFlight.append(event, data.length);
+                if (value == null) {
+                    inFlight.complete(entry, null); // nothing to deliver (no tombstones here), keep its place in order
+                    continue;
+                }
+                String key = String.valueOf(record.key());
+                writer.submit(key, data, describe(record), error -> inFlight.complete(entry, error));
+            }
+        } finally {
+            batchLock.unlock();
+        }
+        committer.markBatchFinished();
+    }
+
+    private static String describe(SourceRecord record) {
+        return record.topic() + " key=" + record.key();
+    }
+
+    private void markAcknowledgedForever() {
+        while (!closed) {
+            try {
+                markAcknowledged(200);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("event=offset_mark_failed error=\"{}\"", e.toString(), e);
+                reportFailure(e);
+                return;
+            }
+        }
+    }
+
+    private int markAcknowledged(long waitMillis) throws InterruptedException {
+        DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> current = committer;
+        int released = inFlight.releaseAcknowledged(waitMillis, entry -> {
+            try {
+                current.markProcessed(entry.change);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while marking a change processed", e);
+            }
+            listener.delivered(entry.change.record(), entry.bytes);
+        });
+        Throwable failure = inFlight.failure();
+        if (failure != null) {
+            reportFailure(failure);
+        }
+        return released;
+    }
+
+    private void reportFailure(Throwable failure) {
+        if (!failureReported) {
+            failureReported = true;
+            listener.failed(failure);
+        }
+    }
+
+    /**
+     * Graceful stop: no more submissions, then wait up to {@code timeout} for everything in flight and mark it.
+     * Returns {@code true} when every submitted change is in Kinesis and marked; the engine's final offset flush then
+     * stores it and confirms it to the slot.
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        accepting = false;
+        if (!batchLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            return false; // a batch is still blocked on the writer past the bound
+        }
+        batchLock.unlock();
+        while (!inFlight.isEmpty() && inFlight.failure() == null) {
+            long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (remaining <= 0) {
+                return false;
+            }
+            // The marker thread releases entries as they are acknowledged; wait for it.
+            Thread.sleep(Math.min(remaining, 20));
+        }
+        return inFlight.isEmpty();
+    }
+
+    /** Changes handed to Kinesis and not yet marked processed. */
+    public int inFlight() {
+        return inFlight.size();
+    }
+
+    @Override
+    public void close() {
+        accepting = false;
+        closed = true;
+        inFlight.wakeUp();
+        marker.interrupt();
+    }
+
+    /** The pipeline stops: Kinesis refused a change for good. */
+    public static final class DeliveryFailedException extends RuntimeException {
+        DeliveryFailedException(Throwable cause) {
+            super("a change could not be written to Kinesis, stopping without confirming it: " + cause.getMessage(),
+                    cause);
+        }
+    }
+}

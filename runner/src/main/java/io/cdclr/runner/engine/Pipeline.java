@@ -1,0 +1,191 @@
+package io.cdclr.runner.engine;
+
+import io.cdclr.connector.kinesis.KinesisWriter;
+import io.cdclr.connector.source.Wal2JsonSourceConnector;
+import io.cdclr.runner.config.RunnerConfig;
+import io.cdclr.runner.config.RunnerSettings;
+import io.cdclr.runner.http.RunnerMetrics;
+import io.debezium.embedded.Connect;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.storage.FileOffsetBackingStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running pipeline: the Debezium Engine hosting the wal2json source connector, feeding the Kinesis writer
+ * through {@link KinesisChangeConsumer}. {@link #run()} blocks until the pipeline stops and returns the exit code.
+ */
+public final class Pipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+    /** Exit codes: 0 clean stop, 1 pipeline failure, 3 graceful stop that could not drain in time. */
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_DRAIN_TIMEOUT = 3;
+
+    private final RunnerConfig config;
+    private final RunnerSettings settings;
+    private final RunnerMetrics metrics;
+    private final CountDownLatch engineDone = new CountDownLatch(1);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean taskRunning;
+    private volatile boolean stopping;
+
+    public Pipeline(RunnerConfig config, RunnerMetrics metrics) {
+        this.config = config;
+        this.settings = config.settings();
+        this.metrics = metrics;
+    }
+
+    /** Connected and streaming: the source task runs and nothing has failed. */
+    public boolean ready() {
+        return taskRunning && failure.get() == null && !stopping;
+    }
+
+    /** The process is healthy unless the pipeline failed. */
+    public boolean live() {
+        return failure.get() == null;
+    }
+
+    /** Asks for a graceful stop (SIGTERM): drain, store and confirm offsets, then stop. */
+    public void requestStop() {
+        stopping = true;
+        stopRequested.countDown();
+    }
+
+    public int run() throws InterruptedException, IOException {
+        KinesisWriter writer = KinesisWriter.create(config.writer());
+        metrics.register(writer.metrics());
+        KinesisChangeConsumer consumer = new KinesisChangeConsumer(writer, new KinesisChangeConsumer.DeliveryListener() {
+            @Override
+            public void delivered(SourceRecord record, long bytes) {
+                metrics.delivered(bytes, lsnOf(record));
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                fail(error);
+            }
+        });
+        DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                .using(engineProperties())
+                .using((success, message, error) -> {
+                    if (!success && !stopping) {
+                        fail(error != null ? error : new IllegalStateException(message));
+                    }
+                    LOG.info("event=engine_stopped success={} message=\"{}\"", success, message);
+                    engineDone.countDown();
+                })
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void taskStarted() {
+                        taskRunning = true;
+                        metrics.ready(true);
+                        LOG.info("event=streaming slot={}", config.values().getOrDefault("slot.name", "etl_slot_wal2json"));
+                    }
+
+                    @Override
+                    public void taskStopped() {
+                        taskRunning = false;
+                        metrics.ready(false);
+                    }
+                })
+                .notifying(consumer)
+                .build();
+
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "cdc-engine"));
+        executor.execute(engine);
+        int exitCode = EXIT_OK;
+        try {
+            // Wake on a stop request, an engine that stopped by itself, or a delivery failure.
+            while (stopRequested.getCount() > 0 && engineDone.getCount() > 0 && failure.get() == null) {
+                stopRequested.await(200, TimeUnit.MILLISECONDS);
+            }
+            if (failure.get() == null && engineDone.getCount() > 0) {
+                Duration timeout = settings.shutdownTimeout();
+                LOG.info("event=shutdown_started in_flight={} timeout_ms={}", consumer.inFlight(), timeout.toMillis());
+                boolean drained = consumer.drain(timeout);
+                if (!drained) {
+                    LOG.warn("event=shutdown_drain_timeout in_flight={} note=\"changes not acknowledged by Kinesis are "
+                            + "not confirmed and will be replayed\"", consumer.inFlight());
+                    exitCode = EXIT_DRAIN_TIMEOUT;
+                }
+            }
+            stopping = true;
+            // The engine's close flushes the marked offsets, calls the task's commit() (confirming the LSN) and stops it.
+            engine.close();
+            engineDone.await(settings.shutdownTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+        } finally {
+            consumer.close();
+            writer.close();
+            executor.shutdownNow();
+        }
+        if (failure.get() != null) {
+            return EXIT_FAILED;
+        }
+        LOG.info("event=stopped exit_code={}", exitCode);
+        return exitCode;
+    }
+
+    /** The first failure, for the one-line error the CLI prints. */
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    private void fail(Throwable error) {
+        if (failure.compareAndSet(null, error)) {
+            LOG.error("event=pipeline_failed error=\"{}\"", ErrorMessages.oneLine(error), error);
+        }
+    }
+
+    private Properties engineProperties() throws IOException {
+        Properties props = new Properties();
+        Map<String, String> values = config.values();
+        props.putAll(values);
+        props.setProperty("name", settings.name());
+        props.setProperty("connector.class", Wal2JsonSourceConnector.class.getName());
+        props.setProperty("tasks.max", "1");
+        props.setProperty("offset.flush.interval.ms", Long.toString(settings.offsetFlushIntervalMs()));
+        props.setProperty("offset.flush.timeout.ms", "10000");
+        // The connector reconnects by itself; an error that reaches the engine is one to stop on.
+        props.setProperty("errors.max.retries", "0");
+        if (settings.offsetsInPostgres()) {
+            props.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());
+            excludeOffsetTableFromCapture(props);
+        } else {
+            Path file = settings.offsetFile().toAbsolutePath();
+            Files.createDirectories(file.getParent());
+            props.setProperty("offset.storage", FileOffsetBackingStore.class.getName());
+            props.setProperty("offset.storage.file.filename", file.toString());
+        }
+        return props;
+    }
+
+    /** The offset table is written on every flush: capturing it would feed the pipeline its own writes. */
+    private void excludeOffsetTableFromCapture(Properties props) {
+        String table = settings.offsetTable();
+        String qualified = table.contains(".") ? table : "public." + table;
+        String filter = props.getProperty("wal2json.filter-tables");
+        props.setProperty("wal2json.filter-tables", filter == null || filter.isBlank() ? qualified : filter + "," + qualified);
+    }
+
+    private static Long lsnOf(SourceRecord record) {
+        Object lsn = record.sourceOffset() == null ? null : record.sourceOffset().get("lsn");
+        return lsn instanceof Number n ? n.longValue() : null;
+    }
+}

@@ -1,0 +1,149 @@
+package io.cdclr.runner.engine;
+
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.runtime.WorkerConfig;
+import org.apache.kafka.connect.storage.MemoryOffsetBackingStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the engine's offsets in a table of the source database, so a container needs no local state.
+ *
+ * <p>Debezium's own JDBC offset store ({@code debezium-storage-jdbc}) is not published for 3.6.1.Final, and mixing
+ * Debezium versions is worse than these few lines on top of Kafka's {@link MemoryOffsetBackingStore}: every flush
+ * upserts the (one or few) offset entries in one transaction; a failed write fails the flush, so the engine never
+ * calls {@code SourceTask.commit()} and the slot is not confirmed past what is stored.
+ */
+public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresOffsetBackingStore.class);
+    private static final Pattern TABLE_NAME = Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
+
+    private String table;
+    private String url;
+    private Properties connectionProps;
+    private Connection connection;
+
+    @Override
+    public void configure(WorkerConfig config) {
+        super.configure(config);
+        Map<String, Object> originals = config.originals();
+        table = String.valueOf(originals.getOrDefault("offset.storage.postgres.table", "public.cdc_runner_offsets"));
+        if (!TABLE_NAME.matcher(table).matches()) {
+            throw new ConnectException("offset.storage.postgres.table: '" + table
+                    + "' is not a plain lower-case [schema.]table name");
+        }
+        url = "jdbc:postgresql://" + originals.getOrDefault("database.hostname", "localhost") + ":"
+                + originals.getOrDefault("database.port", "5432") + "/" + originals.get("database.dbname");
+        connectionProps = new Properties();
+        connectionProps.setProperty("user", String.valueOf(originals.get("database.user")));
+        Object password = originals.get("database.password");
+        if (password != null) {
+            connectionProps.setProperty("password", password instanceof org.apache.kafka.common.config.types.Password p
+                    ? p.value() : String.valueOf(password));
+        }
+        connectionProps.setProperty("sslmode", String.valueOf(originals.getOrDefault("database.sslmode", "prefer")));
+        connectionProps.setProperty("ApplicationName", "cdc-runner offset store");
+        connectionProps.setProperty("connectTimeout", "10");
+    }
+
+    @Override
+    public synchronized void start() {
+        super.start();
+        try {
+            Connection conn = connection();
+            try (Statement st = conn.createStatement()) {
+                st.execute("CREATE TABLE IF NOT EXISTS " + table
+                        + " (offset_key bytea PRIMARY KEY, offset_value bytea, updated_at timestamptz NOT NULL DEFAULT now())");
+            }
+            Map<ByteBuffer, ByteBuffer> loaded = new HashMap<>();
+            try (Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT offset_key, offset_value FROM " + table)) {
+                while (rs.next()) {
+                    byte[] value = rs.getBytes(2);
+                    loaded.put(ByteBuffer.wrap(rs.getBytes(1)), value == null ? null : ByteBuffer.wrap(value));
+                }
+            }
+            data.putAll(loaded);
+            LOG.info("event=offset_store_started table={} entries={}", table, loaded.size());
+        } catch (SQLException e) {
+            throw new ConnectException("offset.storage=postgres: cannot read offsets from table " + table + " ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        super.stop();
+        closeConnection();
+    }
+
+    @Override
+    protected synchronized void save() {
+        try {
+            Connection conn = connection();
+            conn.setAutoCommit(false);
+            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + table
+                    + " (offset_key, offset_value, updated_at) VALUES (?, ?, now())"
+                    + " ON CONFLICT (offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value, updated_at = now()")) {
+                for (Map.Entry<ByteBuffer, ByteBuffer> entry : data.entrySet()) {
+                    ps.setBytes(1, bytes(entry.getKey()));
+                    ps.setBytes(2, entry.getValue() == null ? null : bytes(entry.getValue()));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                conn.commit();
+            } catch (SQLException e) {
+                conn.rollback();
+                throw e;
+            } finally {
+                conn.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            closeConnection(); // reconnect on the next flush
+            throw new ConnectException("cannot store offsets in table " + table + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public Set<Map<String, Object>> connectorPartitions(String connectorName) {
+        // Only Kafka Connect's distributed herder asks this; the engine does not.
+        return Set.of();
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = DriverManager.getConnection(url, connectionProps);
+        }
+        return connection;
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // closing a broken connection
+            }
+            connection = null;
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+}

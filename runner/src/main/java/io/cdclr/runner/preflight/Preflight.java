@@ -1,0 +1,166 @@
+package io.cdclr.runner.preflight;
+
+import io.cdclr.runner.config.PostgresConnections;
+import io.cdclr.runner.config.RunnerConfig;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
+
+/**
+ * The operator's checklist before starting on a slot, as a command. Prints one line per check and ends with
+ * {@code GO} (exit 0) or {@code NO-GO: reason} (exit 1).
+ */
+public final class Preflight {
+    private final RunnerConfig config;
+    private final PostgresConnections connections;
+    private final Function<RunnerConfig, KinesisClient> kinesis;
+    private final PrintStream out;
+    private final List<String> noGo = new ArrayList<>();
+
+    public Preflight(RunnerConfig config, Function<RunnerConfig, KinesisClient> kinesis, PrintStream out) {
+        this.config = config;
+        this.connections = new PostgresConnections(config.values());
+        this.kinesis = kinesis;
+        this.out = out;
+    }
+
+    /** Runs every check; {@code peek} > 0 also shows that many pending changes without consuming them. */
+    public int run(int peek) {
+        String slot = config.values().getOrDefault("slot.name", "etl_slot_wal2json");
+        try (Connection conn = connections.open()) {
+            ok("connected to PostgreSQL " + connections.target() + " as " + config.values().get("database.user"));
+            checkServer(conn);
+            SlotState state = SlotState.read(conn, slot);
+            checkSlot(conn, slot, state);
+            if (peek > 0 && state != null && !state.active()) {
+                peek(conn, slot, peek);
+            }
+        } catch (SQLException e) {
+            fail("PostgreSQL at " + connections.target() + ": " + e.getMessage().split("\n")[0]);
+        }
+        checkStream();
+        if (noGo.isEmpty()) {
+            out.println("GO");
+            return 0;
+        }
+        out.println("NO-GO: " + String.join("; ", noGo));
+        return 1;
+    }
+
+    private void checkServer(Connection conn) throws SQLException {
+        String walLevel = single(conn, "SHOW wal_level");
+        if ("logical".equals(walLevel)) {
+            ok("wal_level = logical");
+        } else {
+            fail("wal_level is '" + walLevel + "', logical replication needs 'logical' (RDS: rds.logical_replication=1)");
+        }
+        String canReplicate = single(conn, "SELECT (rolreplication OR rolsuper OR EXISTS (SELECT 1 FROM pg_roles r"
+                + " WHERE r.rolname = 'rds_replication' AND pg_has_role(current_user, r.oid, 'member')))::text"
+                + " FROM pg_roles WHERE rolname = current_user");
+        if ("true".equals(canReplicate)) {
+            ok("user " + config.values().get("database.user") + " may open replication connections");
+        } else {
+            fail("user " + config.values().get("database.user") + " lacks REPLICATION (or rds_replication)");
+        }
+    }
+
+    private void checkSlot(Connection conn, String slot, SlotState state) throws SQLException {
+        if (state == null) {
+            if (Boolean.parseBoolean(config.values().getOrDefault("slot.create.if.missing", "true"))) {
+                info("slot " + slot + " does not exist; the runner will create it with wal2json (slot.create.if.missing=true)");
+            } else {
+                fail("slot " + slot + " does not exist and slot.create.if.missing=false");
+            }
+            return;
+        }
+        if ("wal2json".equals(state.plugin())) {
+            ok("slot " + slot + " uses wal2json (database " + state.database() + ")");
+        } else {
+            fail("slot " + slot + " uses plugin '" + state.plugin() + "', not wal2json");
+        }
+        if (!config.values().getOrDefault("database.dbname", "").isEmpty()
+                && !state.database().equals(config.values().get("database.dbname"))) {
+            fail("slot " + slot + " belongs to database " + state.database() + ", not " + config.values().get("database.dbname"));
+        }
+        info("retained WAL " + state.retainedPretty() + " (restart_lsn " + state.restartLsn() + "), unconfirmed "
+                + state.unconfirmedPretty() + " (confirmed_flush_lsn " + state.confirmedFlushLsn() + ")");
+        if (state.active()) {
+            fail("slot " + slot + " is active: consumed now by " + consumers(conn, state.activePid()));
+        } else {
+            ok("slot " + slot + " is inactive: no other session consumes it");
+        }
+    }
+
+    private String consumers(Connection conn, int pid) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT application_name, client_addr::text, backend_start::text"
+                + " FROM pg_stat_activity WHERE pid = ?")) {
+            ps.setInt(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return "pid " + pid + " (application '" + rs.getString(1) + "', client " + rs.getString(2)
+                            + ", since " + rs.getString(3) + ")";
+                }
+            }
+        }
+        return "pid " + pid;
+    }
+
+    private void peek(Connection conn, String slot, int count) throws SQLException {
+        info("next " + count + " changes (peeked, not consumed):");
+        try (PreparedStatement ps = conn.prepareStatement("SELECT lsn::text, data FROM pg_logical_slot_peek_changes(?, NULL, ?,"
+                + " 'format-version', '2', 'include-pk', '1', 'include-lsn', '1', 'include-timestamp', '1')")) {
+            ps.setString(1, slot);
+            ps.setInt(2, count);
+            try (ResultSet rs = ps.executeQuery()) {
+                int n = 0;
+                while (rs.next()) {
+                    out.println("       " + rs.getString(1) + " " + rs.getString(2));
+                    n++;
+                }
+                if (n == 0) {
+                    out.println("       (nothing pending)");
+                }
+            }
+        }
+    }
+
+    private void checkStream() {
+        String stream = config.values().get("kinesis.stream");
+        try (KinesisClient client = kinesis.apply(config)) {
+            var summary = client.describeStreamSummary(b -> b.streamName(stream)).streamDescriptionSummary();
+            if (summary.streamStatus() == StreamStatus.ACTIVE || summary.streamStatus() == StreamStatus.UPDATING) {
+                ok("Kinesis stream " + stream + " is " + summary.streamStatus() + " with " + summary.openShardCount() + " open shard(s)");
+            } else {
+                fail("Kinesis stream " + stream + " is " + summary.streamStatus());
+            }
+        } catch (RuntimeException e) {
+            fail("Kinesis stream " + stream + ": " + String.valueOf(e.getMessage()).split("\n")[0]);
+        }
+    }
+
+    private static String single(Connection conn, String sql) throws SQLException {
+        try (var st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private void ok(String line) {
+        out.println("ok     " + line);
+    }
+
+    private void info(String line) {
+        out.println("info   " + line);
+    }
+
+    private void fail(String line) {
+        out.println("FAIL   " + line);
+        noGo.add(line);
+    }
+}

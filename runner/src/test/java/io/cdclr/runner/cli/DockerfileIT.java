@@ -1,0 +1,97 @@
+package io.cdclr.runner.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdclr.runner.testing.RunnerProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No Docker engine runs here, so the Dockerfile is checked for what can be checked: the runtime stage's command
+ * starts the JAR the build stage produces (run with --help, with the image's environment), the build stage runs the
+ * README's Maven command, and the image runs as uid 10001 exposing the health port.
+ */
+class DockerfileIT {
+    private static final Path ROOT = Path.of("..");
+
+    @Test
+    void runtimeCommandStartsTheJarTheBuildStageProduces() throws Exception {
+        List<String> lines = Files.readAllLines(ROOT.resolve("Dockerfile"));
+        String copy = lines.stream().filter(l -> l.startsWith("COPY --from=build")).findFirst().orElseThrow();
+        String[] parts = copy.split("\\s+");
+        String builtInImage = parts[2];
+        String pathInRuntime = parts[3];
+        assertTrue(builtInImage.startsWith("/src/"), copy);
+        Path builtHere = ROOT.resolve(builtInImage.substring("/src/".length()));
+        assertEquals(RunnerProcess.JAR.toAbsolutePath().normalize(), builtHere.toAbsolutePath().normalize());
+
+        String entrypoint = lines.stream().filter(l -> l.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
+        List<String> command = new ArrayList<>(List.of(new ObjectMapper().readValue(
+                entrypoint.substring("ENTRYPOINT".length()).trim(), String[].class)));
+        assertEquals("java", command.get(0), "exec form with java as PID 1");
+        assertTrue(command.contains(pathInRuntime), "the entrypoint runs the copied JAR: " + command);
+        command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.set(command.indexOf(pathInRuntime), builtHere.toString());
+        command.add("--help");
+
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(imageEnvironment(lines));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        assertTrue(output.contains("KINESIS_STREAM"), output);
+    }
+
+    @Test
+    void buildStageRunsTheReadmeBuildCommand() throws Exception {
+        String dockerfile = Files.readString(ROOT.resolve("Dockerfile"));
+        Matcher build = Pattern.compile("(?m)^RUN (mvn -B package[^\\n]*)$").matcher(dockerfile);
+        assertTrue(build.find(), "the build stage runs mvn -B package");
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        assertTrue(readme.contains(build.group(1)), "README's build command should be: " + build.group(1));
+    }
+
+    @Test
+    void runsAsUid10001AndExposesTheHealthPort() throws Exception {
+        List<String> lines = Files.readAllLines(ROOT.resolve("Dockerfile"));
+        assertTrue(lines.contains("USER 10001:10001"), "non-root uid 10001");
+        Map<String, String> env = imageEnvironment(lines);
+        assertTrue(lines.contains("EXPOSE " + env.get("CDC_HTTP_PORT")), "exposes the health port");
+        assertEquals("0.0.0.0", env.get("CDC_HTTP_BIND_ADDRESS"), "probes must reach the port from outside the pod");
+    }
+
+    /** The ENV lines of the runtime stage (after the last FROM), continuation lines joined. */
+    private static Map<String, String> imageEnvironment(List<String> lines) {
+        int lastFrom = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("FROM ")) {
+                lastFrom = i;
+            }
+        }
+        StringBuilder joined = new StringBuilder();
+        for (String line : lines.subList(lastFrom, lines.size())) {
+            joined.append(line.endsWith("\\") ? line.substring(0, line.length() - 1) + " " : line + "\n");
+        }
+        Map<String, String> env = new HashMap<>();
+        Matcher envLine = Pattern.compile("(?m)^ENV (.*)$").matcher(joined);
+        Pattern pair = Pattern.compile("([A-Z_]+)=(\"[^\"]*\"|\\S+)");
+        while (envLine.find()) {
+            Matcher m = pair.matcher(envLine.group(1));
+            while (m.find()) {
+                env.put(m.group(1), m.group(2).replace("\"", ""));
+            }
+        }
+        return env;
+    }
+}

@@ -1,0 +1,73 @@
+package io.cdclr.runner.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class AcknowledgedPrefixTest {
+
+    private static List<Integer> releaseNow(AcknowledgedPrefix<Integer> prefix) throws InterruptedException {
+        List<Integer> released = new ArrayList<>();
+        prefix.releaseAcknowledged(0, e -> released.add(e.change));
+        return released;
+    }
+
+    @Test
+    void releasesNothingUntilTheHeadIsAcknowledged() throws Exception {
+        AcknowledgedPrefix<Integer> prefix = new AcknowledgedPrefix<>();
+        var first = prefix.append(1, 10);
+        var second = prefix.append(2, 10);
+        prefix.complete(second, null);
+        assertEquals(List.of(), releaseNow(prefix), "an acknowledged change behind an unacknowledged one must wait");
+        prefix.complete(first, null);
+        assertEquals(List.of(1, 2), releaseNow(prefix));
+    }
+
+    @Test
+    void aFailureStopsTheReleaseForGood() throws Exception {
+        AcknowledgedPrefix<Integer> prefix = new AcknowledgedPrefix<>();
+        var first = prefix.append(1, 10);
+        var failed = prefix.append(2, 10);
+        var third = prefix.append(3, 10);
+        prefix.complete(first, null);
+        prefix.complete(third, null);
+        prefix.complete(failed, new IllegalStateException("stream deleted"));
+        assertEquals(List.of(1), releaseNow(prefix));
+        assertEquals(List.of(), releaseNow(prefix), "nothing after the failed change is ever released");
+        assertNotNull(prefix.failure());
+    }
+
+    @Test
+    void randomAcknowledgementOrderReleasesExactlyTheContiguousPrefixInOrder() throws Exception {
+        Random random = new Random(7);
+        for (int round = 0; round < 50; round++) {
+            AcknowledgedPrefix<Integer> prefix = new AcknowledgedPrefix<>();
+            List<AcknowledgedPrefix.Entry<Integer>> entries = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                entries.add(prefix.append(i, 1));
+            }
+            List<AcknowledgedPrefix.Entry<Integer>> shuffled = new ArrayList<>(entries);
+            Collections.shuffle(shuffled, random);
+            List<Integer> released = new ArrayList<>();
+            boolean[] acked = new boolean[200];
+            for (var entry : shuffled) {
+                prefix.complete(entry, null);
+                acked[entry.change] = true;
+                released.addAll(releaseNow(prefix));
+                int contiguous = 0;
+                while (contiguous < 200 && acked[contiguous]) {
+                    contiguous++;
+                }
+                assertEquals(contiguous, released.size(), "released must be exactly the acknowledged prefix");
+            }
+            for (int i = 0; i < released.size(); i++) {
+                assertEquals(i, released.get(i));
+            }
+        }
+    }
+}
