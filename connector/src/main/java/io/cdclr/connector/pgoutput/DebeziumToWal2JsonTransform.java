@@ -1,0 +1,448 @@
+package io.cdclr.connector.pgoutput;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.connect.connector.ConnectRecord;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.transforms.Transformation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a change event of Debezium's PostgreSQL connector (plugin {@code pgoutput}) into the record the wal2json
+ * source produces for the same change: value = the wal2json format-version 2 envelope as JSON text (options
+ * {@code include-pk=1, include-lsn=1, include-timestamp=1}, no transaction boundaries), key = the row's partition
+ * key, topic = {@code <topic.prefix>.<schema>.<table>} ({@code <topic.prefix>.messages} for M). The source offset is
+ * left alone: the engine's offsets stay Debezium's.
+ *
+ * <p>What the events lack (type names as {@code format_type} prints them, the primary key, the replica identity,
+ * the server's time zone) comes from the catalog, over one JDBC session. The connector settings this relies on are
+ * in {@code docs/pgoutput.md}.
+ */
+public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements Transformation<R> {
+    private static final Logger LOG = LoggerFactory.getLogger(DebeziumToWal2JsonTransform.class);
+
+    public static final String TOPIC_PREFIX = "topic.prefix";
+    public static final String CATALOG_URL = "catalog.url";
+    public static final String CATALOG_USER = "catalog.user";
+    public static final String CATALOG_PASSWORD = "catalog.password";
+    /** Prefix of further PgJDBC properties for the catalog session, e.g. {@code catalog.property.sslmode=require}. */
+    public static final String CATALOG_PROPERTY_PREFIX = "catalog.property.";
+    public static final String TIME_ZONE = "time.zone";
+    public static final String UNAVAILABLE_VALUE_PLACEHOLDER = "unavailable.value.placeholder";
+    public static final String NON_CHANGE_RECORDS = "non.change.records";
+
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(TOPIC_PREFIX, Type.STRING, "cdc", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Topic of a row change or truncate: <prefix>.<schema>.<table>; logical decoding messages (M) go to"
+                            + " <prefix>.messages. Same meaning as the wal2json source's topic.prefix.")
+            .define(CATALOG_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "JDBC URL of the captured database, for catalog lookups (column types as format_type prints them,"
+                            + " primary key, replica identity, time zone), e.g. jdbc:postgresql://host:5432/db")
+            .define(CATALOG_USER, Type.STRING, "", Importance.HIGH, "User of the catalog session")
+            .define(CATALOG_PASSWORD, Type.PASSWORD, "", Importance.HIGH, "Password of the catalog session")
+            .define(TIME_ZONE, Type.STRING, "", Importance.LOW,
+                    "Time zone of the envelope's timestamp and of timestamptz values, as an IANA name. Empty: the"
+                            + " catalog session's TimeZone, which PgJDBC sets to this JVM's default, as it does for the"
+                            + " wal2json source's replication session.")
+            .define(UNAVAILABLE_VALUE_PLACEHOLDER, Type.STRING, "__debezium_unavailable_value", Importance.MEDIUM,
+                    "Must equal the connector's unavailable.value.placeholder: a column holding it is an unchanged TOAST"
+                            + " value, which wal2json leaves out of the envelope. Choose one no real value can equal.")
+            .define(NON_CHANGE_RECORDS, Type.STRING, "pass", ConfigDef.ValidString.in("pass", "drop"), Importance.LOW,
+                    "What to do with records that are not change events (heartbeats, transaction metadata): pass them"
+                            + " through unchanged (so the host can still commit their offsets) or drop them.");
+
+    private PgCatalog catalog;
+    private PgValueText values;
+    private String topicPrefix;
+    private String placeholder;
+    private byte[] placeholderBytes;
+    private boolean passNonChange;
+    private final Map<String, Schema> seenSchemas = new ConcurrentHashMap<>();
+
+    public DebeziumToWal2JsonTransform() {
+    }
+
+    /** For tests: a given catalog instead of a JDBC one. */
+    DebeziumToWal2JsonTransform(PgCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        AbstractConfig config = new AbstractConfig(CONFIG_DEF, configs);
+        topicPrefix = config.getString(TOPIC_PREFIX);
+        placeholder = config.getString(UNAVAILABLE_VALUE_PLACEHOLDER);
+        placeholderBytes = placeholder.getBytes(StandardCharsets.UTF_8);
+        passNonChange = "pass".equals(config.getString(NON_CHANGE_RECORDS));
+        if (catalog == null) {
+            Properties props = new Properties();
+            for (Map.Entry<String, ?> e : configs.entrySet()) {
+                if (e.getKey().startsWith(CATALOG_PROPERTY_PREFIX) && e.getValue() != null) {
+                    props.setProperty(e.getKey().substring(CATALOG_PROPERTY_PREFIX.length()), e.getValue().toString());
+                }
+            }
+            if (!config.getString(CATALOG_USER).isEmpty()) {
+                props.setProperty("user", config.getString(CATALOG_USER));
+            }
+            Password password = config.getPassword(CATALOG_PASSWORD);
+            if (password != null && !password.value().isEmpty()) {
+                props.setProperty("password", password.value());
+            }
+            props.putIfAbsent("ApplicationName", "cdclr-pgoutput-catalog");
+            String zone = config.getString(TIME_ZONE);
+            catalog = new JdbcPgCatalog(config.getString(CATALOG_URL), props, zone.isEmpty() ? null : ZoneId.of(zone));
+        }
+        values = new PgValueText(catalog);
+    }
+
+    @Override
+    public R apply(R record) {
+        Object v = record.value();
+        if (v == null) {
+            return null; // tombstone: wal2json has no such thing
+        }
+        if (!(v instanceof Struct value) || value.schema().field("op") == null || value.schema().field("source") == null) {
+            return passNonChange ? record : null;
+        }
+        String op = value.getString("op");
+        Struct source = value.getStruct("source");
+        return switch (op) {
+            case "c", "r", "u", "d" -> rowChange(record, op, value, source);
+            case "t" -> truncate(record, source);
+            case "m" -> message(record, value, source);
+            default -> passNonChange ? record : null;
+        };
+    }
+
+    private R rowChange(R record, String op, Struct value, Struct source) {
+        String schema = source.getString("schema");
+        String table = source.getString("table");
+        TableInfo info = describe(schema, table, value.schema());
+        Struct before = value.getStruct("before");
+        Struct after = value.getStruct("after");
+        String action = switch (op) {
+            case "c", "r" -> "I";
+            case "u" -> "U";
+            default -> "D";
+        };
+
+        List<ColumnInfo> identityColumns = null;
+        Struct identityRow = null;
+        if ("U".equals(action) || "D".equals(action)) {
+            List<ColumnInfo> keyColumns = info.isFull() ? info.columns() : columns(info, info.identityKey());
+            if (before != null) {
+                identityColumns = keyColumns;
+                identityRow = before;
+            } else if ("U".equals(action) && info.hasReplicaIdentity()) {
+                identityColumns = keyColumns;
+                identityRow = after;
+            } else {
+                // wal2json writes nothing for a change it cannot identify ("no tuple identifier"); pgoutput refuses
+                // such UPDATE/DELETE at the source, so this is only reached with a publication without them.
+                LOG.warn("No replica identity for {} in {}.{}: skipped, as wal2json does", action, schema, table);
+                return null;
+            }
+        }
+
+        StringBuilder json = new StringBuilder(256);
+        json.append("{\"action\":\"").append(action).append('"');
+        appendTimestampAndLsn(json, source, true);
+        json.append(",\"schema\":");
+        JsonText.appendString(json, schema);
+        json.append(",\"table\":");
+        JsonText.appendString(json, table);
+        Map<String, String> newKeyText = new HashMap<>();
+        Map<String, String> oldKeyText = new HashMap<>();
+        if (after != null && !"D".equals(action)) {
+            json.append(",\"columns\":[");
+            appendTuple(json, info.columns(), after, true, newKeyText);
+            json.append(']');
+        }
+        if (identityColumns != null) {
+            json.append(",\"identity\":[");
+            appendTuple(json, identityColumns, identityRow, true, oldKeyText);
+            json.append(']');
+        }
+        json.append(",\"pk\":[");
+        appendTuple(json, columns(info, info.primaryKey()), null, false, null);
+        json.append("]}");
+
+        Map<String, String> keyValues = "D".equals(action) ? oldKeyText : newKeyText;
+        List<String> pkValues = new ArrayList<>(info.primaryKey().size());
+        for (String pk : info.primaryKey()) {
+            pkValues.add(keyValues.get(pk));
+        }
+        String key = Wal2JsonPartitionKey.row(schema, table, pkValues);
+        return newRecord(record, topicPrefix + "." + schema + "." + table, key, json.toString());
+    }
+
+    private R truncate(R record, Struct source) {
+        String schema = source.getString("schema");
+        String table = source.getString("table");
+        StringBuilder json = new StringBuilder(128);
+        json.append("{\"action\":\"T\"");
+        appendTimestampAndLsn(json, source, true);
+        json.append(",\"schema\":");
+        JsonText.appendString(json, schema);
+        json.append(",\"table\":");
+        JsonText.appendString(json, table);
+        json.append('}');
+        return newRecord(record, topicPrefix + "." + schema + "." + table,
+                Wal2JsonPartitionKey.row(schema, table, List.of()), json.toString());
+    }
+
+    private R message(R record, Struct value, Struct source) {
+        Struct message = value.getStruct("message");
+        String prefix = message.getString("prefix");
+        Object raw = message.get("content");
+        byte[] content = raw instanceof ByteBuffer b ? bytes(b) : raw == null ? new byte[0] : (byte[]) raw;
+        int nul = 0;
+        while (nul < content.length && content[nul] != 0) {
+            nul++; // wal2json copies the content as a C string: it ends at the first NUL byte
+        }
+        // Debezium drops the xid of a non-transactional message (PgOutputMessageDecoder): that is the only trace
+        // of the flag in the event.
+        boolean transactional = source.get("txId") != null;
+        StringBuilder json = new StringBuilder(128);
+        json.append("{\"action\":\"M\"");
+        appendTimestampAndLsn(json, source, transactional);
+        json.append(",\"transactional\":").append(transactional);
+        json.append(",\"prefix\":");
+        JsonText.appendString(json, prefix);
+        json.append(",\"content\":");
+        JsonText.appendString(json, new String(content, 0, nul, StandardCharsets.UTF_8));
+        json.append('}');
+        return newRecord(record, topicPrefix + ".messages", Wal2JsonPartitionKey.message(prefix), json.toString());
+    }
+
+    private void appendTimestampAndLsn(StringBuilder json, Struct source, boolean withTimestamp) {
+        if (withTimestamp) {
+            Object us = source.schema().field("ts_us") == null ? null : source.get("ts_us");
+            if (!(us instanceof Long micros)) {
+                throw new DataException("Debezium event without source.ts_us: the commit time cannot be known to the"
+                        + " microsecond");
+            }
+            Instant commit = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000);
+            json.append(",\"timestamp\":\"").append(PgValueText.timestamptz(commit, catalog.timeZone())).append('"');
+        } else {
+            json.append(",\"timestamp\":null");
+        }
+        Object lsn = source.get("lsn");
+        if (!(lsn instanceof Long l)) {
+            throw new DataException("Debezium event without source.lsn");
+        }
+        json.append(",\"lsn\":\"").append(lsnText(l)).append('"');
+    }
+
+    /** PostgreSQL's pg_lsn text: two uppercase hex halves. */
+    static String lsnText(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
+    }
+
+    /**
+     * The table's description, reread whenever Debezium's schema for it changes (a column added, dropped or retyped),
+     * and checked against the event: a column one side has and the other lacks is an error, never a guess.
+     */
+    private TableInfo describe(String schema, String table, Schema valueSchema) {
+        String k = schema + "\u0000" + table;
+        Schema rowSchema = valueSchema.field("after") != null ? valueSchema.field("after").schema() : null;
+        Schema previous = seenSchemas.put(k, rowSchema);
+        if (previous != null && !Objects.equals(previous, rowSchema)) {
+            catalog.invalidate(schema, table);
+        }
+        TableInfo info = catalog.table(schema, table);
+        if (rowSchema != null && !matches(info, rowSchema)) {
+            catalog.invalidate(schema, table);
+            info = catalog.table(schema, table);
+            if (!matches(info, rowSchema)) {
+                throw new DataException("Columns of " + schema + "." + table + " in the event " + fieldNames(rowSchema)
+                        + " differ from the catalog's " + info.columns().stream().map(ColumnInfo::name).toList()
+                        + " (a column excluded with column.exclude.list, or the table altered since): the envelope"
+                        + " would not be wal2json's");
+            }
+        }
+        return info;
+    }
+
+    private static boolean matches(TableInfo info, Schema rowSchema) {
+        List<String> fields = fieldNames(rowSchema);
+        return fields.equals(info.columns().stream().map(ColumnInfo::name).toList());
+    }
+
+    private static List<String> fieldNames(Schema rowSchema) {
+        return rowSchema.fields().stream().map(Field::name).toList();
+    }
+
+    private static List<ColumnInfo> columns(TableInfo info, List<String> names) {
+        Map<String, ColumnInfo> byName = info.byName();
+        List<ColumnInfo> out = new ArrayList<>(names.size());
+        for (String n : names) {
+            out.add(byName.get(n));
+        }
+        return out;
+    }
+
+    /**
+     * Writes {"name":..,"type":..[,"value":..]} for each column, skipping unchanged TOAST values as wal2json does.
+     * keyText collects each written value's key text (string content, or number/boolean literal; null for NULL).
+     */
+    private void appendTuple(StringBuilder json, List<ColumnInfo> columns, Struct row, boolean withValues,
+                             Map<String, String> keyText) {
+        boolean first = true;
+        for (ColumnInfo c : columns) {
+            Object v = null;
+            Schema fieldSchema = null;
+            if (withValues) {
+                Field f = row.schema().field(c.name());
+                if (f == null) {
+                    throw new DataException("Column " + c.name() + " missing from the event");
+                }
+                fieldSchema = f.schema();
+                v = row.get(f);
+                if (isUnchangedToast(v)) {
+                    continue;
+                }
+            }
+            if (!first) {
+                json.append(',');
+            }
+            first = false;
+            json.append("{\"name\":");
+            JsonText.appendString(json, c.name());
+            json.append(",\"type\":");
+            appendType(json, c.typeName());
+            if (withValues) {
+                json.append(",\"value\":");
+                String text = values.text(c, fieldSchema, v);
+                String fragment = jsonValue(c, text);
+                json.append(fragment);
+                if (keyText != null) {
+                    keyText.put(c.name(), keyText(c, fragment, text));
+                }
+            }
+            json.append('}');
+        }
+    }
+
+    /** wal2json writes a type name that format_type already quoted ("MyType") as is, otherwise as a JSON string. */
+    private static void appendType(StringBuilder json, String type) {
+        if (type.length() > 1 && type.charAt(0) == '"' && type.charAt(type.length() - 1) != ']') {
+            json.append(type);
+        } else {
+            JsonText.appendString(json, type);
+        }
+    }
+
+    /** The JSON form wal2json chooses by the column's type oid. */
+    static String jsonValue(ColumnInfo c, String text) {
+        if (text == null) {
+            return "null";
+        }
+        if (c.isJsonNumber()) {
+            if (text.regionMatches(true, 0, "NaN", 0, 3) || text.regionMatches(true, 0, "Infinity", 0, 8)
+                    || text.regionMatches(true, 0, "-Infinity", 0, 9)) {
+                return "null";
+            }
+            for (int i = 0; i < text.length(); i++) {
+                if ("0123456789+-eE.".indexOf(text.charAt(i)) < 0) {
+                    throw new DataException(text + " is not a number (column " + c.name() + ")");
+                }
+            }
+            return text;
+        }
+        if (c.typeOid() == ColumnInfo.BOOL) {
+            return "t".equals(text) ? "true" : "false";
+        }
+        if (c.typeOid() == ColumnInfo.BYTEA) {
+            return JsonText.string(text.substring(2));
+        }
+        return JsonText.string(text);
+    }
+
+    private static String keyText(ColumnInfo c, String fragment, String text) {
+        if ("null".equals(fragment)) {
+            return null;
+        }
+        if (c.typeOid() == ColumnInfo.BYTEA) {
+            return text.substring(2);
+        }
+        if (c.typeOid() == ColumnInfo.BOOL || c.isJsonNumber()) {
+            return fragment;
+        }
+        return text;
+    }
+
+    private boolean isUnchangedToast(Object v) {
+        if (v == null) {
+            return false;
+        }
+        if (v instanceof String s) {
+            return s.equals(placeholder);
+        }
+        if (v instanceof byte[] b) {
+            return Arrays.equals(b, placeholderBytes);
+        }
+        if (v instanceof ByteBuffer b) {
+            return Arrays.equals(bytes(b), placeholderBytes);
+        }
+        if (v instanceof List<?> list) {
+            if (list.size() == 1) {
+                Object only = list.get(0);
+                return placeholder.equals(only) || (only instanceof byte[] b && Arrays.equals(b, placeholderBytes))
+                        || (only instanceof ByteBuffer bb && Arrays.equals(bytes(bb), placeholderBytes));
+            }
+            if (list.size() == placeholderBytes.length && !list.isEmpty() && list.get(0) instanceof Number) {
+                for (int i = 0; i < list.size(); i++) {
+                    if (!(list.get(i) instanceof Number n) || n.longValue() != placeholderBytes[i]) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    private R newRecord(R record, String topic, String key, String json) {
+        return record.newRecord(topic, null, Schema.STRING_SCHEMA, key, Schema.STRING_SCHEMA, json, record.timestamp());
+    }
+
+    @Override
+    public ConfigDef config() {
+        return CONFIG_DEF;
+    }
+
+    @Override
+    public void close() {
+        if (catalog != null) {
+            catalog.close();
+        }
+    }
+}
