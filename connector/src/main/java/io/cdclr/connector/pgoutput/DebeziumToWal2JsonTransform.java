@@ -78,6 +78,13 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
     private byte[] placeholderBytes;
     private boolean passNonChange;
     private final Map<String, Schema> seenSchemas = new ConcurrentHashMap<>();
+    private PendingKeyChange pendingKeyChange;
+
+    static final String NEW_KEY_HEADER = "__debezium.newkey";
+    static final String OLD_KEY_HEADER = "__debezium.oldkey";
+
+    private record PendingKeyChange(String table, Struct before) {
+    }
 
     public DebeziumToWal2JsonTransform() {
     }
@@ -126,6 +133,10 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         }
         String op = value.getString("op");
         Struct source = value.getStruct("source");
+        if (pendingKeyChange != null && !"c".equals(op)) {
+            throw new DataException("Debezium's DELETE half of a primary-key UPDATE in " + pendingKeyChange.table
+                    + " was not followed by its CREATE half");
+        }
         return switch (op) {
             case "c", "r", "u", "d" -> rowChange(record, op, value, source);
             case "t" -> truncate(record, source);
@@ -145,6 +156,24 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
             case "u" -> "U";
             default -> "D";
         };
+        // Debezium splits an UPDATE that changes the primary key into DELETE (header __debezium.newkey) and CREATE
+        // (header __debezium.oldkey), one right after the other with the same offset; wal2json writes one U.
+        if ("d".equals(op) && record.headers().lastWithName(NEW_KEY_HEADER) != null) {
+            pendingKeyChange = new PendingKeyChange(schema + "." + table, before);
+            return null;
+        }
+        if ("c".equals(op) && record.headers().lastWithName(OLD_KEY_HEADER) != null) {
+            if (pendingKeyChange == null || !pendingKeyChange.table.equals(schema + "." + table)) {
+                throw new DataException("Debezium's CREATE half of a primary-key UPDATE in " + schema + "." + table
+                        + " came without its DELETE half: the old row is unknown");
+            }
+            action = "U";
+            before = pendingKeyChange.before;
+            pendingKeyChange = null;
+        } else if (pendingKeyChange != null) {
+            throw new DataException("Debezium's DELETE half of a primary-key UPDATE in " + pendingKeyChange.table
+                    + " was not followed by its CREATE half");
+        }
 
         List<ColumnInfo> identityColumns = null;
         Struct identityRow = null;
