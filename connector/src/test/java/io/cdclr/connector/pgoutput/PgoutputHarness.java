@@ -75,7 +75,6 @@ final class PgoutputHarness implements AutoCloseable {
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("message.prefix.include.list", messagePrefixes);
         p.setProperty("unavailable.value.placeholder", PLACEHOLDER);
-        p.setProperty("column.propagate.source.type", ".*");
 
         p.setProperty("transforms", "wal2json");
         p.setProperty("transforms.wal2json.type", DebeziumToWal2JsonTransform.class.getName());

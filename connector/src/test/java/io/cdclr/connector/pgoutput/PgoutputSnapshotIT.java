@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.connect.source.SourceRecord;
@@ -39,6 +40,8 @@ class PgoutputSnapshotIT {
             .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
+
+    private static final int MAX_STREAMED_ID = 15000;
 
     private final String id = "pgs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     private final String s = id;
@@ -74,22 +77,29 @@ class PgoutputSnapshotIT {
         harness = new PgoutputHarness(dbzSlot);
         harness.start(PgoutputHarness.properties(id, dbzSlot, publication, s, "initial", s + "-.*"));
 
-        // Inserts while the snapshot is being taken: each lands either in the snapshot or in the stream.
+        // Inserts, one per transaction, from before the snapshot starts until after streaming has begun: each lands
+        // either in the snapshot or in the stream, never in both and never in neither.
         AtomicReference<Throwable> writerFailure = new AtomicReference<>();
+        AtomicInteger lastInserted = new AtomicInteger(10000);
+        AtomicInteger stopAt = new AtomicInteger(MAX_STREAMED_ID);
         Thread writer = new Thread(() -> {
             try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-                for (int i = 10001; i <= 10200; i++) {
+                for (int i = 10001; i <= stopAt.get(); i++) {
                     st.execute("INSERT INTO " + s + ".existing VALUES (" + i + ", 'streamed " + i + "')");
+                    lastInserted.set(i);
+                    Thread.sleep(2);
                 }
             } catch (Throwable t) {
                 writerFailure.set(t);
             }
         });
         writer.start();
-        writer.join(120_000);
-        assertEquals(null, writerFailure.get());
         harness.awaitStreaming(Duration.ofSeconds(180));
-        exec("INSERT INTO " + s + ".existing VALUES (10201, 'after streaming began')",
+        stopAt.set(Math.min(MAX_STREAMED_ID, lastInserted.get() + 100)); // some more while streaming
+        writer.join(300_000);
+        assertEquals(null, writerFailure.get());
+        int last = lastInserted.get() + 1;
+        exec("INSERT INTO " + s + ".existing VALUES (" + last + ", 'after the writer')",
                 "SELECT pg_logical_emit_message(true, '" + s + "-end', 'done')");
 
         List<SourceRecord> records = harness.takeUntil(r -> ((String) r.value()).contains("\"prefix\":\"" + s + "-end\""),
@@ -113,11 +123,13 @@ class PgoutputSnapshotIT {
                 lastStreamed = rowId;
             }
         }
-        for (int i = 1; i <= 10201; i++) {
+        for (int i = 1; i <= last; i++) {
             assertEquals(1, seen.getOrDefault(i, 0), "row " + i + " exactly once");
         }
-        assertEquals(10201, seen.size());
+        assertEquals(last, seen.size());
         assertTrue(snapshotted >= 10000, "the 10,000 existing rows came from the snapshot: " + snapshotted);
+        assertTrue(last - snapshotted >= 100, "rows were streamed after the snapshot: " + (last - snapshotted));
+        System.out.println("snapshot IT: " + snapshotted + " rows from the snapshot, " + (last - snapshotted) + " streamed");
     }
 
     /**
