@@ -10,8 +10,14 @@ package io.cdclr.connector.pgoutput;
  * @param baseType     {@code typname} of the type after resolving domains: how Debezium represents the value
  * @param enumType     the base type is an enum
  * @param elementType  {@code typname} of the array element (after resolving domains), or null when not an array
+ * @param generated    a generated column: pgoutput (PostgreSQL before 18) does not publish it, wal2json prints it
  */
-record ColumnInfo(String name, String typeName, long typeOid, String baseType, boolean enumType, String elementType) {
+record ColumnInfo(String name, String typeName, long typeOid, String baseType, boolean enumType, String elementType,
+                  boolean generated) {
+
+    ColumnInfo(String name, String typeName, long typeOid, String baseType, boolean enumType, String elementType) {
+        this(name, typeName, typeOid, baseType, enumType, elementType, false);
+    }
 
     static final long INT2 = 21;
     static final long INT4 = 23;

@@ -313,9 +313,12 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         return info;
     }
 
+    /** The event has the catalog's columns, but for generated ones, which pgoutput does not publish. */
     private static boolean matches(TableInfo info, Schema rowSchema) {
         List<String> fields = fieldNames(rowSchema);
-        return fields.equals(info.columns().stream().map(ColumnInfo::name).toList());
+        return fields.equals(info.columns().stream()
+                .filter(c -> !c.generated() || rowSchema.field(c.name()) != null)
+                .map(ColumnInfo::name).toList());
     }
 
     private static List<String> fieldNames(Schema rowSchema) {
@@ -343,6 +346,9 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
             Schema fieldSchema = null;
             if (withValues) {
                 Field f = row.schema().field(c.name());
+                if (f == null && c.generated()) {
+                    continue; // not published by pgoutput (docs/pgoutput.md, differences)
+                }
                 if (f == null) {
                     throw new DataException("Column " + c.name() + " missing from the event");
                 }

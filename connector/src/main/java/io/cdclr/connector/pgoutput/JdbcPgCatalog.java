@@ -25,7 +25,8 @@ import org.apache.kafka.connect.errors.RetriableException;
  */
 final class JdbcPgCatalog implements PgCatalog {
     private static final String COLUMNS_SQL = """
-            SELECT c.oid, c.relreplident, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid
+            SELECT c.oid, c.relreplident, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid,
+                   a.attgenerated <> ''
               FROM pg_catalog.pg_class c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
               JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -118,6 +119,7 @@ final class JdbcPgCatalog implements PgCatalog {
             char replident = 'd';
             List<String[]> cols = new ArrayList<>();
             List<Long> typeOids = new ArrayList<>();
+            List<Boolean> generated = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(COLUMNS_SQL)) {
                 ps.setString(1, schema);
                 ps.setString(2, table);
@@ -127,6 +129,7 @@ final class JdbcPgCatalog implements PgCatalog {
                         replident = rs.getString(2).charAt(0);
                         cols.add(new String[] {rs.getString(4), rs.getString(5)});
                         typeOids.add(rs.getLong(6));
+                        generated.add(rs.getBoolean(7));
                     }
                 }
             }
@@ -142,7 +145,8 @@ final class JdbcPgCatalog implements PgCatalog {
                 if (base.category() == 'A' && base.elemType() != 0) {
                     elem = base(c, base.elemType()).name();
                 }
-                columns.add(new ColumnInfo(cols.get(i)[0], cols.get(i)[1], oid, base.name(), base.typtype() == 'e', elem));
+                columns.add(new ColumnInfo(cols.get(i)[0], cols.get(i)[1], oid, base.name(), base.typtype() == 'e', elem,
+                        generated.get(i)));
             }
             List<String> pk = new ArrayList<>();
             List<String> replidIndex = new ArrayList<>();

@@ -129,6 +129,28 @@ final class PgValueText {
                     return "\\x" + HexFormat.of().formatHex(bytes);
                 }
                 break;
+            case "bit":
+                // io.debezium.data.Bits: little-endian bytes of the bit string (bit(1): a Boolean). Only the fixed
+                // length of bit(n) says how many leading zeros there were; varbit's length is lost.
+                int length = bitLength(typeName);
+                if (value instanceof Boolean b && length == 1) {
+                    return b ? "1" : "0";
+                }
+                if (value instanceof byte[] || value instanceof ByteBuffer) {
+                    java.util.BitSet bits = java.util.BitSet.valueOf(value instanceof byte[] a ? a : toArray((ByteBuffer) value));
+                    StringBuilder out = new StringBuilder(length);
+                    for (int k = 0; k < length; k++) {
+                        out.append(bits.get(length - 1 - k) ? '1' : '0');
+                    }
+                    return out.toString();
+                }
+                break;
+            case "point":
+                // io.debezium.data.geometry.Point: x and y as doubles (plus WKB), printed as point_out does
+                if (value instanceof Struct p && p.schema().field("x") != null && p.schema().field("y") != null) {
+                    return "(" + PgFloatText.float8(p.getFloat64("x")) + "," + PgFloatText.float8(p.getFloat64("y")) + ")";
+                }
+                break;
             case "date":
                 if (value instanceof Integer days) {
                     return date(LocalDate.ofEpochDay(days));
@@ -210,6 +232,12 @@ final class PgValueText {
             return new BigDecimal(new BigInteger(bytes), s.getInt32("scale")).toPlainString();
         }
         throw unsupported(column, typeName, value);
+    }
+
+    /** n of "bit(n)"; "bit" alone is bit(1). */
+    private static int bitLength(String typeName) {
+        int open = typeName.indexOf('(');
+        return open < 0 ? 1 : Integer.parseInt(typeName.substring(open + 1, typeName.indexOf(')', open)));
     }
 
     private static byte[] toArray(ByteBuffer buffer) {
