@@ -11,12 +11,15 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TimeZone;
 import java.util.UUID;
 
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -94,8 +97,25 @@ class PgoutputDifferentialIT {
         }
     }
 
-    @Test
-    void envelopesFromPgoutputEqualWal2JsonsForEveryChangeAndType() throws Exception {
+    /**
+     * Also with a JVM time zone other than the server's: PgJDBC hands it to every session (Debezium's walsender,
+     * the catalog session, the peeking session), so timestamps and timestamptz values print in it on both sides.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "Asia/Kolkata"})
+    void envelopesFromPgoutputEqualWal2JsonsForEveryChangeAndType(String jvmZone) throws Exception {
+        TimeZone previous = TimeZone.getDefault();
+        if (!jvmZone.isEmpty()) {
+            TimeZone.setDefault(TimeZone.getTimeZone(jvmZone));
+        }
+        try {
+            compareDecoders(jvmZone.isEmpty() ? "+00" : "+05:30");
+        } finally {
+            TimeZone.setDefault(previous);
+        }
+    }
+
+    private void compareDecoders(String expectedOffset) throws Exception {
         harness = new PgoutputHarness(dbzSlot);
         harness.start(PgoutputHarness.properties(id, dbzSlot, publication, s, "no_data", s + "-.*"));
         harness.awaitStreaming(Duration.ofSeconds(120));
@@ -141,6 +161,8 @@ class PgoutputDifferentialIT {
                 assertTrue(r.topic().startsWith("cdc." + s + "."), r.topic());
             }
         }
+        String firstTimestamp = EXACT.readTree(fromWal2json.get(0)).path("timestamp").asText();
+        assertTrue(firstTimestamp.endsWith(expectedOffset), "timestamps in the JVM's zone: " + firstTimestamp);
         SourceRecord firstCustomer = records.get(0);
         assertEquals("cdc." + s + ".customers", firstCustomer.topic());
         assertEquals(s + ".customers|1", firstCustomer.key());
