@@ -23,6 +23,7 @@ import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.transforms.Transformation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,12 +79,14 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
     private byte[] placeholderBytes;
     private boolean passNonChange;
     private final Map<String, Schema> seenSchemas = new ConcurrentHashMap<>();
-    private PendingKeyChange pendingKeyChange;
+    /** Halves of primary-key UPDATEs waiting for their other half, see rowChange. */
+    private final Map<KeyChange, Struct> pendingKeyChanges = new ConcurrentHashMap<>();
 
     static final String NEW_KEY_HEADER = "__debezium.newkey";
     static final String OLD_KEY_HEADER = "__debezium.oldkey";
 
-    private record PendingKeyChange(String table, Struct before) {
+    /** One primary-key UPDATE: both halves carry the table, the LSN and the old and new keys. */
+    private record KeyChange(String schema, String table, Object lsn, Object oldKey, Object newKey) {
     }
 
     public DebeziumToWal2JsonTransform() {
@@ -133,10 +136,6 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         }
         String op = value.getString("op");
         Struct source = value.getStruct("source");
-        if (pendingKeyChange != null && !"c".equals(op)) {
-            throw new DataException("Debezium's DELETE half of a primary-key UPDATE in " + pendingKeyChange.table
-                    + " was not followed by its CREATE half");
-        }
         return switch (op) {
             case "c", "r", "u", "d" -> rowChange(record, op, value, source);
             case "t" -> truncate(record, source);
@@ -157,22 +156,33 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
             default -> "D";
         };
         // Debezium splits an UPDATE that changes the primary key into DELETE (header __debezium.newkey) and CREATE
-        // (header __debezium.oldkey), one right after the other with the same offset; wal2json writes one U.
-        if ("d".equals(op) && record.headers().lastWithName(NEW_KEY_HEADER) != null) {
-            pendingKeyChange = new PendingKeyChange(schema + "." + table, before);
-            return null;
-        }
-        if ("c".equals(op) && record.headers().lastWithName(OLD_KEY_HEADER) != null) {
-            if (pendingKeyChange == null || !pendingKeyChange.table.equals(schema + "." + table)) {
-                throw new DataException("Debezium's CREATE half of a primary-key UPDATE in " + schema + "." + table
-                        + " came without its DELETE half: the old row is unknown");
+        // (header __debezium.oldkey), adjacent and with the same offset; wal2json writes one U. The engine may
+        // transform records on several threads, so the halves meet in a map, whichever comes first: the first
+        // becomes nothing, the second the U (in the pair's place in the stream).
+        Header newKey = "d".equals(op) ? record.headers().lastWithName(NEW_KEY_HEADER) : null;
+        Header oldKey = "c".equals(op) ? record.headers().lastWithName(OLD_KEY_HEADER) : null;
+        if (newKey != null || oldKey != null) {
+            KeyChange pair = newKey != null
+                    ? new KeyChange(schema, table, source.get("lsn"), record.key(), newKey.value())
+                    : new KeyChange(schema, table, source.get("lsn"), oldKey.value(), record.key());
+            Struct[] halves = new Struct[2]; // before, after
+            boolean[] complete = new boolean[1];
+            Struct mine = newKey != null ? before : after;
+            pendingKeyChanges.compute(pair, (k, other) -> {
+                if (other == null) {
+                    return mine;
+                }
+                halves[0] = newKey != null ? mine : other;
+                halves[1] = newKey != null ? other : mine;
+                complete[0] = true;
+                return null;
+            });
+            if (!complete[0]) {
+                return null;
             }
             action = "U";
-            before = pendingKeyChange.before;
-            pendingKeyChange = null;
-        } else if (pendingKeyChange != null) {
-            throw new DataException("Debezium's DELETE half of a primary-key UPDATE in " + pendingKeyChange.table
-                    + " was not followed by its CREATE half");
+            before = halves[0];
+            after = halves[1];
         }
 
         List<ColumnInfo> identityColumns = null;

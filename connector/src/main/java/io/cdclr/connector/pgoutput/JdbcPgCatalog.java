@@ -56,7 +56,7 @@ final class JdbcPgCatalog implements PgCatalog {
         }
     };
     private Connection connection;
-    private ZoneId zone;
+    private volatile ZoneId zone;
 
     JdbcPgCatalog(String url, Properties props, ZoneId zoneOverride) {
         this.url = url;
@@ -96,7 +96,12 @@ final class JdbcPgCatalog implements PgCatalog {
     }
 
     @Override
-    public synchronized ZoneId timeZone() {
+    public ZoneId timeZone() {
+        ZoneId known = zone;
+        return known != null ? known : loadTimeZone();
+    }
+
+    private synchronized ZoneId loadTimeZone() {
         if (zone == null) {
             if (zoneOverride != null) {
                 zone = zoneOverride;

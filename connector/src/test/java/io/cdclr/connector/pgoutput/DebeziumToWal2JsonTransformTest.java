@@ -89,13 +89,16 @@ class DebeziumToWal2JsonTransformTest {
 
     @Test
     void primaryKeyChangeSplitByDebeziumBecomesOneUpdate() {
+        Schema keySchema = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+        Struct oldKey = new Struct(keySchema).put("id", 2);
+        Struct newKey = new Struct(keySchema).put("id", 3);
         ConnectHeaders deleteHeaders = new ConnectHeaders();
-        deleteHeaders.add(DebeziumToWal2JsonTransform.NEW_KEY_HEADER, 3, Schema.INT32_SCHEMA);
+        deleteHeaders.add(DebeziumToWal2JsonTransform.NEW_KEY_HEADER, newKey, keySchema);
         ConnectHeaders createHeaders = new ConnectHeaders();
-        createHeaders.add(DebeziumToWal2JsonTransform.OLD_KEY_HEADER, 2, Schema.INT32_SCHEMA);
+        createHeaders.add(DebeziumToWal2JsonTransform.OLD_KEY_HEADER, oldKey, keySchema);
         Struct before = new Struct(ROW).put("id", 2).put("name", "");
-        assertNull(transform.apply(event("d", before, null, deleteHeaders)));
-        SourceRecord out = transform.apply(event("c", null, row(3, "Linus", "0.00", null), createHeaders));
+        assertNull(transform.apply(keyed(event("d", before, null, deleteHeaders), keySchema, oldKey)));
+        SourceRecord out = transform.apply(keyed(event("c", null, row(3, "Linus", "0.00", null), createHeaders), keySchema, newKey));
         String json = (String) out.value();
         assertEquals(true, json.startsWith("{\"action\":\"U\""), json);
         assertEquals(true, json.contains("\"identity\":[{\"name\":\"id\",\"type\":\"integer\",\"value\":2}]"), json);
@@ -103,10 +106,29 @@ class DebeziumToWal2JsonTransformTest {
     }
 
     @Test
-    void createHalfWithoutDeleteHalfIsAnError() {
+    void primaryKeyChangeHalvesMeetInEitherOrderAsTheEngineMayTransformInParallel() {
+        Schema keySchema = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+        Struct oldKey = new Struct(keySchema).put("id", 2);
+        Struct newKey = new Struct(keySchema).put("id", 3);
+        ConnectHeaders deleteHeaders = new ConnectHeaders();
+        deleteHeaders.add(DebeziumToWal2JsonTransform.NEW_KEY_HEADER, newKey, keySchema);
         ConnectHeaders createHeaders = new ConnectHeaders();
-        createHeaders.add(DebeziumToWal2JsonTransform.OLD_KEY_HEADER, 2, Schema.INT32_SCHEMA);
-        assertThrows(DataException.class, () -> transform.apply(event("c", null, row(3, "L", null, null), createHeaders)));
+        createHeaders.add(DebeziumToWal2JsonTransform.OLD_KEY_HEADER, oldKey, keySchema);
+        SourceRecord create = keyed(event("c", null, row(3, "Linus", "0.00", null), createHeaders), keySchema, newKey);
+        SourceRecord delete = keyed(event("d", new Struct(ROW).put("id", 2).put("name", ""), null, deleteHeaders), keySchema, oldKey);
+
+        assertNull(transform.apply(create));
+        SourceRecord out = transform.apply(delete);
+        String json = (String) out.value();
+        assertEquals(true, json.startsWith("{\"action\":\"U\""), json);
+        assertEquals(true, json.contains("\"columns\":[{\"name\":\"id\",\"type\":\"integer\",\"value\":3}"), json);
+        assertEquals(true, json.contains("\"identity\":[{\"name\":\"id\",\"type\":\"integer\",\"value\":2}]"), json);
+        assertEquals("public.customers|3", out.key());
+    }
+
+    private static SourceRecord keyed(SourceRecord r, Schema keySchema, Struct key) {
+        return new SourceRecord(r.sourcePartition(), r.sourceOffset(), r.topic(), null, keySchema, key, r.valueSchema(),
+                r.value(), null, r.headers());
     }
 
     @Test

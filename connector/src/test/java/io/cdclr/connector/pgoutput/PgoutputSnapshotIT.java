@@ -143,18 +143,17 @@ class PgoutputSnapshotIT {
         exec("SELECT pg_create_logical_replication_slot('" + w2jSlot + "', 'wal2json')");
         exec(TypeWorkload.inserts(s).toArray(String[]::new));
         exec("CREATE PUBLICATION " + publication + " FOR TABLES IN SCHEMA " + s);
+        // The walsender decodes only flushed WAL (with synchronous_commit=off a commit may not be yet): wait for all.
+        int expectedRows = 14; // kitchen 1, 3..11; more_types 4 rows
         List<JsonNode> inserts = new ArrayList<>();
-        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-            st.execute("SET search_path = ''");
-            try (ResultSet rs = st.executeQuery("SELECT data FROM pg_logical_slot_peek_changes('" + w2jSlot + "', NULL, NULL,"
-                    + " 'format-version', '2', 'include-pk', '1', 'include-lsn', '1', 'include-timestamp', '1',"
-                    + " 'include-transaction', '0', 'add-tables', '" + s + ".*', 'add-msg-prefixes', '" + s + "-none')")) {
-                while (rs.next()) {
-                    inserts.add(EXACT.readTree(rs.getString(1)));
-                }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (inserts.size() < expectedRows && System.nanoTime() < deadline) {
+            inserts = peekInserts();
+            if (inserts.size() < expectedRows) {
+                Thread.sleep(200);
             }
         }
-        assertTrue(inserts.size() >= 10, "wal2json saw the inserts: " + inserts.size());
+        assertEquals(expectedRows, inserts.size(), "wal2json saw every insert");
 
         harness = new PgoutputHarness(dbzSlot);
         harness.start(PgoutputHarness.properties(id, dbzSlot, publication, s, "initial", s + "-.*"));
@@ -173,6 +172,21 @@ class PgoutputSnapshotIT {
             JsonNode expected = withoutTimestampAndLsn(insert);
             assertEquals(expected, snapshot.get(rowKey(insert)), "snapshot row of " + rowKey(insert));
         }
+    }
+
+    private List<JsonNode> peekInserts() throws Exception {
+        List<JsonNode> inserts = new ArrayList<>();
+        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
+            st.execute("SET search_path = ''");
+            try (ResultSet rs = st.executeQuery("SELECT data FROM pg_logical_slot_peek_changes('" + w2jSlot + "', NULL, NULL,"
+                    + " 'format-version', '2', 'include-pk', '1', 'include-lsn', '1', 'include-timestamp', '1',"
+                    + " 'include-transaction', '0', 'add-tables', '" + s + ".*', 'add-msg-prefixes', '" + s + "-none')")) {
+                while (rs.next()) {
+                    inserts.add(EXACT.readTree(rs.getString(1)));
+                }
+            }
+        }
+        return inserts;
     }
 
     private static String rowKey(JsonNode env) {
