@@ -213,7 +213,7 @@ kinesis_mock_up() {
 kinesis_up() {
   mkdir -p "$SERVICES_DIR"
   kinesalite_up
-  log "kinesalite on http://127.0.0.1:$KINESALITE_PORT (clients need CBOR off: AWS_CBOR_DISABLED=true)"
+  log "kinesalite on http://127.0.0.1:$KINESALITE_PORT (AWS SDK v2 clients need CBOR off: CBOR_ENABLED=false or -Daws.cborEnabled=false)"
   if [ "$START_KINESIS_MOCK" = 1 ]; then
     kinesis_mock_up
     log "kinesis-mock on http://127.0.0.1:$KINESIS_MOCK_PORT"
@@ -266,7 +266,7 @@ export PGDATABASE=$PG_LOCAL_DB
 export AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=local
 export AWS_SECRET_ACCESS_KEY=local
-export AWS_CBOR_DISABLED=true
+export CBOR_ENABLED=false
 export KINESIS_ENDPOINT=http://127.0.0.1:$KINESALITE_PORT
 ENV
 }

@@ -1,0 +1,115 @@
+package io.cdclr.connector.envelope;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the routing fields out of a wal2json v2 message with Jackson's streaming parser. Values are
+ * taken as token text, so no number is ever converted (a bigint or a {@code numeric(12,2)} keeps every
+ * digit); the message text itself is kept untouched in {@link Envelope#json()}. Thread-safe.
+ */
+public final class EnvelopeParser {
+    private static final JsonFactory FACTORY = JsonFactory.builder().build();
+
+    public Envelope parse(String json) {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new EnvelopeParseException("not a JSON object", null);
+            }
+            String action = null, schema = null, table = null, lsn = null, nextLsn = null, prefix = null;
+            boolean transactional = false;
+            List<String> pk = new ArrayList<>();
+            Map<String, RawValue> columns = new LinkedHashMap<>();
+            Map<String, RawValue> identity = new LinkedHashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "action" -> action = text(p, t);
+                    case "schema" -> schema = text(p, t);
+                    case "table" -> table = text(p, t);
+                    case "lsn" -> lsn = text(p, t);
+                    case "nextlsn" -> nextLsn = text(p, t);
+                    case "prefix" -> prefix = text(p, t);
+                    case "transactional" -> transactional = t == JsonToken.VALUE_TRUE;
+                    case "pk" -> readColumns(p, t, null, pk);
+                    case "columns" -> readColumns(p, t, columns, null);
+                    case "identity" -> readColumns(p, t, identity, null);
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw new EnvelopeParseException("trailing content after the JSON object", null);
+            }
+            if (action == null) {
+                throw new EnvelopeParseException("no \"action\" field", null);
+            }
+            return new Envelope(json, action, schema, table, lsn, nextLsn, prefix, transactional, pk, columns, identity);
+        } catch (IOException e) {
+            throw new EnvelopeParseException("invalid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static String text(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t.isStructStart()) {
+            p.skipChildren();
+            return null;
+        }
+        return p.getText();
+    }
+
+    /** Reads an array of {"name":..,"value":..} objects into names (pk) or name -> value (columns, identity). */
+    private static void readColumns(JsonParser p, JsonToken t, Map<String, RawValue> values, List<String> names)
+            throws IOException {
+        if (t != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return;
+        }
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            String name = null;
+            RawValue value = RawValue.NULL;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken vt = p.nextToken();
+                if ("name".equals(field)) {
+                    name = text(p, vt);
+                } else if ("value".equals(field)) {
+                    value = raw(p, vt);
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (name != null) {
+                if (names != null) {
+                    names.add(name);
+                } else {
+                    values.put(name, value);
+                }
+            }
+        }
+    }
+
+    private static RawValue raw(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case VALUE_NULL -> RawValue.NULL;
+            case VALUE_STRING -> new RawValue(p.getText(), RawValue.Kind.STRING);
+            // getText() of a number token is the literal as written: no conversion, no lost digits.
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> new RawValue(p.getText(), RawValue.Kind.NUMBER);
+            case VALUE_TRUE, VALUE_FALSE -> new RawValue(p.getText(), RawValue.Kind.BOOLEAN);
+            default -> {
+                p.skipChildren();
+                yield new RawValue(null, RawValue.Kind.OTHER);
+            }
+        };
+    }
+}

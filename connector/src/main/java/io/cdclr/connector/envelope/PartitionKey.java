@@ -1,0 +1,105 @@
+package io.cdclr.connector.envelope;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * The partition key of a change: which row it is about, so that changes to one row stay in order.
+ * The format (also in {@code docs/envelope.md}):
+ * <pre>
+ *   I, U          E(schema) "." E(table) { "|" V(value) }   primary-key values from "columns" (new values)
+ *   D             E(schema) "." E(table) { "|" V(value) }   primary-key values from "identity"
+ *   no pk, T      E(schema) "." E(table)
+ *   M             "message|" E(prefix)
+ *   B, C          "transaction"
+ *
+ *   E(s): s with "\" written "\\", "." written "\.", "|" written "\|"
+ *   V(v): "\N" for SQL NULL, else text with "\" written "\\" and "|" written "\|", where text is the JSON string's content, or the literal text of
+ *         a JSON number or boolean exactly as wal2json wrote it (10.50 stays 10.50)
+ * </pre>
+ * Primary-key values appear in the order of the envelope's {@code pk} array. Because every separator inside
+ * a name or value is escaped, two different rows never get the same key. A key longer than
+ * {@value #MAX_LENGTH} Unicode characters (Kinesis's limit) is replaced by {@code "sha256:"} followed by the
+ * 64 lowercase hex digits of the SHA-256 of the key's UTF-8 bytes.
+ */
+public final class PartitionKey {
+    /** Kinesis's partition-key limit, in Unicode characters. */
+    public static final int MAX_LENGTH = 256;
+    static final String HASH_PREFIX = "sha256:";
+
+    private PartitionKey() {
+    }
+
+    public static String of(Envelope e) {
+        return limit(unlimited(e));
+    }
+
+    static String unlimited(Envelope e) {
+        switch (e.action()) {
+            case "B", "C":
+                return "transaction";
+            case "M":
+                return "message|" + escape(e.prefix() == null ? "" : e.prefix());
+            default:
+                break;
+        }
+        StringBuilder key = new StringBuilder();
+        key.append(escape(nullToEmpty(e.schema()))).append('.').append(escape(nullToEmpty(e.table())));
+        if (!e.isRowChange() || e.pkNames().isEmpty()) {
+            return key.toString();
+        }
+        Map<String, RawValue> row = "D".equals(e.action()) ? e.identity() : e.columns();
+        for (String pk : e.pkNames()) {
+            key.append('|').append(value(row.getOrDefault(pk, RawValue.NULL)));
+        }
+        return key.toString();
+    }
+
+    static String limit(String key) {
+        if (key.codePointCount(0, key.length()) <= MAX_LENGTH) {
+            return key;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return HASH_PREFIX + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static String value(RawValue v) {
+        return v.isNull() || v.text() == null ? "\\N" : escapeValue(v.text());
+    }
+
+    static String escape(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 4);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' || c == '.' || c == '|') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    /** Values come after the first "|", where "." is no separator: only "\\" and "|" are escaped. */
+    static String escapeValue(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 4);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' || c == '|') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

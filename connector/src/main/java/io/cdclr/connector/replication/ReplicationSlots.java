@@ -1,0 +1,145 @@
+package io.cdclr.connector.replication;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/**
+ * Checks, and if allowed creates, the logical replication slot before streaming starts. A slot held by another
+ * session is never taken over: we fail, naming who holds it, or wait for it to be released.
+ */
+public final class ReplicationSlots {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicationSlots.class);
+    private static final String DUPLICATE_OBJECT = "42710";
+
+    private final ReplicationSettings settings;
+
+    public ReplicationSlots(ReplicationSettings settings) {
+        this.settings = settings;
+    }
+
+    Connection connect() throws SQLException {
+        return DriverManager.getConnection(settings.jdbcUrl(), settings.connectionProperties());
+    }
+
+    public Optional<SlotState> find() {
+        try (Connection c = connect()) {
+            return find(c, settings.slotName());
+        } catch (SQLException e) {
+            throw new ReplicationException("Cannot read replication slot '" + settings.slotName() + "': " + e.getMessage(), e);
+        }
+    }
+
+    static Optional<SlotState> find(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT s.slot_name, s.plugin, s.slot_type, s.database, s.active, s.active_pid, a.application_name,"
+                        + " s.confirmed_flush_lsn::text FROM pg_replication_slots s"
+                        + " LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                int pid = rs.getInt(6);
+                Integer activePid = rs.wasNull() ? null : pid;
+                String flushed = rs.getString(8);
+                return Optional.of(new SlotState(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getBoolean(5), activePid, rs.getString(7), flushed == null ? Lsn.INVALID : Lsn.parse(flushed)));
+            }
+        }
+    }
+
+    /**
+     * Makes sure the slot exists with the wal2json plugin in the configured database and is not streaming to
+     * another session (waiting up to {@code slotActiveWaitMs} for it to be released).
+     *
+     * @return the slot as it stands, ready to stream from
+     * @throws SlotException when the slot is missing (and may not be created), has another plugin, belongs to
+     *                       another database, or stays active in another session
+     */
+    public SlotState ensureUsable() {
+        try (Connection c = connect()) {
+            SlotState slot = find(c, settings.slotName()).orElse(null);
+            if (slot == null) {
+                if (!settings.createSlotIfMissing()) {
+                    throw new SlotException("Replication slot '" + settings.slotName() + "' does not exist in database '"
+                            + settings.database() + "' and slot.create.if.missing is false: create it with"
+                            + " SELECT pg_create_logical_replication_slot('" + settings.slotName() + "', 'wal2json')"
+                            + " or allow the connector to create it");
+                }
+                slot = create(c);
+            }
+            checkPluginAndDatabase(slot);
+            long deadline = System.nanoTime() + settings.slotActiveWaitMs() * 1_000_000L;
+            while (slot.active()) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw activeElsewhere(slot);
+                }
+                LOG.info("Replication slot '{}' is active in another session (pid {}, application '{}'); waiting for it"
+                        + " to be released", slot.name(), slot.activePid(), slot.activeApplication());
+                sleep(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000L)));
+                slot = find(c, settings.slotName()).orElseThrow(() -> new SlotException(
+                        "Replication slot '" + settings.slotName() + "' was dropped while waiting for it to be released"));
+            }
+            return slot;
+        } catch (SQLException e) {
+            throw new ReplicationException("Cannot check replication slot '" + settings.slotName() + "' on "
+                    + settings.host() + ":" + settings.port() + "/" + settings.database() + ": " + e.getMessage(), e);
+        }
+    }
+
+    SlotException activeElsewhere(SlotState slot) {
+        return new SlotException("Replication slot '" + slot.name() + "' is active in another session: pid "
+                + slot.activePid() + ", application '" + (slot.activeApplication() == null ? "" : slot.activeApplication())
+                + "'. The connector does not take over a slot in use; stop the other consumer"
+                + (settings.slotActiveWaitMs() > 0 ? "" : " or set slot.active.wait.ms to wait for it"));
+    }
+
+    private void checkPluginAndDatabase(SlotState slot) {
+        if (!"logical".equals(slot.slotType())) {
+            throw new SlotException("Replication slot '" + slot.name() + "' is a " + slot.slotType()
+                    + " slot, not a logical slot with the wal2json plugin");
+        }
+        if (!ReplicationSettings.PLUGIN.equals(slot.plugin())) {
+            throw new SlotException("Replication slot '" + slot.name() + "' uses plugin '" + slot.plugin()
+                    + "', not 'wal2json'. Use another slot.name, or drop the slot and let the connector create it");
+        }
+        if (!settings.database().equals(slot.database())) {
+            throw new SlotException("Replication slot '" + slot.name() + "' belongs to database '" + slot.database()
+                    + "', not '" + settings.database() + "'");
+        }
+    }
+
+    private SlotState create(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT lsn::text FROM pg_create_logical_replication_slot(?, ?)")) {
+            ps.setString(1, settings.slotName());
+            ps.setString(2, ReplicationSettings.PLUGIN);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                LOG.info("Created replication slot '{}' with plugin wal2json at {}", settings.slotName(), rs.getString(1));
+            }
+        } catch (SQLException e) {
+            if (!DUPLICATE_OBJECT.equals(e.getSQLState())) {
+                throw e;
+            }
+            // created concurrently by someone else: check what it is like below
+        }
+        return find(c, settings.slotName()).orElseThrow(() -> new SlotException(
+                "Replication slot '" + settings.slotName() + "' vanished right after it was created"));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SlotException("Interrupted while waiting for the replication slot to be released", e);
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package io.cdclr.connector.source;
+
+import io.cdclr.connector.replication.ReplicationSettings;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Every setting of the wal2json source connector, declared once with its type, default, validator and
+ * documentation ({@link #CONFIG_DEF}); {@code docs/source-connector.md} describes the same keys.
+ * wal2json's own options are passed through as {@code wal2json.<option-name>} keys.
+ */
+public final class Wal2JsonSourceConfig extends AbstractConfig {
+    public static final String DATABASE_HOSTNAME = "database.hostname";
+    public static final String DATABASE_PORT = "database.port";
+    public static final String DATABASE_USER = "database.user";
+    public static final String DATABASE_PASSWORD = "database.password";
+    public static final String DATABASE_DBNAME = "database.dbname";
+    public static final String DATABASE_SSLMODE = "database.sslmode";
+    public static final String DATABASE_CONNECT_TIMEOUT_MS = "database.connect.timeout.ms";
+    public static final String DATABASE_OPTIONS = "database.options";
+    public static final String SLOT_NAME = "slot.name";
+    public static final String SLOT_CREATE_IF_MISSING = "slot.create.if.missing";
+    public static final String SLOT_ACTIVE_WAIT_MS = "slot.active.wait.ms";
+    public static final String WAL2JSON_FORMAT_VERSION = "wal2json.format.version";
+    /** Prefix of the keys passed through to wal2json as plugin options: {@code wal2json.add-tables=...}. */
+    public static final String WAL2JSON_OPTION_PREFIX = "wal2json.";
+    public static final String TOPIC_PREFIX = "topic.prefix";
+    public static final String POLL_MAX_RECORDS = "poll.max.records";
+    public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
+    public static final String QUEUE_CAPACITY = "queue.capacity";
+    public static final String STATUS_INTERVAL_MS = "status.interval.ms";
+    public static final String RECONNECT_BACKOFF_INITIAL_MS = "reconnect.backoff.initial.ms";
+    public static final String RECONNECT_BACKOFF_MAX_MS = "reconnect.backoff.max.ms";
+    public static final String RECONNECT_MAX_ATTEMPTS = "reconnect.max.attempts";
+    public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
+    public static final String HEARTBEAT_MESSAGE_PREFIX = "heartbeat.message.prefix";
+
+    /** The only wal2json output format this connector speaks. */
+    public static final int SUPPORTED_FORMAT_VERSION = 2;
+
+    /** wal2json options (2.5) that may be passed through. */
+    static final Set<String> KNOWN_WAL2JSON_OPTIONS = Set.of(
+            "include-xids", "include-timestamp", "include-schemas", "include-types", "include-typmod",
+            "include-type-oids", "include-domain-data-type", "include-column-positions", "include-origin",
+            "include-not-null", "include-default", "include-pk", "include-lsn", "include-transaction",
+            "include-unchanged-toast", "numeric-data-types-as-string", "filter-origins", "filter-tables",
+            "add-tables", "filter-msg-prefixes", "add-msg-prefixes", "actions", "pretty-print", "write-in-chunks",
+            "format-version");
+
+    /** The wal2json options of DESIGN.md, used unless overridden by a {@code wal2json.<option>} key. */
+    public static final Map<String, String> DEFAULT_WAL2JSON_OPTIONS;
+
+    static {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("format-version", "2");
+        d.put("include-pk", "1");
+        d.put("include-lsn", "1");
+        d.put("include-timestamp", "1");
+        d.put("include-transaction", "0");
+        DEFAULT_WAL2JSON_OPTIONS = java.util.Collections.unmodifiableMap(d);
+    }
+
+    private static final String G_DB = "Database";
+    private static final String G_SLOT = "Replication slot";
+    private static final String G_W2J = "wal2json";
+    private static final String G_OUT = "Records and batching";
+    private static final String G_CONN = "Status, reconnect and heartbeat";
+
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(DATABASE_HOSTNAME, Type.STRING, "localhost", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "PostgreSQL host name or address.", G_DB, 1, ConfigDef.Width.MEDIUM, "Host")
+            .define(DATABASE_PORT, Type.INT, 5432, Range.between(1, 65535), Importance.HIGH,
+                    "PostgreSQL port.", G_DB, 2, ConfigDef.Width.SHORT, "Port")
+            .define(DATABASE_USER, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "User to connect as; needs the REPLICATION attribute (or rds_replication on RDS)"
+                            + " and, to create the slot, the right to call pg_create_logical_replication_slot.",
+                    G_DB, 3, ConfigDef.Width.MEDIUM, "User")
+            .define(DATABASE_PASSWORD, Type.PASSWORD, null, Importance.HIGH,
+                    "Password of database.user. Never logged.", G_DB, 4, ConfigDef.Width.MEDIUM, "Password")
+            .define(DATABASE_DBNAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Database to capture; the replication slot belongs to it.",
+                    G_DB, 5, ConfigDef.Width.MEDIUM, "Database")
+            .define(DATABASE_SSLMODE, Type.STRING, "prefer",
+                    ValidString.in("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
+                    Importance.MEDIUM, "SSL mode, passed to PgJDBC's sslmode: disable, allow, prefer, require,"
+                            + " verify-ca, verify-full.", G_DB, 6, ConfigDef.Width.SHORT, "SSL mode")
+            .define(DATABASE_CONNECT_TIMEOUT_MS, Type.LONG, 10_000L, Range.between(1_000L, 3_600_000L), Importance.LOW,
+                    "Timeout for opening a connection, in milliseconds (rounded up to whole seconds).",
+                    G_DB, 7, ConfigDef.Width.SHORT, "Connect timeout")
+            .define(DATABASE_OPTIONS, Type.STRING, "", Importance.LOW,
+                    "PostgreSQL run-time parameters for the connector's connections, passed as PgJDBC's 'options',"
+                            + " e.g. '-c wal_sender_timeout=30s' (settable per connection since PostgreSQL 12). Empty: none.",
+                    G_DB, 8, ConfigDef.Width.MEDIUM, "Server options")
+
+            .define(SLOT_NAME, Type.STRING, "etl_slot_wal2json", new SlotNameValidator(), Importance.HIGH,
+                    "Logical replication slot to stream from (plugin wal2json). One task streams from one slot.",
+                    G_SLOT, 1, ConfigDef.Width.MEDIUM, "Slot")
+            .define(SLOT_CREATE_IF_MISSING, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Create the slot with the wal2json plugin when it does not exist. When false, a missing slot is"
+                            + " an error.", G_SLOT, 2, ConfigDef.Width.SHORT, "Create slot")
+            .define(SLOT_ACTIVE_WAIT_MS, Type.LONG, 0L, Range.atLeast(0L), Importance.MEDIUM,
+                    "When the slot is active in another session: 0 fails at once (naming the pid and application"
+                            + " holding it); a positive value waits up to that many milliseconds for it to be released."
+                            + " The slot is never taken over.", G_SLOT, 3, ConfigDef.Width.SHORT, "Wait for slot")
+
+            .define(WAL2JSON_FORMAT_VERSION, Type.INT, SUPPORTED_FORMAT_VERSION, Importance.LOW,
+                    "wal2json output format. Only 2 is supported; anything else is a configuration error."
+                            + " Other wal2json options are passed through as wal2json.<option-name> keys, e.g."
+                            + " wal2json.add-tables=public.orders, wal2json.include-transaction=1,"
+                            + " wal2json.include-xids=1. Defaults: include-pk=1, include-lsn=1, include-timestamp=1,"
+                            + " include-transaction=0. include-lsn=0 is not supported (the commit LSN is needed to"
+                            + " resume exactly).", G_W2J, 1, ConfigDef.Width.SHORT, "Format version")
+
+            .define(TOPIC_PREFIX, Type.STRING, "cdc", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Topic of a row change or truncate: <prefix>.<schema>.<table>. Logical decoding messages (M)"
+                            + " go to <prefix>.messages, transaction boundaries (B, C) to <prefix>.transactions.",
+                    G_OUT, 1, ConfigDef.Width.MEDIUM, "Topic prefix")
+            .define(POLL_MAX_RECORDS, Type.INT, 2048, Range.between(1, 1_000_000), Importance.MEDIUM,
+                    "Most records one poll() returns.", G_OUT, 2, ConfigDef.Width.SHORT, "Batch size")
+            .define(POLL_TIMEOUT_MS, Type.LONG, 500L, Range.between(1L, 60_000L), Importance.LOW,
+                    "How long poll() waits for the first change before returning no records.",
+                    G_OUT, 3, ConfigDef.Width.SHORT, "Poll timeout")
+            .define(QUEUE_CAPACITY, Type.INT, 8192, Range.between(1, 1_000_000), Importance.LOW,
+                    "Most messages read from the server and not yet returned by poll(); bounds memory.",
+                    G_OUT, 4, ConfigDef.Width.SHORT, "Queue capacity")
+
+            .define(STATUS_INTERVAL_MS, Type.LONG, 10_000L, Range.between(100L, 3_600_000L), Importance.LOW,
+                    "Interval of standby status updates to the server. Keep it well below the server's"
+                            + " wal_sender_timeout (60 s by default).", G_CONN, 1, ConfigDef.Width.SHORT, "Status interval")
+            .define(RECONNECT_BACKOFF_INITIAL_MS, Type.LONG, 1_000L, Range.atLeast(0L), Importance.LOW,
+                    "Wait before the first reconnect after the replication connection is lost; doubles per attempt.",
+                    G_CONN, 2, ConfigDef.Width.SHORT, "Reconnect backoff")
+            .define(RECONNECT_BACKOFF_MAX_MS, Type.LONG, 60_000L, Range.atLeast(0L), Importance.LOW,
+                    "Longest wait between reconnect attempts.", G_CONN, 3, ConfigDef.Width.SHORT, "Max backoff")
+            .define(RECONNECT_MAX_ATTEMPTS, Type.INT, 10, Range.atLeast(-1), Importance.LOW,
+                    "Reconnect attempts in a row before the task fails; -1 retries forever, 0 never reconnects.",
+                    G_CONN, 4, ConfigDef.Width.SHORT, "Reconnect attempts")
+            .define(HEARTBEAT_INTERVAL_MS, Type.LONG, 0L, Range.atLeast(0L), Importance.LOW,
+                    "When positive, and nothing captured has arrived for this long, write a non-transactional"
+                            + " logical decoding message (pg_logical_emit_message) so the slot can advance even when"
+                            + " the database is otherwise idle. The connector drops these messages; other wal2json"
+                            + " consumers of the database see them unless they filter the prefix. 0 disables it.",
+                    G_CONN, 5, ConfigDef.Width.SHORT, "Heartbeat")
+            .define(HEARTBEAT_MESSAGE_PREFIX, Type.STRING, "cdclr.heartbeat", new ConfigDef.NonEmptyString(),
+                    Importance.LOW, "Prefix of the heartbeat messages (see heartbeat.interval.ms).",
+                    G_CONN, 6, ConfigDef.Width.MEDIUM, "Heartbeat prefix");
+
+    private final Map<String, String> wal2jsonOptions;
+    private final boolean emitTransactionBoundaries;
+
+    public Wal2JsonSourceConfig(Map<?, ?> props) {
+        super(CONFIG_DEF, props);
+        int version = getInt(WAL2JSON_FORMAT_VERSION);
+        if (version != SUPPORTED_FORMAT_VERSION) {
+            throw new ConfigException(WAL2JSON_FORMAT_VERSION, version,
+                    "only wal2json format-version 2 is supported");
+        }
+        this.wal2jsonOptions = userWal2jsonOptions(props);
+        this.emitTransactionBoundaries = wal2jsonBoolean("include-transaction", wal2jsonOptions.get("include-transaction"));
+        if (!wal2jsonBoolean("include-lsn", wal2jsonOptions.get("include-lsn"))) {
+            throw new ConfigException(WAL2JSON_OPTION_PREFIX + "include-lsn", wal2jsonOptions.get("include-lsn"),
+                    "include-lsn=0 is not supported: the connector needs each transaction's commit LSN to resume exactly");
+        }
+        if (getLong(RECONNECT_BACKOFF_MAX_MS) < getLong(RECONNECT_BACKOFF_INITIAL_MS)) {
+            throw new ConfigException(RECONNECT_BACKOFF_MAX_MS, getLong(RECONNECT_BACKOFF_MAX_MS),
+                    "must be at least " + RECONNECT_BACKOFF_INITIAL_MS);
+        }
+    }
+
+    /** The defaults of DESIGN.md overlaid with every {@code wal2json.<option>} key, validated. */
+    private static Map<String, String> userWal2jsonOptions(Map<?, ?> props) {
+        Map<String, String> options = new LinkedHashMap<>(DEFAULT_WAL2JSON_OPTIONS);
+        for (Map.Entry<?, ?> e : props.entrySet()) {
+            String key = String.valueOf(e.getKey());
+            if (!key.startsWith(WAL2JSON_OPTION_PREFIX) || key.equals(WAL2JSON_FORMAT_VERSION)) {
+                continue;
+            }
+            String option = key.substring(WAL2JSON_OPTION_PREFIX.length());
+            String value = e.getValue() == null ? "" : String.valueOf(e.getValue()).trim();
+            if (!KNOWN_WAL2JSON_OPTIONS.contains(option)) {
+                throw new ConfigException(key, value, "unknown wal2json option '" + option + "'; known options: "
+                        + new java.util.TreeSet<>(KNOWN_WAL2JSON_OPTIONS));
+            }
+            if (option.equals("format-version") && !value.equals("2")) {
+                throw new ConfigException(key, value, "only wal2json format-version 2 is supported");
+            }
+            if (option.equals("pretty-print") || option.equals("write-in-chunks")) {
+                if (wal2jsonBoolean(option, value)) {
+                    throw new ConfigException(key, value, "'" + option + "' is a format-version 1 option and cannot be used");
+                }
+            }
+            options.put(option, value);
+        }
+        return options;
+    }
+
+    /** wal2json's boolean syntax (PostgreSQL's parse_bool). */
+    static boolean wal2jsonBoolean(String option, String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        switch (v) {
+            case "1", "t", "true", "y", "yes", "on":
+                return true;
+            case "0", "f", "false", "n", "no", "off":
+                return false;
+            default:
+                throw new ConfigException(WAL2JSON_OPTION_PREFIX + option, value, "expected a boolean (1/0, true/false, on/off)");
+        }
+    }
+
+    /** The wal2json options as the user configured them, with the defaults: what the emitted records look like. */
+    public Map<String, String> wal2jsonOptions() {
+        return wal2jsonOptions;
+    }
+
+    /**
+     * The options the stream is actually started with: the user's, but always with include-transaction=1, so the
+     * task sees every transaction's boundaries and commit LSN (needed to resume exactly inside a transaction).
+     * B and C are emitted as records only when the user asked for them; the other messages do not depend on
+     * include-transaction, so they stay identical to what wal2json emits with the user's options.
+     */
+    public Map<String, String> streamOptions() {
+        Map<String, String> options = new LinkedHashMap<>(wal2jsonOptions);
+        options.put("include-transaction", "1");
+        return options;
+    }
+
+    public boolean emitTransactionBoundaries() {
+        return emitTransactionBoundaries;
+    }
+
+    public String slotName() {
+        return getString(SLOT_NAME);
+    }
+
+    public String database() {
+        return getString(DATABASE_DBNAME);
+    }
+
+    public String topicPrefix() {
+        return getString(TOPIC_PREFIX);
+    }
+
+    public ReplicationSettings replicationSettings() {
+        Password password = getPassword(DATABASE_PASSWORD);
+        long timeoutMs = getLong(DATABASE_CONNECT_TIMEOUT_MS);
+        return new ReplicationSettings(getString(DATABASE_HOSTNAME), getInt(DATABASE_PORT), getString(DATABASE_USER),
+                password == null ? null : password.value(), database(), getString(DATABASE_SSLMODE),
+                "cdclr-" + slotName(), slotName(), getBoolean(SLOT_CREATE_IF_MISSING), getLong(SLOT_ACTIVE_WAIT_MS),
+                streamOptions(), getLong(STATUS_INTERVAL_MS), (int) ((timeoutMs + 999) / 1000),
+                getString(DATABASE_OPTIONS));
+    }
+
+    /** Slot names: lower-case letters, digits and underscores, at most 63 characters (PostgreSQL's rule). */
+    static final class SlotNameValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            String s = (String) value;
+            if (s == null || !s.matches("[a-z0-9_]{1,63}")) {
+                throw new ConfigException(name, value, "a slot name is 1 to 63 lower-case letters, digits or underscores");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "[a-z0-9_]{1,63}";
+        }
+    }
+}

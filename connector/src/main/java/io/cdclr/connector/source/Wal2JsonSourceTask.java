@@ -1,0 +1,324 @@
+package io.cdclr.connector.source;
+
+import io.cdclr.connector.envelope.Envelope;
+import io.cdclr.connector.envelope.EnvelopeParseException;
+import io.cdclr.connector.envelope.EnvelopeParser;
+import io.cdclr.connector.envelope.PartitionKey;
+import io.cdclr.connector.replication.HeartbeatWriter;
+import io.cdclr.connector.replication.IdlePosition;
+import io.cdclr.connector.replication.Lsn;
+import io.cdclr.connector.replication.ReplicationException;
+import io.cdclr.connector.replication.ReplicationSession;
+import io.cdclr.connector.replication.ReplicationSettings;
+import io.cdclr.connector.replication.ReplicationSlots;
+import io.cdclr.connector.replication.SlotException;
+import io.cdclr.connector.replication.StreamMessage;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Streams one replication slot: one {@link SourceRecord} per wal2json message, value the message text verbatim.
+ *
+ * <p>Positions: every record carries a {@link SourceOffset}. On start the task resumes from the stored offset
+ * (skipping what it says was delivered, even inside a transaction), else from the slot's confirmed_flush_lsn.
+ * The slot is confirmed only in {@link #commit()}, and only up to the offset the host has stored (read back
+ * from the offset storage), or, when every returned record is stored and the stream is between transactions,
+ * up to the position the server reports as idle so that a quiet captured table does not hold WAL back.
+ *
+ * <p>Threads: {@code poll()} runs on one thread; {@code commit()} and {@code stop()} may come from others. They
+ * only hand positions to the replication session, whose own reader thread talks to the server.
+ */
+public class Wal2JsonSourceTask extends SourceTask {
+    private static final Logger LOG = LoggerFactory.getLogger(Wal2JsonSourceTask.class);
+    static final int ERROR_EXCERPT_BYTES = 200;
+
+    private final EnvelopeParser parser = new EnvelopeParser();
+    private final TransactionTracker tracker = new TransactionTracker();
+
+    private Wal2JsonSourceConfig config;
+    private ReplicationSettings settings;
+    private Map<String, Object> partition;
+    private volatile ReplicationSession session;
+    private volatile boolean stopping;
+
+    /** Everything at or before this position was delivered already (stored offset, or before a reconnect). */
+    private SourceOffset skipThrough;
+    /** Offset of the last record returned from poll(). */
+    private volatile SourceOffset lastReturned;
+    /** True when the last offset read back from storage is that of the last returned record. */
+    private volatile boolean allReturnedStored = true;
+    private final Object positionLock = new Object();
+    private long lastSequence;
+    private int reconnectAttempts;
+    private long lastActivityNanos = System.nanoTime();
+    private long lastHeartbeatNanos = System.nanoTime();
+    private HeartbeatWriter heartbeat;
+
+    @Override
+    public String version() {
+        return Wal2JsonSourceConnector.VERSION;
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        configure(props);
+        SourceOffset stored = context == null || context.offsetStorageReader() == null ? null
+                : SourceOffset.fromMap(context.offsetStorageReader().offset(partition));
+        skipThrough = stored;
+        lastReturned = stored;
+        allReturnedStored = true;
+        new ReplicationSlots(settings).ensureUsable();
+        Lsn start = stored == null ? Lsn.INVALID : stored.confirmLsn();
+        LOG.info("Starting wal2json source task for slot '{}' in database '{}' from {}", config.slotName(),
+                config.database(), stored == null ? "the slot's confirmed_flush_lsn" : "stored offset " + stored);
+        session = ReplicationSession.start(settings, start, config.getInt(Wal2JsonSourceConfig.QUEUE_CAPACITY));
+        lastSequence = 0;
+        tracker.reset();
+    }
+
+    /** Reads the configuration; separate from start() so the record mapping can be tested without a server. */
+    void configure(Map<String, String> props) {
+        config = new Wal2JsonSourceConfig(props);
+        settings = config.replicationSettings();
+        partition = sourcePartition(config.database(), config.slotName());
+        stopping = false;
+    }
+
+    public static Map<String, Object> sourcePartition(String database, String slot) {
+        return Map.of("database", database, "slot", slot);
+    }
+
+    @Override
+    public List<SourceRecord> poll() throws InterruptedException {
+        if (stopping) {
+            return null;
+        }
+        ReplicationSession current = session;
+        if (current == null) {
+            reconnect();
+            return null;
+        }
+        int max = config.getInt(Wal2JsonSourceConfig.POLL_MAX_RECORDS);
+        List<SourceRecord> records = new ArrayList<>();
+        try {
+            // Messages that do not become records (B/C when not wanted, skipped duplicates) do not count against
+            // the batch, but the loop stops after a bounded number of reads so poll() returns regularly.
+            long deadline = System.nanoTime() + config.getLong(Wal2JsonSourceConfig.POLL_TIMEOUT_MS) * 1_000_000L;
+            while (records.size() < max && !stopping) {
+                long waitMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+                List<StreamMessage> messages = current.poll(max - records.size(), records.isEmpty() ? waitMs : 0);
+                if (messages.isEmpty()) {
+                    break;
+                }
+                for (StreamMessage m : messages) {
+                    SourceRecord r = toRecord(m);
+                    if (r != null) {
+                        records.add(r);
+                    }
+                }
+            }
+        } catch (ReplicationException e) {
+            if (stopping) {
+                return null;
+            }
+            LOG.warn("Lost the replication stream of slot '{}': {}", config.slotName(), e.getMessage());
+            closeSession();
+            if (!records.isEmpty()) {
+                returned(records);
+                return records; // hand out what was read; the next poll reconnects
+            }
+            reconnect();
+            return null;
+        }
+        if (records.isEmpty()) {
+            if (stopping) {
+                return null;
+            }
+            flushIdlePosition(current);
+            heartbeatIfDue();
+            return null;
+        }
+        returned(records);
+        return records;
+    }
+
+    private void returned(List<SourceRecord> records) {
+        lastActivityNanos = System.nanoTime();
+        synchronized (positionLock) {
+            lastReturned = SourceOffset.fromMap(records.get(records.size() - 1).sourceOffset());
+            allReturnedStored = false;
+        }
+    }
+
+    SourceRecord toRecord(StreamMessage m) {
+        lastSequence = m.sequence();
+        Envelope envelope;
+        SourceOffset offset;
+        String json = new String(m.data(), StandardCharsets.UTF_8);
+        try {
+            envelope = parser.parse(json);
+            offset = tracker.next(envelope, m.lsn());
+        } catch (EnvelopeParseException | IllegalArgumentException | IllegalStateException e) {
+            throw unparsable(m, e);
+        }
+        if (skipThrough != null) {
+            if (offset.compareTo(skipThrough) <= 0) {
+                return null; // delivered before the restart or reconnect
+            }
+            skipThrough = null;
+        }
+        if (envelope.isTransactionBoundary() && !config.emitTransactionBoundaries()) {
+            return null;
+        }
+        if ("M".equals(envelope.action()) && isHeartbeat(envelope)) {
+            return null;
+        }
+        return new SourceRecord(partition, offset.toMap(), topic(envelope), null,
+                Schema.STRING_SCHEMA, PartitionKey.of(envelope), Schema.STRING_SCHEMA, json);
+    }
+
+    private boolean isHeartbeat(Envelope e) {
+        return config.getLong(Wal2JsonSourceConfig.HEARTBEAT_INTERVAL_MS) > 0
+                && config.getString(Wal2JsonSourceConfig.HEARTBEAT_MESSAGE_PREFIX).equals(e.prefix());
+    }
+
+    private ConnectException unparsable(StreamMessage m, Exception cause) {
+        byte[] head = Arrays.copyOf(m.data(), Math.min(ERROR_EXCERPT_BYTES, m.data().length));
+        ConnectException e = new ConnectException("Unparsable wal2json message at LSN " + m.lsn() + " from slot '"
+                + config.slotName() + "' (" + cause.getMessage() + "); first " + head.length + " of " + m.data().length
+                + " bytes: " + new String(head, StandardCharsets.UTF_8), cause);
+        // Nothing past the stored offsets is confirmed; stop reading so nothing more is handed out either.
+        stopping = true;
+        closeSession();
+        return e;
+    }
+
+    private String topic(Envelope e) {
+        String prefix = config.topicPrefix();
+        return switch (e.action()) {
+            case "B", "C" -> prefix + ".transactions";
+            case "M" -> prefix + ".messages";
+            default -> prefix + "." + e.schema() + "." + e.table();
+        };
+    }
+
+    /**
+     * Nothing to hand out: when every returned record is stored and the stream is between transactions, confirm
+     * the server's idle position, so that WAL written for tables we do not capture is released.
+     */
+    private void flushIdlePosition(ReplicationSession current) {
+        IdlePosition idle = current.idlePosition();
+        if (allReturnedStored && !tracker.inTransaction() && current.isQueueEmpty()
+                && idle.sequence() == lastSequence && idle.lsn().isValid()) {
+            current.confirm(idle.lsn());
+        }
+    }
+
+    private void heartbeatIfDue() {
+        long interval = config.getLong(Wal2JsonSourceConfig.HEARTBEAT_INTERVAL_MS);
+        long now = System.nanoTime();
+        if (interval <= 0 || now - lastActivityNanos < interval * 1_000_000L
+                || now - lastHeartbeatNanos < interval * 1_000_000L) {
+            return;
+        }
+        lastHeartbeatNanos = now;
+        if (heartbeat == null) {
+            heartbeat = new HeartbeatWriter(settings, config.getString(Wal2JsonSourceConfig.HEARTBEAT_MESSAGE_PREFIX));
+        }
+        heartbeat.beat();
+    }
+
+    private void reconnect() throws InterruptedException {
+        int maxAttempts = config.getInt(Wal2JsonSourceConfig.RECONNECT_MAX_ATTEMPTS);
+        if (maxAttempts >= 0 && reconnectAttempts >= maxAttempts) {
+            throw new ConnectException("Replication stream of slot '" + config.slotName() + "' lost and "
+                    + reconnectAttempts + " reconnect attempts failed (" + Wal2JsonSourceConfig.RECONNECT_MAX_ATTEMPTS + ")");
+        }
+        reconnectAttempts++;
+        long initial = config.getLong(Wal2JsonSourceConfig.RECONNECT_BACKOFF_INITIAL_MS);
+        long cap = config.getLong(Wal2JsonSourceConfig.RECONNECT_BACKOFF_MAX_MS);
+        long backoff = Math.min(cap, initial << Math.min(20, reconnectAttempts - 1));
+        LOG.info("Reconnecting to slot '{}' in {} ms (attempt {})", config.slotName(), backoff, reconnectAttempts);
+        long until = System.nanoTime() + backoff * 1_000_000L;
+        while (!stopping && System.nanoTime() < until) {
+            Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000L)));
+        }
+        if (stopping) {
+            return;
+        }
+        // Whatever was returned before the loss must not be returned again; the server re-sends from the slot's
+        // confirmed position, which never passes a stored offset.
+        skipThrough = lastReturned;
+        tracker.reset();
+        lastSequence = 0;
+        try {
+            new ReplicationSlots(settings).ensureUsable();
+            session = ReplicationSession.start(settings, Lsn.INVALID, config.getInt(Wal2JsonSourceConfig.QUEUE_CAPACITY));
+            reconnectAttempts = 0;
+            if (stopping) {
+                closeSession(); // stop() came while reconnecting
+                return;
+            }
+            LOG.info("Reconnected to slot '{}'", config.slotName());
+            commit(); // confirm what the host stored while the connection was down
+        } catch (ReplicationException | SlotException e) {
+            // SlotException too: the old walsender may not have noticed the lost connection yet.
+            LOG.warn("Reconnect to slot '{}' failed: {}", config.slotName(), e.getMessage());
+        }
+    }
+
+    /**
+     * Confirms to the slot what the host has stored: the offset is read back from the offset storage, not taken
+     * from commitRecord, so the slot never passes a change whose offset could be lost.
+     */
+    @Override
+    public void commit() {
+        ReplicationSession current = session;
+        if (current == null || context == null || context.offsetStorageReader() == null) {
+            return;
+        }
+        SourceOffset returnedBefore = lastReturned;
+        SourceOffset stored = SourceOffset.fromMap(context.offsetStorageReader().offset(partition));
+        if (stored == null) {
+            return;
+        }
+        current.confirm(stored.confirmLsn());
+        synchronized (positionLock) {
+            if (returnedBefore != null && stored.compareTo(returnedBefore) >= 0 && lastReturned == returnedBefore) {
+                allReturnedStored = true;
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+        stopping = true;
+        closeSession();
+        closeHeartbeat();
+    }
+
+    private void closeSession() {
+        ReplicationSession s = session;
+        session = null;
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    private void closeHeartbeat() {
+        if (heartbeat != null) {
+            heartbeat.close();
+            heartbeat = null;
+        }
+    }
+}

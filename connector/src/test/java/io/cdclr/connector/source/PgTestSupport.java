@@ -1,0 +1,192 @@
+package io.cdclr.connector.source;
+
+import io.cdclr.connector.replication.Lsn;
+import io.cdclr.connector.testing.LocalServices;
+import org.apache.kafka.connect.source.SourceRecord;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/** Helpers for the integration tests: unique names, SQL, slots, peeking, polling with bounded waits. */
+final class PgTestSupport {
+    private PgTestSupport() {
+    }
+
+    static String uniqueSuffix() {
+        return UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    static Map<String, String> taskConfig(String slot) {
+        Map<String, String> p = new HashMap<>();
+        p.put("database.hostname", LocalServices.pgHost());
+        p.put("database.port", Integer.toString(LocalServices.pgPort()));
+        p.put("database.user", LocalServices.pgUser());
+        p.put("database.password", LocalServices.pgPassword());
+        p.put("database.dbname", LocalServices.pgDatabase());
+        p.put("database.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
+        p.put("slot.name", slot);
+        p.put("status.interval.ms", "1000");
+        p.put("poll.timeout.ms", "200");
+        p.put("reconnect.backoff.initial.ms", "200");
+        p.put("reconnect.backoff.max.ms", "1000");
+        return p;
+    }
+
+    static void exec(String... sql) {
+        try (Connection c = LocalServices.connect(); Statement s = c.createStatement()) {
+            for (String q : sql) {
+                s.execute(q);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    static void createSlot(String slot, String plugin) {
+        exec("SELECT pg_create_logical_replication_slot('" + slot + "', '" + plugin + "')");
+    }
+
+    /** Drops the slot, waiting (bounded) for it to become inactive; best effort. */
+    static void dropSlotQuietly(String slot) {
+        try {
+            waitFor(() -> !slotActive(slot), 20_000);
+        } catch (AssertionError ignored) {
+            // drop below fails then; nothing more to do
+        }
+        try {
+            exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+        } catch (RuntimeException ignored) {
+            // best effort
+        }
+    }
+
+    static void dropTablesQuietly(String... tables) {
+        for (String t : tables) {
+            try {
+                exec("DROP TABLE IF EXISTS " + t);
+            } catch (RuntimeException ignored) {
+                // best effort
+            }
+        }
+    }
+
+    static boolean slotActive(String slot) {
+        return Boolean.TRUE.equals(query1("SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
+    }
+
+    static Lsn confirmedFlush(String slot) {
+        Object v = query1("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+        return v == null ? Lsn.INVALID : Lsn.parse((String) v);
+    }
+
+    static Lsn currentWalLsn() {
+        return Lsn.parse((String) query1("SELECT pg_current_wal_lsn()::text"));
+    }
+
+    static Object query1(String sql) {
+        try (Connection c = LocalServices.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getObject(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** What wal2json itself emits from the slot with these options, as the walsender would (empty search_path). */
+    static List<String> peek(String slot, Map<String, String> options) {
+        StringBuilder sql = new StringBuilder("SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL");
+        List<String> args = new ArrayList<>();
+        for (Map.Entry<String, String> o : options.entrySet()) {
+            sql.append(", ?, ?");
+            args.add(o.getKey());
+            args.add(o.getValue());
+        }
+        sql.append(")");
+        try (Connection c = LocalServices.connect()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET search_path = ''");
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                ps.setString(1, slot);
+                for (int i = 0; i < args.size(); i++) {
+                    ps.setString(i + 2, args.get(i));
+                }
+                List<String> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    static Map<String, String> defaultOptions() {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("format-version", "2");
+        o.put("include-pk", "1");
+        o.put("include-lsn", "1");
+        o.put("include-timestamp", "1");
+        o.put("include-transaction", "0");
+        return o;
+    }
+
+    /** Polls until {@code count} records have arrived (or fails after a bounded wait). */
+    static List<SourceRecord> pollRecords(Wal2JsonSourceTask task, int count, long timeoutMs) throws InterruptedException {
+        List<SourceRecord> out = new ArrayList<>();
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (out.size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("expected " + count + " records, got " + out.size() + ": " + values(out));
+            }
+            List<SourceRecord> batch = task.poll();
+            if (batch != null) {
+                out.addAll(batch);
+            }
+        }
+        return out;
+    }
+
+    /** Polls for a while and returns whatever arrived (for checking that nothing more comes). */
+    static List<SourceRecord> pollQuietly(Wal2JsonSourceTask task, int polls) throws InterruptedException {
+        List<SourceRecord> out = new ArrayList<>();
+        for (int i = 0; i < polls; i++) {
+            List<SourceRecord> batch = task.poll();
+            if (batch != null) {
+                out.addAll(batch);
+            }
+        }
+        return out;
+    }
+
+    static List<String> values(List<SourceRecord> records) {
+        return records.stream().map(r -> (String) r.value()).toList();
+    }
+
+    static void waitFor(BooleanSupplier condition, long timeoutMs) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeoutMs + " ms");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted");
+            }
+        }
+    }
+}
