@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,6 +27,9 @@ import org.apache.kafka.connect.transforms.Transformation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cdclr.connector.envelope.EnvelopeParser;
+import io.cdclr.connector.envelope.PartitionKey;
+
 /**
  * Turns a change event of Debezium's PostgreSQL connector (plugin {@code pgoutput}) into the record the wal2json
  * source produces for the same change: value = the wal2json format-version 2 envelope as JSON text (options
@@ -41,6 +43,7 @@ import org.slf4j.LoggerFactory;
  */
 public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements Transformation<R> {
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumToWal2JsonTransform.class);
+    private static final EnvelopeParser PARSER = new EnvelopeParser();
 
     public static final String TOPIC_PREFIX = "topic.prefix";
     public static final String CATALOG_URL = "catalog.url";
@@ -210,29 +213,21 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         JsonText.appendString(json, schema);
         json.append(",\"table\":");
         JsonText.appendString(json, table);
-        Map<String, String> newKeyText = new HashMap<>();
-        Map<String, String> oldKeyText = new HashMap<>();
         if (after != null && !"D".equals(action)) {
             json.append(",\"columns\":[");
-            appendTuple(json, info.columns(), after, true, newKeyText);
+            appendTuple(json, info.columns(), after, true);
             json.append(']');
         }
         if (identityColumns != null) {
             json.append(",\"identity\":[");
-            appendTuple(json, identityColumns, identityRow, true, oldKeyText);
+            appendTuple(json, identityColumns, identityRow, true);
             json.append(']');
         }
         json.append(",\"pk\":[");
-        appendTuple(json, columns(info, info.primaryKey()), null, false, null);
+        appendTuple(json, columns(info, info.primaryKey()), null, false);
         json.append("]}");
 
-        Map<String, String> keyValues = "D".equals(action) ? oldKeyText : newKeyText;
-        List<String> pkValues = new ArrayList<>(info.primaryKey().size());
-        for (String pk : info.primaryKey()) {
-            pkValues.add(keyValues.get(pk));
-        }
-        String key = Wal2JsonPartitionKey.row(schema, table, pkValues);
-        return newRecord(record, topicPrefix + "." + schema + "." + table, key, json.toString());
+        return newRecord(record, topicPrefix + "." + schema + "." + table, json.toString());
     }
 
     private R truncate(R record, Struct source) {
@@ -246,8 +241,7 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         json.append(",\"table\":");
         JsonText.appendString(json, table);
         json.append('}');
-        return newRecord(record, topicPrefix + "." + schema + "." + table,
-                Wal2JsonPartitionKey.row(schema, table, List.of()), json.toString());
+        return newRecord(record, topicPrefix + "." + schema + "." + table, json.toString());
     }
 
     private R message(R record, Struct value, Struct source) {
@@ -271,7 +265,7 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         json.append(",\"content\":");
         JsonText.appendString(json, new String(content, 0, nul, StandardCharsets.UTF_8));
         json.append('}');
-        return newRecord(record, topicPrefix + ".messages", Wal2JsonPartitionKey.message(prefix), json.toString());
+        return newRecord(record, topicPrefix + ".messages", json.toString());
     }
 
     private void appendTimestampAndLsn(StringBuilder json, Struct source, boolean withTimestamp) {
@@ -344,12 +338,8 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         return out;
     }
 
-    /**
-     * Writes {"name":..,"type":..[,"value":..]} for each column, skipping unchanged TOAST values as wal2json does.
-     * keyText collects each written value's key text (string content, or number/boolean literal; null for NULL).
-     */
-    private void appendTuple(StringBuilder json, List<ColumnInfo> columns, Struct row, boolean withValues,
-                             Map<String, String> keyText) {
+    /** Writes {"name":..,"type":..[,"value":..]} for each column, skipping unchanged TOAST values as wal2json does. */
+    private void appendTuple(StringBuilder json, List<ColumnInfo> columns, Struct row, boolean withValues) {
         boolean first = true;
         for (ColumnInfo c : columns) {
             Object v = null;
@@ -379,11 +369,7 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
             if (withValues) {
                 json.append(",\"value\":");
                 String text = values.text(c, fieldSchema, v);
-                String fragment = jsonValue(c, text);
-                json.append(fragment);
-                if (keyText != null) {
-                    keyText.put(c.name(), keyText(c, fragment, text));
-                }
+                json.append(jsonValue(c, text));
             }
             json.append('}');
         }
@@ -424,19 +410,6 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         return JsonText.string(text);
     }
 
-    private static String keyText(ColumnInfo c, String fragment, String text) {
-        if ("null".equals(fragment)) {
-            return null;
-        }
-        if (c.typeOid() == ColumnInfo.BYTEA) {
-            return text.substring(2);
-        }
-        if (c.typeOid() == ColumnInfo.BOOL || c.isJsonNumber()) {
-            return fragment;
-        }
-        return text;
-    }
-
     private boolean isUnchangedToast(Object v) {
         if (v == null) {
             return false;
@@ -475,7 +448,9 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         return out;
     }
 
-    private R newRecord(R record, String topic, String key, String json) {
+    /** The key is the wal2json source's: PartitionKey of the envelope just written (docs/envelope.md). */
+    private R newRecord(R record, String topic, String json) {
+        String key = PartitionKey.of(PARSER.parse(json));
         return record.newRecord(topic, null, Schema.STRING_SCHEMA, key, Schema.STRING_SCHEMA, json, record.timestamp());
     }
 

@@ -27,6 +27,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
+import io.cdclr.connector.envelope.EnvelopeParser;
+import io.cdclr.connector.envelope.PartitionKey;
 import io.cdclr.connector.testing.LocalServices;
 
 /**
@@ -137,7 +139,10 @@ class PgoutputDifferentialIT {
                 "same number of envelopes\nwal2json:\n" + String.join("\n", fromWal2json) + "\npgoutput:\n"
                         + String.join("\n", fromPgoutput));
         int documented = 0;
+        EnvelopeParser parser = new EnvelopeParser();
         for (int i = 0; i < fromWal2json.size(); i++) {
+            assertEquals(PartitionKey.of(parser.parse(fromWal2json.get(i))), records.get(i).key(),
+                    "envelope " + i + ": the wal2json source's partition key");
             JsonNode expected = EXACT.readTree(fromWal2json.get(i));
             JsonNode actual = EXACT.readTree(fromPgoutput.get(i));
             if (!expected.equals(actual)) {
