@@ -208,7 +208,7 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
 
         StringBuilder json = new StringBuilder(256);
         json.append("{\"action\":\"").append(action).append('"');
-        appendTimestampAndLsn(json, source, true);
+        appendTimestampAndLsn(json, source, true, "r".equals(op) ? record : null);
         json.append(",\"schema\":");
         JsonText.appendString(json, schema);
         json.append(",\"table\":");
@@ -235,7 +235,7 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         String table = source.getString("table");
         StringBuilder json = new StringBuilder(128);
         json.append("{\"action\":\"T\"");
-        appendTimestampAndLsn(json, source, true);
+        appendTimestampAndLsn(json, source, true, null);
         json.append(",\"schema\":");
         JsonText.appendString(json, schema);
         json.append(",\"table\":");
@@ -258,7 +258,7 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         boolean transactional = source.get("txId") != null;
         StringBuilder json = new StringBuilder(128);
         json.append("{\"action\":\"M\"");
-        appendTimestampAndLsn(json, source, transactional);
+        appendTimestampAndLsn(json, source, transactional, null);
         json.append(",\"transactional\":").append(transactional);
         json.append(",\"prefix\":");
         JsonText.appendString(json, prefix);
@@ -268,7 +268,11 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         return newRecord(record, topicPrefix + ".messages", json.toString());
     }
 
-    private void appendTimestampAndLsn(StringBuilder json, Struct source, boolean withTimestamp) {
+    /**
+     * @param snapshotRead for a snapshot row, the record: an incremental-snapshot row has no source.lsn, and its
+     *                     envelope then gets the stream position its chunk was read at (the offset's lsn)
+     */
+    private void appendTimestampAndLsn(StringBuilder json, Struct source, boolean withTimestamp, R snapshotRead) {
         if (withTimestamp) {
             Object us = source.schema().field("ts_us") == null ? null : source.get("ts_us");
             if (!(us instanceof Long micros)) {
@@ -281,6 +285,10 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
             json.append(",\"timestamp\":null");
         }
         Object lsn = source.get("lsn");
+        if (lsn == null && snapshotRead != null && snapshotRead instanceof org.apache.kafka.connect.source.SourceRecord sr
+                && sr.sourceOffset() != null) {
+            lsn = sr.sourceOffset().get("lsn");
+        }
         if (!(lsn instanceof Long l)) {
             throw new DataException("Debezium event without source.lsn");
         }
