@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -81,7 +80,11 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
     private String placeholder;
     private byte[] placeholderBytes;
     private boolean passNonChange;
-    private final Map<String, Schema> seenSchemas = new ConcurrentHashMap<>();
+    /** Debezium's value and key schemas last seen per table: a change means the table changed (ALTER TABLE). */
+    private final Map<String, SeenSchemas> seenSchemas = new ConcurrentHashMap<>();
+
+    private record SeenSchemas(Schema row, Schema key) {
+    }
     /** Halves of primary-key UPDATEs waiting for their other half, see rowChange. */
     private final Map<KeyChange, Struct> pendingKeyChanges = new ConcurrentHashMap<>();
 
@@ -150,7 +153,7 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
     private R rowChange(R record, String op, Struct value, Struct source) {
         String schema = source.getString("schema");
         String table = source.getString("table");
-        TableInfo info = describe(schema, table, value.schema());
+        TableInfo info = describe(schema, table, value.schema(), record.keySchema());
         Struct before = value.getStruct("before");
         Struct after = value.getStruct("after");
         String action = switch (op) {
@@ -186,6 +189,13 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
             action = "U";
             before = halves[0];
             after = halves[1];
+        }
+
+        // An old row with values beyond the identity key the catalog knows means REPLICA IDENTITY became FULL since
+        // the table was described: describe it again rather than drop what the old row says.
+        if (before != null && !info.isFull() && hasValuesBeyond(before, info.identityKey())) {
+            catalog.invalidate(schema, table);
+            info = catalog.table(schema, table);
         }
 
         List<ColumnInfo> identityColumns = null;
@@ -304,11 +314,12 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
      * The table's description, reread whenever Debezium's schema for it changes (a column added, dropped or retyped),
      * and checked against the event: a column one side has and the other lacks is an error, never a guess.
      */
-    private TableInfo describe(String schema, String table, Schema valueSchema) {
+    private TableInfo describe(String schema, String table, Schema valueSchema, Schema keySchema) {
         String k = schema + "\u0000" + table;
         Schema rowSchema = valueSchema.field("after") != null ? valueSchema.field("after").schema() : null;
-        Schema previous = seenSchemas.put(k, rowSchema);
-        if (previous != null && !Objects.equals(previous, rowSchema)) {
+        SeenSchemas now = new SeenSchemas(rowSchema, keySchema);
+        SeenSchemas previous = seenSchemas.put(k, now);
+        if (previous != null && !previous.equals(now)) {
             catalog.invalidate(schema, table);
         }
         TableInfo info = catalog.table(schema, table);
@@ -323,6 +334,19 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
             }
         }
         return info;
+    }
+
+    /**
+     * Only nullable columns count: for a required column outside the key Debezium has to put some value into the
+     * old row even when PostgreSQL sent only the key. This only triggers a re-read of the catalog, which decides.
+     */
+    private static boolean hasValuesBeyond(Struct row, List<String> key) {
+        for (Field f : row.schema().fields()) {
+            if (f.schema().isOptional() && !key.contains(f.name()) && row.get(f) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The event has the catalog's columns, but for generated ones, which pgoutput does not publish. */
