@@ -87,9 +87,16 @@ class PgoutputDifferentialIT {
 
     @AfterEach
     void dropEverything() throws Exception {
-        if (harness != null) {
-            harness.close();
+        try {
+            if (harness != null) {
+                harness.close();
+            }
+        } finally {
+            cleanUp();
         }
+    }
+
+    private void cleanUp() {
         PgoutputHarness.dropSlot(w2jSlot);
         PgoutputHarness.dropSlot(dbzSlot);
         try {

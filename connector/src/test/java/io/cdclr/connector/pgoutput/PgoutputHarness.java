@@ -152,8 +152,12 @@ final class PgoutputHarness implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (engine != null) {
-            engine.close();
+        try {
+            if (engine != null) {
+                engine.close();
+            }
+        } catch (Exception | Error e) {
+            // already stopped after a failure: cleaning up goes on
         }
         executor.shutdown();
         executor.awaitTermination(60, TimeUnit.SECONDS);

@@ -57,9 +57,16 @@ class PgoutputSnapshotIT {
 
     @AfterEach
     void dropEverything() throws Exception {
-        if (harness != null) {
-            harness.close();
+        try {
+            if (harness != null) {
+                harness.close();
+            }
+        } finally {
+            cleanUp();
         }
+    }
+
+    private void cleanUp() {
         PgoutputHarness.dropSlot(w2jSlot);
         PgoutputHarness.dropSlot(dbzSlot);
         try {
