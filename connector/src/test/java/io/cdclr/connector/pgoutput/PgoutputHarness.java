@@ -1,0 +1,176 @@
+package io.cdclr.connector.pgoutput;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+
+import org.apache.kafka.connect.source.SourceRecord;
+
+import io.cdclr.connector.testing.LocalServices;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.debezium.embedded.Connect;
+
+/**
+ * Debezium's PostgresConnector (plugin pgoutput) on the Debezium Engine with {@link DebeziumToWal2JsonTransform},
+ * as the runner hosts it for decoder=pgoutput, collecting the transformed records in memory. Its own slot and
+ * publication (the publication is created by the test, limited to the captured tables).
+ */
+final class PgoutputHarness implements AutoCloseable {
+    static final String PLACEHOLDER = "__cdclr_unchanged_toast__";
+
+    private final String slot;
+    private final LinkedBlockingQueue<SourceRecord> records = new LinkedBlockingQueue<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+
+    PgoutputHarness(String slot) {
+        this.slot = slot;
+    }
+
+    /** The connector and transform properties the runner sets for decoder=pgoutput (see docs/pgoutput.md). */
+    static Properties properties(String name, String slot, String publication, String schemaInclude, String snapshotMode,
+                                 String messagePrefixes) {
+        Properties p = new Properties();
+        p.setProperty("name", name);
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        p.setProperty("offset.flush.interval.ms", "1000");
+        p.setProperty("database.hostname", LocalServices.pgHost());
+        p.setProperty("database.port", Integer.toString(LocalServices.pgPort()));
+        p.setProperty("database.user", LocalServices.pgUser());
+        p.setProperty("database.password", LocalServices.pgPassword());
+        p.setProperty("database.dbname", LocalServices.pgDatabase());
+        p.setProperty("database.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
+        p.setProperty("topic.prefix", "dbz_" + name);
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", slot);
+        p.setProperty("slot.drop.on.stop", "true");
+        p.setProperty("publication.name", publication);
+        p.setProperty("publication.autocreate.mode", "disabled");
+        p.setProperty("schema.include.list", schemaInclude);
+        p.setProperty("snapshot.mode", snapshotMode);
+        // Value forms the mapping reads back into PostgreSQL's text without loss.
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("hstore.handling.mode", "json");
+        // wal2json's event kinds: truncate (Debezium skips it by default) and messages; no tombstones.
+        p.setProperty("skipped.operations", "none");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("message.prefix.include.list", messagePrefixes);
+        p.setProperty("unavailable.value.placeholder", PLACEHOLDER);
+
+        p.setProperty("transforms", "wal2json");
+        p.setProperty("transforms.wal2json.type", DebeziumToWal2JsonTransform.class.getName());
+        p.setProperty("transforms.wal2json.topic.prefix", "cdc");
+        p.setProperty("transforms.wal2json.catalog.url", LocalServices.jdbcUrl());
+        p.setProperty("transforms.wal2json.catalog.user", LocalServices.pgUser());
+        p.setProperty("transforms.wal2json.catalog.password", LocalServices.pgPassword());
+        p.setProperty("transforms.wal2json.catalog.property.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
+        p.setProperty("transforms.wal2json.unavailable.value.placeholder", PLACEHOLDER);
+        return p;
+    }
+
+    void start(Properties props) {
+        engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                .using(props)
+                .notifying(event -> records.add(event.record()))
+                .using((success, message, error) -> {
+                    if (!success) {
+                        failure.set(error != null ? error : new IllegalStateException(message));
+                    }
+                })
+                .build();
+        executor.execute(engine);
+    }
+
+    /** Waits until the connector's slot exists and is streaming (active). */
+    void awaitStreaming(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Connection c = LocalServices.connect();
+             PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            while (System.nanoTime() < deadline) {
+                checkFailure();
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+                Thread.sleep(200);
+            }
+        }
+        throw new AssertionError("slot " + slot + " not streaming after " + timeout);
+    }
+
+    /** Takes records until one matches {@code last} (included), or fails after the timeout. */
+    List<SourceRecord> takeUntil(Predicate<SourceRecord> last, Duration timeout) throws InterruptedException {
+        List<SourceRecord> out = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            checkFailure();
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("no final record after " + timeout + "; got " + out.size() + ": " + tail(out));
+            }
+            SourceRecord r = records.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(500)), TimeUnit.NANOSECONDS);
+            if (r != null) {
+                out.add(r);
+                if (last.test(r)) {
+                    return out;
+                }
+            }
+        }
+    }
+
+    private static String tail(List<SourceRecord> out) {
+        return out.subList(Math.max(0, out.size() - 3), out.size()).toString();
+    }
+
+    private void checkFailure() {
+        Throwable t = failure.get();
+        if (t != null) {
+            throw new AssertionError("Debezium engine failed: " + t, t);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (engine != null) {
+                engine.close();
+            }
+        } catch (Exception | Error e) {
+            // already stopped after a failure: cleaning up goes on
+        }
+        executor.shutdown();
+        executor.awaitTermination(60, TimeUnit.SECONDS);
+        dropSlot(slot);
+    }
+
+    /** Best effort: drops a slot if it is there and nobody uses it. */
+    static void dropSlot(String name) {
+        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
+                    + name + "' AND NOT active");
+        } catch (SQLException | RuntimeException ignored) {
+            // best effort
+        }
+    }
+}
