@@ -42,7 +42,9 @@ public final class KinesisWriterConfig {
             .define(LINGER_MS, Type.LONG, 10L, Range.atLeast(0), Importance.MEDIUM,
                     "How long a PutRecords call waits to fill up before it goes out partly full. A call goes out at once "
                             + "when it is full (500 records or 5 MiB) or when flush() is waiting.")
-            .define(MAX_BUFFERED_BYTES, Type.LONG, 64L * 1024 * 1024, Range.atLeast(KinesisLimits.MAX_BYTES_PER_RECORD),
+            // 16 MiB: several full calls' worth, and seconds of a few shards' write capacity (1 MiB/s each). More only
+            // costs heap and garbage collection (it slowed the benchmark down) and more to replay after a crash.
+            .define(MAX_BUFFERED_BYTES, Type.LONG, 16L * 1024 * 1024, Range.atLeast(KinesisLimits.MAX_BYTES_PER_RECORD),
                     Importance.MEDIUM,
                     "Back-pressure bound: the most record bytes (data plus partition keys) submitted but not yet acknowledged. "
                             + "submit() blocks while adding a record would exceed it. At least 1 MiB, so any valid record fits.")

@@ -24,6 +24,8 @@ class KinesisWriterConfigTest {
         assertEquals(0, config.retryMaxAttempts(), "retries without limit by default");
         assertEquals(500, config.maxRecordsPerCall());
         assertEquals(Duration.ofMillis(10), config.linger());
+        assertEquals(16L * 1024 * 1024, config.maxBufferedBytes());
+        assertEquals(8, config.maxConcurrentCalls());
     }
 
     @Test
