@@ -30,6 +30,8 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
     private final AcknowledgedPrefix<RecordChangeEvent<SourceRecord>> inFlight = new AcknowledgedPrefix<>();
     private final ReentrantLock batchLock = new ReentrantLock();
     private final Thread marker;
+    /** Handed over and not yet marked processed; reaches 0 only after the marker has marked the last one. */
+    private final java.util.concurrent.atomic.AtomicLong unmarked = new java.util.concurrent.atomic.AtomicLong();
 
     private volatile DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer;
     private volatile boolean accepting = true;
@@ -71,6 +73,7 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
                 Object value = record.value();
                 byte[] data = value == null ? new byte[0] : value.toString().getBytes(StandardCharsets.UTF_8);
                 AcknowledgedPrefix.Entry<RecordChangeEvent<SourceRecord>> entry = inFlight.append(event, data.length);
+                unmarked.incrementAndGet();
                 if (value == null) {
                     inFlight.complete(entry, null); // nothing to deliver (no tombstones here), keep its place in order
                     continue;
@@ -111,6 +114,7 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while marking a change processed", e);
             }
+            unmarked.decrementAndGet();
             listener.delivered(entry.change.record(), entry.bytes);
         });
         Throwable failure = inFlight.failure();
@@ -139,7 +143,9 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
             return false; // a batch is still blocked on the writer past the bound
         }
         batchLock.unlock();
-        while (!inFlight.isEmpty() && inFlight.failure() == null) {
+        // Not inFlight.isEmpty(): the marker takes entries off the queue before it marks them, and the engine's final
+        // offset flush must see every mark.
+        while (unmarked.get() > 0 && inFlight.failure() == null) {
             long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (remaining <= 0) {
                 return false;
@@ -147,12 +153,12 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
             // The marker thread releases entries as they are acknowledged; wait for it.
             Thread.sleep(Math.min(remaining, 20));
         }
-        return inFlight.isEmpty();
+        return unmarked.get() == 0;
     }
 
     /** Changes handed to Kinesis and not yet marked processed. */
-    public int inFlight() {
-        return inFlight.size();
+    public long inFlight() {
+        return unmarked.get();
     }
 
     @Override

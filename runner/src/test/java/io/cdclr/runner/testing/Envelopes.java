@@ -79,6 +79,9 @@ public final class Envelopes {
         assertTrue(missing.isEmpty(), missing.size() + " of " + expected.size() + " changes missing, e.g. "
                 + missing.subList(0, Math.min(3, missing.size())));
         if (exactlyOnce) {
+            List<String> duplicated = seen.entrySet().stream().filter(e -> e.getValue() > 1)
+                    .map(e -> e.getValue() + "x " + e.getKey()).toList();
+            assertEquals(List.of(), duplicated, "duplicates delivered");
             assertEquals(expected.size(), delivered.size(), "duplicates delivered");
         }
         firstDeliveriesByKey.forEach((key, indexes) -> {
