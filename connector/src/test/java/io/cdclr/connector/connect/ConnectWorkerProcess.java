@@ -158,6 +158,16 @@ final class ConnectWorkerProcess implements AutoCloseable {
         process = null;
     }
 
+    /** SIGKILL: the worker dies without stopping anything, as in a crash or an OOM kill. */
+    void kill() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        process = null;
+    }
+
     JsonNode get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(restUrl() + path)).GET(), 200);
     }

@@ -184,7 +184,15 @@ class KafkaConnectPipelineIT {
         }, "kc-it-writer");
         writer.start();
         waitFor("transactions before the restart", () -> transactions.get() >= 5, 60);
+        // 1. A graceful restart (SIGTERM, as in a rolling restart): Connect stops the tasks and commits their offsets.
         worker.stop();
+        worker.start();
+        waitForRunning(sourceName, 1);
+        waitForRunning(sinkName, 2);
+        int beforeKill = transactions.get();
+        waitFor("transactions after the restart", () -> transactions.get() >= beforeKill + 5, 60);
+        // 2. A crash (SIGKILL): nothing is stopped or committed; the next worker replays from the stored positions.
+        worker.kill();
         int duringDowntime = transactions.get();
         worker.start();
         waitForRunning(sourceName, 1);
@@ -250,9 +258,10 @@ class KafkaConnectPipelineIT {
         for (String topic : topics) {
             assertEquals(3, kafka.describeTopics(topic).get(topic).orElseThrow().partitions().size(), topic);
         }
-        System.out.printf("KafkaConnectPipelineIT: %d changes, %d Kinesis records (%d duplicates), %d transactions "
-                        + "during the restart window%n", expected.size(), kinesis.size(), kinesis.size() - expected.size(),
-                transactions.get());
+        System.out.printf("KafkaConnectPipelineIT: %d changes; Kafka %d records (%d duplicates); Kinesis %d records "
+                        + "(%d duplicates); %d transactions while the worker restarted twice%n", expected.size(),
+                kafkaRecords.count(), kafkaRecords.count() - keyByValue.size(), kinesis.size(),
+                kinesis.size() - expected.size(), transactions.get());
     }
 
     // ---- configuration
@@ -272,7 +281,12 @@ class KafkaConnectPipelineIT {
         p.setProperty("offset.storage.partitions", "1");
         p.setProperty("status.storage.partitions", "1");
         p.setProperty("offset.flush.interval.ms", "1000");
+        // After a crash: reassign the dead worker's connectors and tasks at once, and let the group coordinators notice
+        // the dead worker and its sink consumers after 10 s (instead of the consumers' 45 s default).
         p.setProperty("scheduled.rebalance.max.delay.ms", "0");
+        p.setProperty("session.timeout.ms", "10000");
+        p.setProperty("consumer.session.timeout.ms", "10000");
+        p.setProperty("consumer.heartbeat.interval.ms", "1000");
         p.setProperty("listeners", "http://127.0.0.1:" + port);
         p.setProperty("rest.advertised.host.name", "127.0.0.1");
         p.setProperty("plugin.path", pluginPath.toString());
