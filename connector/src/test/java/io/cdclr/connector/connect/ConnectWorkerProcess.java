@@ -122,6 +122,9 @@ final class ConnectWorkerProcess implements AutoCloseable {
             builder.environment().put("AWS_SECRET_ACCESS_KEY", "local");
         }
         process = builder.start();
+        Process started = process;
+        // Never leave a worker behind, also when the test JVM is stopped abruptly (failsafe timeout, Ctrl-C).
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "kill-connect-worker"));
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (true) {
             if (!process.isAlive()) {

@@ -39,7 +39,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
 import org.junit.jupiter.api.AfterEach;
@@ -84,6 +89,7 @@ class KafkaConnectPipelineIT {
     private final String sourceName = "pg-source-" + suffix;
     private final String sinkName = "kinesis-sink-" + suffix;
 
+    private final long started = System.nanoTime();
     private EmbeddedKafkaCluster kafka;
     private ConnectWorkerProcess worker;
     private EmulatorStream stream;
@@ -128,14 +134,18 @@ class KafkaConnectPipelineIT {
         exec("SELECT pg_create_logical_replication_slot('" + slot + "', 'wal2json')",
                 "SELECT pg_create_logical_replication_slot('" + referenceSlot + "', 'wal2json')");
 
+        progress("slots created");
         stream = EmulatorStream.create("kc-it", 2);
+        progress("stream created");
         kafka = new EmbeddedKafkaCluster(1, new Properties());
         kafka.start();
 
         int port = freePort();
         worker = new ConnectWorkerProcess(workDir, workerProperties(pluginPath, port), port);
         worker.assertClasspathHasNoPluginClasses();
+        progress("Kafka up at " + kafka.bootstrapServers() + "; starting the worker");
         worker.start();
+        progress("worker up");
 
         // Both connectors are known to the worker, from the plugin zip (its classpath has none of our classes).
         JsonNode plugins = worker.get("/connector-plugins?connectorsOnly=true");
@@ -166,6 +176,7 @@ class KafkaConnectPipelineIT {
 
         int phase1 = workloadPhase1();
         waitFor("the first changes in Kinesis", () -> kinesisTexts().size() >= phase1, 120);
+        progress("first " + phase1 + " changes in Kinesis");
 
         // Keep committing transactions while the worker restarts.
         AtomicBoolean stopWriting = new AtomicBoolean();
@@ -176,7 +187,7 @@ class KafkaConnectPipelineIT {
                 for (int i = 0; !stopWriting.get() || i < 20; i++) {
                     workloadTransaction(c, 1000 + i);
                     transactions.incrementAndGet();
-                    Thread.sleep(50);
+                    Thread.sleep(100);
                 }
             } catch (Throwable t) {
                 writerError.set(t);
@@ -186,22 +197,27 @@ class KafkaConnectPipelineIT {
         waitFor("transactions before the restart", () -> transactions.get() >= 5, 60);
         // 1. A graceful restart (SIGTERM, as in a rolling restart): Connect stops the tasks and commits their offsets.
         worker.stop();
+        progress("worker stopped (SIGTERM)");
         worker.start();
         waitForRunning(sourceName, 1);
         waitForRunning(sinkName, 2);
+        progress("worker restarted, connectors running");
         int beforeKill = transactions.get();
         waitFor("transactions after the restart", () -> transactions.get() >= beforeKill + 5, 60);
         // 2. A crash (SIGKILL): nothing is stopped or committed; the next worker replays from the stored positions.
         worker.kill();
+        progress("worker killed (SIGKILL)");
         int duringDowntime = transactions.get();
         worker.start();
         waitForRunning(sourceName, 1);
         waitForRunning(sinkName, 2);
+        progress("worker restarted, connectors running");
         stopWriting.set(true);
         writer.join(120_000);
         assertFalse(writer.isAlive(), "workload thread did not finish");
         assertEquals(null, writerError.get(), "workload failed");
         assertTrue(transactions.get() > duringDowntime, "transactions went on after the worker restarted");
+        progress("workload thread done: " + transactions.get() + " transactions");
         workloadPhase3();
 
         // What wal2json itself emits for the same changes, with the options the connector uses.
@@ -212,8 +228,10 @@ class KafkaConnectPipelineIT {
             assertEquals(null, expectedIndex.put(expectedTrees.get(i), i), "wal2json emitted one change twice?");
         }
         assertTrue(expected.size() > 300, "expected changes: " + expected.size());
+        progress("wal2json's own output peeked: " + expected.size() + " changes");
 
         waitFor("every change in Kinesis", () -> distinct(kinesisTexts()).size() >= expected.size(), 180);
+        progress("all " + expected.size() + " changes in Kinesis");
         List<KinesisText> kinesis = kinesisTexts();
 
         // 1. Kinesis holds exactly wal2json's changes, JSON-equal with exact numbers (duplicates allowed: at-least-once).
@@ -258,6 +276,34 @@ class KafkaConnectPipelineIT {
         for (String topic : topics) {
             assertEquals(3, kafka.describeTopics(topic).get(topic).orElseThrow().partitions().size(), topic);
         }
+        // 4. The sink's consumer group: both tasks hold partitions, and the committed offsets reach the end of every
+        // partition once Kinesis acknowledged everything (preCommit).
+        try (Admin admin = kafka.createAdminClient()) {
+            String group = "connect-" + sinkName;
+            ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            assertEquals(2, description.members().size(), description.toString());
+            for (MemberDescription member : description.members()) {
+                assertFalse(member.assignment().topicPartitions().isEmpty(), "sink task without partitions: " + description);
+            }
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            for (String topic : topics) {
+                for (int partition = 0; partition < 3; partition++) {
+                    TopicPartition tp = new TopicPartition(topic, partition);
+                    ends.put(tp, kafka.endOffset(tp));
+                }
+            }
+            AtomicReference<Map<TopicPartition, OffsetAndMetadata>> committed = new AtomicReference<>();
+            waitFor("the sink to commit every partition to its end", () -> {
+                try {
+                    committed.set(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get());
+                } catch (Exception e) {
+                    return false;
+                }
+                return ends.entrySet().stream().allMatch(e -> committed.get().get(e.getKey()) != null
+                        && committed.get().get(e.getKey()).offset() == e.getValue());
+            }, 60);
+        }
+
         System.out.printf("KafkaConnectPipelineIT: %d changes; Kafka %d records (%d duplicates); Kinesis %d records "
                         + "(%d duplicates); %d transactions while the worker restarted twice%n", expected.size(),
                 kafkaRecords.count(), kafkaRecords.count() - keyByValue.size(), kinesis.size(),
@@ -282,10 +328,10 @@ class KafkaConnectPipelineIT {
         p.setProperty("status.storage.partitions", "1");
         p.setProperty("offset.flush.interval.ms", "1000");
         // After a crash: reassign the dead worker's connectors and tasks at once, and let the group coordinators notice
-        // the dead worker and its sink consumers after 10 s (instead of the consumers' 45 s default).
+        // the dead worker and its sink consumers after 6 s (the brokers' minimum; the consumers' default is 45 s).
         p.setProperty("scheduled.rebalance.max.delay.ms", "0");
-        p.setProperty("session.timeout.ms", "10000");
-        p.setProperty("consumer.session.timeout.ms", "10000");
+        p.setProperty("session.timeout.ms", "6000");
+        p.setProperty("consumer.session.timeout.ms", "6000");
         p.setProperty("consumer.heartbeat.interval.ms", "1000");
         p.setProperty("listeners", "http://127.0.0.1:" + port);
         p.setProperty("rest.advertised.host.name", "127.0.0.1");
@@ -474,6 +520,10 @@ class KafkaConnectPipelineIT {
                 return false;
             }
         }, 120);
+    }
+
+    private void progress(String what) {
+        System.out.printf("KafkaConnectPipelineIT %5.1f s: %s%n", (System.nanoTime() - started) / 1e9, what);
     }
 
     private static List<String> errorsOf(JsonNode validation, String key) {
