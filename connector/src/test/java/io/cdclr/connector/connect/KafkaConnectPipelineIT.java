@@ -90,6 +90,7 @@ class KafkaConnectPipelineIT {
     private final String sinkName = "kinesis-sink-" + suffix;
 
     private final long started = System.nanoTime();
+    private Path workDir;
     private EmbeddedKafkaCluster kafka;
     private ConnectWorkerProcess worker;
     private EmulatorStream stream;
@@ -118,11 +119,19 @@ class KafkaConnectPipelineIT {
         if (stream != null) {
             stream.close();
         }
+        if (workDir != null) {
+            // Keep the worker logs, drop the unzipped plugin (17 MB a run).
+            try (var files = Files.walk(workDir.resolve("plugins"))) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
     }
 
     @Test
     void changesFlowFromPostgresThroughKafkaToKinesisAcrossAWorkerRestart() throws Exception {
-        Path workDir = Files.createDirectories(Path.of("target", "kafka-connect-it", suffix)).toAbsolutePath();
+        workDir = Files.createDirectories(Path.of("target", "kafka-connect-it", suffix)).toAbsolutePath();
         Path pluginPath = unzipPlugin(workDir.resolve("plugins"));
 
         exec("CREATE SCHEMA " + schema,
