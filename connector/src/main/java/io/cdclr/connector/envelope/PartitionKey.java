@@ -58,7 +58,8 @@ public final class PartitionKey {
         return key.toString();
     }
 
-    static String limit(String key) {
+    /** The key itself when it is at most 256 characters, else "sha256:" and the hex SHA-256 of its UTF-8 bytes. */
+    public static String limit(String key) {
         if (key.codePointCount(0, key.length()) <= MAX_LENGTH) {
             return key;
         }
