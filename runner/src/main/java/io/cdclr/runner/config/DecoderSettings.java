@@ -20,6 +20,7 @@ public final class DecoderSettings extends AbstractConfig {
     public static final String PUBLICATION_NAME = "publication.name";
     public static final String PUBLICATION_CREATE = "publication.create";
     public static final String SNAPSHOT_MODE = "snapshot.mode";
+    public static final String SIGNAL_TABLE = "signal.table";
 
     public static final String WAL2JSON = "wal2json";
     public static final String PGOUTPUT = "pgoutput";
@@ -65,7 +66,18 @@ public final class DecoderSettings extends AbstractConfig {
                             + "the tables as an I envelope, then streams, with no gap and no overlap, when the runner "
                             + "starts without a stored offset; 'no_data' only streams, like wal2json; 'when_needed' "
                             + "also snapshots when the stored offset is no longer available in the slot; "
-                            + "'initial_only' snapshots and stops; 'always' snapshots on every start.");
+                            + "'initial_only' snapshots and stops; 'always' snapshots on every start.")
+            .define(SIGNAL_TABLE, Type.STRING, "", (name, value) -> {
+                if (value != null && !value.toString().isEmpty() && !TABLE_NAME.matcher(value.toString()).matches()) {
+                    throw new ConfigException(name, value, "not a schema.table name");
+                }
+            }, Importance.LOW,
+                    "pgoutput: Debezium's signal table (schema.table, columns id varchar(42) primary key, type "
+                            + "varchar(32) not null, data varchar(2048)), for incremental snapshots: inserting a row "
+                            + "('<id>', 'execute-snapshot', '{\"data-collections\": [\"schema.table\"], \"type\": "
+                            + "\"incremental\"}') snapshots those tables (of 'tables') while streaming goes on. It is "
+                            + "published and captured with the tables; its own rows are not written to Kinesis. "
+                            + "Empty: no signals.");
 
     public DecoderSettings(Map<?, ?> originals) {
         super(CONFIG_DEF, originals, false);
@@ -77,6 +89,20 @@ public final class DecoderSettings extends AbstractConfig {
 
     public List<String> tables() {
         return getList(TABLES);
+    }
+
+    /** The tables the publication must hold: the captured ones and the signal table. */
+    public List<String> publishedTables() {
+        List<String> tables = new java.util.ArrayList<>(tables());
+        String signal = signalTable();
+        if (!signal.isEmpty() && !tables.contains(signal)) {
+            tables.add(signal);
+        }
+        return tables;
+    }
+
+    public String signalTable() {
+        return getString(SIGNAL_TABLE);
     }
 
     public String publicationName() {

@@ -47,7 +47,7 @@ public final class PgoutputProperties {
         p.setProperty("slot.name", config.slotName());
         p.setProperty("publication.name", decoder.publicationName());
         p.setProperty("publication.autocreate.mode", decoder.publicationCreate() ? "filtered" : "disabled");
-        p.setProperty("table.include.list", decoder.tables().stream().map(PgoutputProperties::exactly)
+        p.setProperty("table.include.list", decoder.publishedTables().stream().map(PgoutputProperties::exactly)
                 .collect(Collectors.joining(",")));
         p.setProperty("snapshot.mode", decoder.snapshotMode());
         // Value forms the mapping reads back into PostgreSQL's text without loss.
@@ -89,6 +89,18 @@ public final class PgoutputProperties {
         p.setProperty(t + "unavailable.value.placeholder", UNCHANGED_TOAST);
         // Debezium heartbeats and transaction metadata are off; nothing else may reach Kinesis.
         p.setProperty(t + "non.change.records", "drop");
+        String signal = decoder.signalTable();
+        if (!signal.isEmpty()) {
+            // Incremental snapshots: signals come through the stream from this table; its rows (requests and
+            // Debezium's window marks) are dropped after the mapping, by their topic.
+            p.setProperty("signal.data.collection", signal);
+            p.setProperty("transforms", "wal2json,dropSignals");
+            p.setProperty("transforms.dropSignals.type", "org.apache.kafka.connect.transforms.Filter");
+            p.setProperty("transforms.dropSignals.predicate", "isSignal");
+            p.setProperty("predicates", "isSignal");
+            p.setProperty("predicates.isSignal.type", "org.apache.kafka.connect.transforms.predicates.TopicNameMatches");
+            p.setProperty("predicates.isSignal.pattern", exactly(values.getOrDefault("topic.prefix", "cdc") + "." + signal));
+        }
         return p;
     }
 

@@ -30,7 +30,7 @@ final class PublicationCheck {
 
     void run(Connection conn) throws SQLException {
         String name = decoder.publicationName();
-        List<String> tables = decoder.tables();
+        List<String> tables = decoder.publishedTables();
         Boolean allTables = null;
         try (PreparedStatement ps = conn.prepareStatement("SELECT puballtables, pubupdate, pubdelete, pubtruncate"
                 + " FROM pg_publication WHERE pubname = ?")) {

@@ -107,6 +107,19 @@ class PgoutputConfigTest {
     }
 
     @Test
+    void signalTableIsPublishedCapturedAndDroppedAfterTheMapping() {
+        Map<String, String> env = pgoutputEnv();
+        env.put("CDC_SIGNAL_TABLE", "ops.signals");
+        RunnerConfig config = RunnerConfig.load(Optional.empty(), env);
+        assertEquals(List.of("public.orders", "sales.order_lines", "ops.signals"), config.decoder().publishedTables());
+        Properties p = PgoutputProperties.of(config);
+        assertEquals("public\\.orders,sales\\.order_lines,ops\\.signals", p.getProperty("table.include.list"));
+        assertEquals("ops.signals", p.getProperty("signal.data.collection"));
+        assertEquals("wal2json,dropSignals", p.getProperty("transforms"));
+        assertEquals("cdc\\.ops\\.signals", p.getProperty("predicates.isSignal.pattern"));
+    }
+
+    @Test
     void badDecoderIsOneProblemNamingTheVariable() {
         Map<String, String> env = env();
         env.put("CDC_DECODER", "decoderbufs");

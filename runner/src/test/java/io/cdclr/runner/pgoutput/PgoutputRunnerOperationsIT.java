@@ -212,6 +212,41 @@ class PgoutputRunnerOperationsIT {
         }
     }
 
+    /**
+     * signal.table: an incremental snapshot while streaming, each existing row once as I; a row streamed before the
+     * snapshot is read again by it (the snapshot writes the current state of every row); the signal rows stay off
+     * Kinesis.
+     */
+    @Test
+    void incrementalSnapshotThroughTheSignalTable() throws Exception {
+        exec(List.of("CREATE SCHEMA " + s, "CREATE TABLE " + s + ".items(id int primary key, v text, amount numeric(12,2))",
+                "CREATE TABLE " + s + ".signals(id varchar(42) primary key, type varchar(32) not null, data varchar(2048))",
+                "INSERT INTO " + s + ".items SELECT g, 'row ' || g, g * 0.01 FROM generate_series(1, 500) g"));
+        try (TestStream stream = new TestStream("pgo-inc-" + TestEnv.unique(), 1)) {
+            Map<String, String> env = env(stream.name());
+            env.put("CDC_SNAPSHOT_MODE", "no_data");
+            env.put("CDC_SIGNAL_TABLE", s + ".signals");
+            try (RunnerProcess runner = RunnerProcess.start(env, dir.resolve("runner.log"))) {
+                runner.awaitReady(Duration.ofSeconds(120));
+                PgoutputRunnerDifferentialIT.awaitActive(slot);
+                exec(List.of("INSERT INTO " + s + ".items VALUES (501, 'streamed', 1)",
+                        "INSERT INTO " + s + ".signals VALUES ('snap-1', 'execute-snapshot', '{\"data-collections\": [\""
+                                + s + ".items\"], \"type\": \"incremental\"}')"));
+                List<Record> records = stream.readUntil(rs -> rs.size() >= 502, Duration.ofSeconds(120));
+                Thread.sleep(2000);
+                records = stream.readUntil(rs -> rs.size() >= 502, Duration.ofSeconds(60));
+                assertEquals(0, runner.terminate(Duration.ofSeconds(60)), runner.output());
+                Map<String, List<String>> byId = byRow(records);
+                for (int id = 1; id <= 500; id++) {
+                    assertEquals(List.of("I"), byId.get(Integer.toString(id)), "row " + id);
+                }
+                assertEquals(List.of("I", "I"), byId.get("501"), "streamed, then read by the snapshot");
+                assertEquals(502, records.size(), "nothing else, no signal rows: " + records.stream()
+                        .map(Envelopes::data).filter(d -> d.contains("signals")).findFirst().orElse(""));
+            }
+        }
+    }
+
     private static JsonNode firstOf(List<Record> records, String id) {
         for (Record r : records) {
             JsonNode node = Envelopes.parse(Envelopes.data(r));
