@@ -15,6 +15,12 @@
 #   OFFSETS_SCHEMA                      schema the user may create tables in (default cdc)
 #   PSQL_DOCKER_IMAGE                   image for PSQL_MODE=docker (default postgres:15-alpine)
 #   PSQL_DOCKER_NETWORK                 docker network (default: host for a loopback PGHOST, else bridge)
+#   PUBLICATION_NAME, PUBLICATION_TABLES
+#                                       optional, for the runner's decoder=pgoutput when it may not
+#                                       create the publication itself (publication.create=false): the
+#                                       publication, FOR TABLE exactly PUBLICATION_TABLES (comma-separated
+#                                       schema.table, lowercase); created, or set to these tables if it
+#                                       exists. The master user must own the tables.
 #   CONNECT_ATTEMPTS, CONNECT_RETRY_SECONDS
 #                                       retries while the new instance's DNS name or port is not
 #                                       reachable yet (default 30 x 10 s); other errors fail at once
@@ -33,7 +39,9 @@
 #                             holds the slot). pg_monitor is read-only.
 #   USAGE, CREATE on schema   the runner may keep its offsets in a table cdc_offsets that it creates
 #     OFFSETS_SCHEMA          itself; the schema is owned by the master user, the table by the runner.
-# It gets no SELECT on application tables (logical decoding does not need it) and no superuser,
+#   SELECT on PUBLICATION_TABLES  only with PUBLICATION_NAME: pgoutput's initial snapshot reads the
+#                             tables (Debezium's snapshot.mode=initial).
+# It gets no SELECT on other application tables (logical decoding does not need it) and no superuser,
 # CREATEDB or CREATEROLE.
 #
 # No password is ever printed: the replication password reaches psql on stdin, psql runs with terse
@@ -61,6 +69,22 @@ ident_re='^[a-z_][a-z0-9_]{0,62}$'
 [[ "$REPLICATION_USERNAME" =~ $ident_re ]] || die "REPLICATION_USERNAME must be a lowercase identifier (letters, digits, _; max 63)"
 [[ "$OFFSETS_SCHEMA" =~ $ident_re ]] || die "OFFSETS_SCHEMA must be a lowercase identifier (letters, digits, _; max 63)"
 [ "$REPLICATION_USERNAME" != "$PGUSER" ] || die "REPLICATION_USERNAME must differ from PGUSER (the master user)"
+PUBLICATION_NAME="${PUBLICATION_NAME:-}"
+PUBLICATION_TABLES="${PUBLICATION_TABLES:-}"
+want_publication=false
+pub_tables=""
+if [ -n "$PUBLICATION_NAME" ] || [ -n "$PUBLICATION_TABLES" ]; then
+  [[ "$PUBLICATION_NAME" =~ $ident_re ]] || die "PUBLICATION_NAME must be a lowercase identifier (letters, digits, _; max 63)"
+  [ -n "$PUBLICATION_TABLES" ] || die "PUBLICATION_TABLES must list the tables (schema.table,...) when PUBLICATION_NAME is set"
+  IFS=',' read -ra tables <<<"$PUBLICATION_TABLES"
+  for t in "${tables[@]}"; do
+    t="${t// /}"
+    [[ "$t" =~ ^([a-z_][a-z0-9_]{0,62})\.([a-z_][a-z0-9_]{0,62})$ ]] ||
+      die "PUBLICATION_TABLES: '$t' is not a lowercase schema.table name"
+    pub_tables="${pub_tables:+$pub_tables, }\"${BASH_REMATCH[1]}\".\"${BASH_REMATCH[2]}\""
+  done
+  want_publication=true
+fi
 case "$REPLICATION_PASSWORD" in
   *$'\n'* | *$'\r'*) die "REPLICATION_PASSWORD must not contain line breaks" ;;
 esac
@@ -197,6 +221,20 @@ CREATE SCHEMA IF NOT EXISTS :"offsets_schema";
 GRANT USAGE, CREATE ON SCHEMA :"offsets_schema" TO :"repl_user";
 \echo [bootstrap_db] granted USAGE, CREATE on schema :offsets_schema
 
+-- Optional: the publication for the runner's decoder=pgoutput, exactly the given tables.
+\if :want_publication
+SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = :'pub_name') AS pub_exists \gset
+\if :pub_exists
+ALTER PUBLICATION :"pub_name" SET TABLE :pub_tables;
+\echo [bootstrap_db] publication :pub_name exists: set to :pub_tables
+\else
+CREATE PUBLICATION :"pub_name" FOR TABLE :pub_tables;
+\echo [bootstrap_db] publication :pub_name created for :pub_tables
+\endif
+GRANT SELECT ON TABLE :pub_tables TO :"repl_user";
+\echo [bootstrap_db] granted SELECT on the published tables (initial snapshot)
+\endif
+
 SELECT r.rolname AS user,
        r.rolcanlogin AS login,
        r.rolreplication AS replication_attribute,
@@ -209,4 +247,5 @@ FROM pg_roles r WHERE r.rolname = :'repl_user'
 SQL
 }
 
-sql | psql_raw -v "repl_user=$REPLICATION_USERNAME" -v "offsets_schema=$OFFSETS_SCHEMA" 2>&1 | redact
+sql | psql_raw -v "repl_user=$REPLICATION_USERNAME" -v "offsets_schema=$OFFSETS_SCHEMA" \
+  -v "want_publication=$want_publication" -v "pub_name=$PUBLICATION_NAME" -v "pub_tables=$pub_tables" 2>&1 | redact

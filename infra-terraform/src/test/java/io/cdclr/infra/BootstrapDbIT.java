@@ -56,6 +56,7 @@ class BootstrapDbIT {
     private final List<String> rolesToDrop = new ArrayList<>();
     private final List<String> schemasToDrop = new ArrayList<>();
     private final List<String> slotsToDrop = new ArrayList<>();
+    private final List<String> publicationsToDrop = new ArrayList<>();
     private boolean dropRdsReplication;
 
     private static String env(String name, String fallback) {
@@ -86,6 +87,9 @@ class BootstrapDbIT {
             for (String slot : slotsToDrop) {
                 s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
                         + slot + "' AND NOT active");
+            }
+            for (String publication : publicationsToDrop) {
+                s.execute("DROP PUBLICATION IF EXISTS " + publication);
             }
             for (String schema : schemasToDrop) {
                 s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
@@ -293,6 +297,49 @@ class BootstrapDbIT {
         auto.assertOk();
         assertTrue(auto.output.contains("psql mode: native"), auto.output);
         auto.assertNoSecret(password);
+    }
+
+    /** For the runner's decoder=pgoutput: the publication holds exactly PUBLICATION_TABLES, on every run. */
+    @Test
+    @Order(6)
+    void publicationIsCreatedForTheTablesAndSetToThemAgainOnALaterRun() throws Exception {
+        String user = newRole();
+        String schema = newSchema();
+        String password = newPassword();
+        String publication = "cdc_pub_it_" + suffix();
+        publicationsToDrop.add(publication);
+        try (Connection c = admin(); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA " + schema);
+            s.execute("CREATE TABLE " + schema + ".orders(id int primary key)");
+            s.execute("CREATE TABLE " + schema + ".lines(id int primary key)");
+        }
+        Map<String, String> env = baseEnv(user, password, schema, "require");
+        env.put("PUBLICATION_NAME", publication);
+        env.put("PUBLICATION_TABLES", schema + ".orders");
+        Result first = run(env);
+        first.assertOk();
+        first.assertNoSecret(password);
+        assertTrue(first.output.contains("publication " + publication + " created"), first.output);
+        env.put("PUBLICATION_TABLES", schema + ".orders, " + schema + ".lines");
+        Result second = run(env);
+        second.assertOk();
+        assertTrue(second.output.contains("publication " + publication + " exists: set to"), second.output);
+        try (Connection c = admin()) {
+            assertEquals(2, count(c, "SELECT count(*) FROM pg_publication_tables WHERE pubname = ?", publication));
+            assertEquals(1, count(c, "SELECT count(*) FROM pg_publication_tables WHERE pubname = ? AND tablename = 'lines'",
+                    publication));
+            assertTrue(exists(c, "SELECT 1 WHERE has_table_privilege(?, '" + schema + ".lines', 'SELECT')", user),
+                    "SELECT on the published tables, for the initial snapshot");
+        }
+
+        env.put("PUBLICATION_TABLES", schema + ".orders;DROP TABLE x");
+        Result bad = run(env);
+        assertNotEquals(0, bad.exit);
+        assertTrue(bad.output.contains("is not a lowercase schema.table name"), bad.output);
+        env.remove("PUBLICATION_TABLES");
+        Result missing = run(env);
+        assertNotEquals(0, missing.exit);
+        assertTrue(missing.output.contains("PUBLICATION_TABLES must list the tables"), missing.output);
     }
 
     // ---------------------------------------------------------------------------------------------

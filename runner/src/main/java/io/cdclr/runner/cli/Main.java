@@ -73,10 +73,10 @@ public final class Main {
         Signal.handle(new Signal("INT"), s -> pipeline.requestStop());
         try (HealthServer http = new HealthServer(settings.httpBindAddress(), settings.httpPort(), pipeline::live,
                 pipeline::ready, metrics);
-             SlotLagProbe ignored = new SlotLagProbe(postgres, config.values().getOrDefault("slot.name", "etl_slot_wal2json"),
+             SlotLagProbe ignored = new SlotLagProbe(postgres, config.slotName(),
                      metrics, settings.slotLagInterval())) {
             log.info("event=starting slot={} stream={} database={} http=http://{}:{}/",
-                    config.values().getOrDefault("slot.name", "etl_slot_wal2json"), config.values().get("kinesis.stream"),
+                    config.slotName(), config.values().get("kinesis.stream"),
                     postgres.target(), settings.httpBindAddress(), http.port());
             int code = pipeline.run();
             if (pipeline.failure() != null) {
@@ -90,11 +90,13 @@ public final class Main {
         return """
                 usage: java -jar cdc-runner.jar [COMMAND] [--config FILE] [OPTIONS]
 
-                Streams PostgreSQL changes (wal2json format-version 2) to Amazon Kinesis Data Streams.
+                Streams PostgreSQL changes to Amazon Kinesis Data Streams, one wal2json format-version 2 envelope
+                per record, decoded by wal2json (decoder=wal2json, the default) or by pgoutput through Debezium's
+                PostgresConnector (decoder=pgoutput, CDC_DECODER=pgoutput; needs tables, see docs/pgoutput.md).
 
                 commands:
                   run                 (default) stream changes until SIGTERM/SIGINT
-                  preflight           check database, slot and stream before starting; exit 0 = go, 1 = no-go
+                  preflight           check database, slot, publication (pgoutput) and stream before starting; exit 0 = go, 1 = no-go
                       --peek N        also show the next N pending changes without consuming them
                   tail                print records arriving on the stream: partition key, tab, envelope
                       --from-start    from the oldest record in the stream instead of new ones

@@ -19,6 +19,7 @@ public final class ConfigReference {
 
     public static List<Section> sections() {
         return List.of(
+                new Section("Decoder", DecoderSettings.CONFIG_DEF),
                 new Section("PostgreSQL source (wal2json connector)", Wal2JsonSourceConfig.CONFIG_DEF),
                 new Section("Kinesis writer", KinesisWriterConfig.CONFIG_DEF),
                 new Section("Runner", RunnerSettings.CONFIG_DEF));

@@ -40,6 +40,7 @@ public final class RunnerConfig {
     public static List<String> knownKeys() {
         TreeSet<String> keys = new TreeSet<>();
         keys.addAll(RunnerSettings.CONFIG_DEF.names());
+        keys.addAll(DecoderSettings.CONFIG_DEF.names());
         keys.addAll(Wal2JsonSourceConfig.CONFIG_DEF.names());
         keys.addAll(KinesisWriterConfig.CONFIG_DEF.names());
         return List.copyOf(keys);
@@ -81,17 +82,33 @@ public final class RunnerConfig {
 
         RunnerConfig config = new RunnerConfig(values, origins);
         problems.addAll(config.validate(RunnerSettings.CONFIG_DEF));
+        problems.addAll(config.validate(DecoderSettings.CONFIG_DEF));
         problems.addAll(config.validate(Wal2JsonSourceConfig.CONFIG_DEF));
         problems.addAll(config.validate(KinesisWriterConfig.CONFIG_DEF));
         if (problems.isEmpty()) {
             // The declarations' own cross-field checks (e.g. only wal2json format-version 2).
             problems.addAll(config.construct(() -> new Wal2JsonSourceConfig(config.values)));
             problems.addAll(config.construct(() -> new KinesisWriterConfig(config.values)));
+            problems.addAll(config.decoderProblems());
         }
         if (!problems.isEmpty()) {
             throw new ConfigError(problems);
         }
         return config;
+    }
+
+    /** Cross-field rules of the decoder keys. */
+    private List<String> decoderProblems() {
+        DecoderSettings decoder = decoder();
+        List<String> problems = new ArrayList<>();
+        if (decoder.pgoutput() && decoder.tables().isEmpty()) {
+            problems.add(describe(DecoderSettings.TABLES) + ": required with decoder=pgoutput (the tables to capture"
+                    + " and publish, as schema.table)");
+        }
+        if (!decoder.pgoutput() && !decoder.tables().isEmpty() && values.containsKey("wal2json.add-tables")) {
+            problems.add(describe(DecoderSettings.TABLES) + ": set either tables or wal2json.add-tables, not both");
+        }
+        return problems;
     }
 
     private List<String> validate(ConfigDef def) {
@@ -152,6 +169,19 @@ public final class RunnerConfig {
 
     public RunnerSettings settings() {
         return new RunnerSettings(values);
+    }
+
+    public DecoderSettings decoder() {
+        return new DecoderSettings(values);
+    }
+
+    /** slot.name, or the decoder's default slot when it is not set. */
+    public String slotName() {
+        String slot = values.get("slot.name");
+        if (slot != null && !slot.isBlank()) {
+            return slot;
+        }
+        return decoder().pgoutput() ? DecoderSettings.DEFAULT_PGOUTPUT_SLOT : DecoderSettings.DEFAULT_WAL2JSON_SLOT;
     }
 
     public Wal2JsonSourceConfig source() {

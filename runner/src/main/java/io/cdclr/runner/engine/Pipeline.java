@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running pipeline: the Debezium Engine hosting the wal2json source connector, feeding the Kinesis writer
+ * One running pipeline: the Debezium Engine hosting the wal2json source connector (or, with decoder=pgoutput,
+ * Debezium's PostgresConnector and the wal2json mapping, see {@link PgoutputProperties}), feeding the Kinesis writer
  * through {@link KinesisChangeConsumer}. {@link #run()} blocks until the pipeline stops and returns the exit code.
  */
 public final class Pipeline {
@@ -96,7 +98,7 @@ public final class Pipeline {
                     public void taskStarted() {
                         taskRunning = true;
                         metrics.ready(true);
-                        LOG.info("event=streaming slot={}", config.values().getOrDefault("slot.name", "etl_slot_wal2json"));
+                        LOG.info("event=streaming slot={}", config.slotName());
                     }
 
                     @Override
@@ -154,25 +156,38 @@ public final class Pipeline {
     }
 
     private Properties engineProperties() throws IOException {
-        Properties props = new Properties();
-        Map<String, String> values = config.values();
-        props.putAll(values);
+        Properties props = config.decoder().pgoutput() ? PgoutputProperties.of(config) : wal2jsonProperties();
         props.setProperty("name", settings.name());
-        props.setProperty("connector.class", Wal2JsonSourceConnector.class.getName());
         props.setProperty("tasks.max", "1");
         props.setProperty("offset.flush.interval.ms", Long.toString(settings.offsetFlushIntervalMs()));
         props.setProperty("offset.flush.timeout.ms", "10000");
-        // The connector reconnects by itself; an error that reaches the engine is one to stop on.
-        props.setProperty("errors.max.retries", "0");
         if (settings.offsetsInPostgres()) {
             props.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());
-            excludeOffsetTableFromCapture(props);
+            props.setProperty(RunnerSettings.OFFSET_TABLE, settings.offsetTable());
+            if (!config.decoder().pgoutput()) {
+                excludeOffsetTableFromCapture(props);
+            }
         } else {
             Path file = settings.offsetFile().toAbsolutePath();
             Files.createDirectories(file.getParent());
             props.setProperty("offset.storage", FileOffsetBackingStore.class.getName());
             props.setProperty("offset.storage.file.filename", file.toString());
         }
+        return props;
+    }
+
+    private Properties wal2jsonProperties() {
+        Properties props = new Properties();
+        Map<String, String> values = config.values();
+        props.putAll(values);
+        props.setProperty("connector.class", Wal2JsonSourceConnector.class.getName());
+        props.setProperty("slot.name", config.slotName());
+        List<String> tables = config.decoder().tables();
+        if (!tables.isEmpty()) {
+            props.setProperty("wal2json.add-tables", String.join(",", tables));
+        }
+        // The connector reconnects by itself; an error that reaches the engine is one to stop on.
+        props.setProperty("errors.max.retries", "0");
         return props;
     }
 

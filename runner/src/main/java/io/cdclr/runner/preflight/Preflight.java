@@ -23,24 +23,35 @@ public final class Preflight {
     private final Function<RunnerConfig, KinesisClient> kinesis;
     private final PrintStream out;
     private final List<String> noGo = new ArrayList<>();
+    private final boolean pgoutput;
+    private final String plugin;
 
     public Preflight(RunnerConfig config, Function<RunnerConfig, KinesisClient> kinesis, PrintStream out) {
         this.config = config;
         this.connections = new PostgresConnections(config.values());
         this.kinesis = kinesis;
         this.out = out;
+        this.pgoutput = config.decoder().pgoutput();
+        this.plugin = pgoutput ? "pgoutput" : "wal2json";
     }
 
     /** Runs every check; {@code peek} > 0 also shows that many pending changes without consuming them. */
     public int run(int peek) {
-        String slot = config.values().getOrDefault("slot.name", "etl_slot_wal2json");
+        String slot = config.slotName();
         try (Connection conn = connections.open()) {
             ok("connected to PostgreSQL " + connections.target() + " as " + config.values().get("database.user"));
             checkServer(conn);
             SlotState state = SlotState.read(conn, slot);
             checkSlot(conn, slot, state);
+            if (pgoutput) {
+                new PublicationCheck(config.decoder(), this::ok, this::info, this::fail).run(conn);
+            }
             if (peek > 0 && state != null && !state.active()) {
-                peek(conn, slot, peek);
+                if (pgoutput) {
+                    info("--peek shows wal2json slots only; slot " + slot + " uses pgoutput");
+                } else {
+                    peek(conn, slot, peek);
+                }
             }
         } catch (SQLException e) {
             fail("PostgreSQL at " + connections.target() + ": " + e.getMessage().split("\n")[0]);
@@ -73,17 +84,18 @@ public final class Preflight {
 
     private void checkSlot(Connection conn, String slot, SlotState state) throws SQLException {
         if (state == null) {
-            if (Boolean.parseBoolean(config.values().getOrDefault("slot.create.if.missing", "true"))) {
-                info("slot " + slot + " does not exist; the runner will create it with wal2json (slot.create.if.missing=true)");
+            if (pgoutput || Boolean.parseBoolean(config.values().getOrDefault("slot.create.if.missing", "true"))) {
+                info("slot " + slot + " does not exist; the runner will create it with " + plugin
+                        + (pgoutput ? "" : " (slot.create.if.missing=true)"));
             } else {
                 fail("slot " + slot + " does not exist and slot.create.if.missing=false");
             }
             return;
         }
-        if ("wal2json".equals(state.plugin())) {
-            ok("slot " + slot + " uses wal2json (database " + state.database() + ")");
+        if (plugin.equals(state.plugin())) {
+            ok("slot " + slot + " uses " + plugin + " (database " + state.database() + ")");
         } else {
-            fail("slot " + slot + " uses plugin '" + state.plugin() + "', not wal2json");
+            fail("slot " + slot + " uses plugin '" + state.plugin() + "', not " + plugin + " (decoder=" + plugin + ")");
         }
         if (!config.values().getOrDefault("database.dbname", "").isEmpty()
                 && !state.database().equals(config.values().get("database.dbname"))) {
@@ -151,15 +163,15 @@ public final class Preflight {
         }
     }
 
-    private void ok(String line) {
+    void ok(String line) {
         out.println("ok     " + line);
     }
 
-    private void info(String line) {
+    void info(String line) {
         out.println("info   " + line);
     }
 
-    private void fail(String line) {
+    void fail(String line) {
         out.println("FAIL   " + line);
         noGo.add(line);
     }

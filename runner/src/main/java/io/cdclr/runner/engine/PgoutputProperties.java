@@ -1,0 +1,116 @@
+package io.cdclr.runner.engine;
+
+import io.cdclr.connector.pgoutput.DebeziumToWal2JsonTransform;
+import io.cdclr.runner.config.DecoderSettings;
+import io.cdclr.runner.config.RunnerConfig;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+/**
+ * The engine properties of decoder=pgoutput: Debezium's PostgresConnector (plugin pgoutput) with
+ * {@link DebeziumToWal2JsonTransform}, so every record is the wal2json envelope text with the wal2json source's
+ * partition key, and the change consumer writes it as it writes the wal2json source's. The settings the mapping
+ * relies on are fixed here, not configurable (docs/pgoutput.md, Settings).
+ */
+public final class PgoutputProperties {
+    /** Debezium's mark of an unchanged TOAST value; no real value may equal it. Connector and transform share it. */
+    static final String UNCHANGED_TOAST = "__cdclr_unchanged_toast__";
+
+    private PgoutputProperties() {
+    }
+
+    public static Properties of(RunnerConfig config) {
+        Map<String, String> values = config.values();
+        DecoderSettings decoder = config.decoder();
+        String host = values.getOrDefault("database.hostname", "localhost");
+        String port = values.getOrDefault("database.port", "5432");
+        String db = values.get("database.dbname");
+        String sslmode = values.getOrDefault("database.sslmode", "prefer");
+
+        Properties p = new Properties();
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("database.hostname", host);
+        p.setProperty("database.port", port);
+        p.setProperty("database.user", values.get("database.user"));
+        if (values.get("database.password") != null) {
+            p.setProperty("database.password", values.get("database.password"));
+        }
+        p.setProperty("database.dbname", db);
+        p.setProperty("database.sslmode", sslmode);
+        p.setProperty("database.tcpKeepAlive", "true");
+        // Debezium's own names; the records leave with the transform's topics.
+        p.setProperty("topic.prefix", "cdclr_pgoutput");
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", config.slotName());
+        p.setProperty("publication.name", decoder.publicationName());
+        p.setProperty("publication.autocreate.mode", decoder.publicationCreate() ? "filtered" : "disabled");
+        p.setProperty("table.include.list", decoder.publishedTables().stream().map(PgoutputProperties::exactly)
+                .collect(Collectors.joining(",")));
+        p.setProperty("snapshot.mode", decoder.snapshotMode());
+        // Value forms the mapping reads back into PostgreSQL's text without loss.
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("hstore.handling.mode", "json");
+        // wal2json's event kinds: truncates (Debezium skips them by default) and messages; no tombstones.
+        p.setProperty("skipped.operations", "none");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("unavailable.value.placeholder", UNCHANGED_TOAST);
+        // Messages as wal2json's add-msg-prefixes / filter-msg-prefixes select them (exact prefixes, all by default).
+        String include = values.get("wal2json.add-msg-prefixes");
+        if (include != null && !include.isBlank()) {
+            p.setProperty("message.prefix.include.list", literals(include));
+        }
+        String exclude = values.get("wal2json.filter-msg-prefixes");
+        if (exclude != null && !exclude.isBlank()) {
+            p.setProperty("message.prefix.exclude.list", literals(exclude));
+        }
+        // Debezium does not reconnect inside its task: a lost connection is a retriable error and the engine
+        // restarts the task, with the wal2json connector's reconnect settings.
+        p.setProperty("errors.max.retries", values.getOrDefault("reconnect.max.attempts", "10"));
+        p.setProperty("errors.retry.delay.initial.ms", values.getOrDefault("reconnect.backoff.initial.ms", "1000"));
+        p.setProperty("errors.retry.delay.max.ms", values.getOrDefault("reconnect.backoff.max.ms", "60000"));
+
+        p.setProperty("transforms", "wal2json");
+        String t = "transforms.wal2json.";
+        p.setProperty(t + "type", DebeziumToWal2JsonTransform.class.getName());
+        p.setProperty(t + "topic.prefix", values.getOrDefault("topic.prefix", "cdc"));
+        p.setProperty(t + "catalog.url", "jdbc:postgresql://" + host + ":" + port + "/" + db);
+        p.setProperty(t + "catalog.user", values.get("database.user"));
+        if (values.get("database.password") != null) {
+            p.setProperty(t + "catalog.password", values.get("database.password"));
+        }
+        p.setProperty(t + "catalog.property.sslmode", sslmode);
+        p.setProperty(t + "catalog.property.ApplicationName", "cdc-runner-catalog");
+        p.setProperty(t + "unavailable.value.placeholder", UNCHANGED_TOAST);
+        // Debezium heartbeats and transaction metadata are off; nothing else may reach Kinesis.
+        p.setProperty(t + "non.change.records", "drop");
+        String signal = decoder.signalTable();
+        if (!signal.isEmpty()) {
+            // Incremental snapshots: signals come through the stream from this table; its rows (requests and
+            // Debezium's window marks) are dropped after the mapping, by their topic.
+            p.setProperty("signal.data.collection", signal);
+            p.setProperty("transforms", "wal2json,dropSignals");
+            p.setProperty("transforms.dropSignals.type", "org.apache.kafka.connect.transforms.Filter");
+            p.setProperty("transforms.dropSignals.predicate", "isSignal");
+            p.setProperty("predicates", "isSignal");
+            p.setProperty("predicates.isSignal.type", "org.apache.kafka.connect.transforms.predicates.TopicNameMatches");
+            p.setProperty("predicates.isSignal.pattern", exactly(values.getOrDefault("topic.prefix", "cdc") + "." + signal));
+        }
+        return p;
+    }
+
+    /** A regular expression matching exactly this name (Debezium's include lists are regular expressions). */
+    static String exactly(String name) {
+        return name.replaceAll("([\\\\^$.|?*+()\\[\\]{}])", "\\\\$1");
+    }
+
+    private static String literals(String commaSeparated) {
+        List<String> prefixes = Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return prefixes.stream().map(PgoutputProperties::exactly).collect(Collectors.joining(","));
+    }
+}
