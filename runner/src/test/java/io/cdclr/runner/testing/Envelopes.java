@@ -40,6 +40,13 @@ public final class Envelopes {
         return record.data().asString(StandardCharsets.UTF_8);
     }
 
+    /** Whether every oracle change is among the records (duplicates and order aside): a wait condition. */
+    public static boolean containsAll(List<Record> delivered, List<String> oracle) {
+        java.util.Set<JsonNode> seen = new java.util.HashSet<>();
+        delivered.forEach(r -> seen.add(parse(data(r))));
+        return oracle.stream().map(Envelopes::parse).allMatch(seen::contains);
+    }
+
     /**
      * Every oracle change is on the stream, and nothing else is; with {@code exactlyOnce} none twice. For each partition
      * key, the first deliveries of its changes are in the oracle's (commit) order.
