@@ -95,7 +95,12 @@ public class Wal2JsonSourceTask extends SourceTask {
     }
 
     public static Map<String, Object> sourcePartition(String database, String slot) {
-        return Map.of("database", database, "slot", slot);
+        // A fixed iteration order: the offset store keys offsets by this map serialized as JSON, and Map.of's order
+        // changes from one JVM to the next, so a restart would not find its own offset.
+        Map<String, Object> partition = new java.util.LinkedHashMap<>();
+        partition.put("database", database);
+        partition.put("slot", slot);
+        return java.util.Collections.unmodifiableMap(partition);
     }
 
     @Override
