@@ -23,6 +23,9 @@ final class Capture implements AutoCloseable {
     final String addTables;
     final String runnerSlot;
     final String oracleSlot;
+    /** The only logical-message prefix captured (other tests emit messages on the shared database). */
+    final String messagePrefix;
+    private final List<String> alsoDrop = new ArrayList<>();
 
     /**
      * @param quotedSchema the schema as an SQL identifier (quoted if needed)
@@ -34,15 +37,22 @@ final class Capture implements AutoCloseable {
         this.addTables = addTables;
         this.runnerSlot = "fault_runner_" + id;
         this.oracleSlot = "fault_oracle_" + id;
+        this.messagePrefix = "fault_" + id;
         try (Connection conn = db.connect(); Statement st = conn.createStatement()) {
             st.execute("CREATE SCHEMA " + schema);
             st.execute("SET search_path = " + schema);
+            st.execute("SET lock_timeout = '10s'");
             for (String statement : ddl) {
                 st.execute(statement);
             }
             st.execute("SELECT pg_create_logical_replication_slot('" + runnerSlot + "', 'wal2json')");
             st.execute("SELECT pg_create_logical_replication_slot('" + oracleSlot + "', 'wal2json')");
         }
+    }
+
+    /** Another schema the test created, dropped (cascade) on close. */
+    void alsoDrop(String otherSchema) {
+        alsoDrop.add(otherSchema);
     }
 
     static Capture plain(Db db, String id, String... ddl) throws SQLException {
@@ -62,7 +72,7 @@ final class Capture implements AutoCloseable {
     /** Every committed change of the captured tables, in commit order, peeked (not consumed) from the oracle slot. */
     List<String> oracle() throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL");
-        for (int i = 0; i < OPTIONS.length + 2; i++) {
+        for (int i = 0; i < OPTIONS.length + 4; i++) {
             sql.append(", ?");
         }
         sql.append(")");
@@ -78,7 +88,9 @@ final class Capture implements AutoCloseable {
                     ps.setString(i++, option);
                 }
                 ps.setString(i++, "add-tables");
-                ps.setString(i, addTables);
+                ps.setString(i++, addTables);
+                ps.setString(i++, "add-msg-prefixes");
+                ps.setString(i, messagePrefix);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(rs.getString(1));
@@ -129,6 +141,9 @@ final class Capture implements AutoCloseable {
                 }
             }
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            for (String other : alsoDrop) {
+                st.execute("DROP SCHEMA IF EXISTS " + other + " CASCADE");
+            }
         }
     }
 }
