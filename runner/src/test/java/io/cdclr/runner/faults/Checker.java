@@ -44,7 +44,10 @@ final class Checker {
             Integer index = position.get(node);
             if (index == null) {
                 if (unexpected++ < 3) {
-                    examples.add("unexpected: " + abbreviate(Envelopes.data(record)));
+                    String lsn = node.path("lsn").asText();
+                    List<String> sameLsn = oracle.stream().filter(o -> o.contains("\"lsn\":\"" + lsn + "\"")).toList();
+                    examples.add("unexpected: " + abbreviate(Envelopes.data(record)) + " (committed changes at lsn "
+                            + lsn + ": " + sameLsn.stream().map(Checker::abbreviate).toList() + ")");
                 }
                 continue;
             }

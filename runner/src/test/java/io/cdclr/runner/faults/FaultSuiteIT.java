@@ -8,7 +8,9 @@ import io.cdclr.runner.testing.Envelopes;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +18,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,6 +46,21 @@ class FaultSuiteIT {
 
     @TempDir
     Path dir;
+
+    /** Keeps each scenario's runner and emulator logs in target/fault-logs for a look after the run. */
+    @AfterEach
+    void keepLogs(TestInfo test) throws Exception {
+        Path logs = Path.of("target", "fault-logs");
+        Files.createDirectories(logs);
+        String method = test.getTestMethod().map(m -> m.getName()).orElse("test");
+        String name = test.getDisplayName().startsWith(method) ? method
+                : method + "_" + test.getDisplayName().replaceAll("\\W+", "_");
+        for (String file : new String[] {"runner.log", "kinesalite.log"}) {
+            if (Files.exists(dir.resolve(file))) {
+                Files.copy(dir.resolve(file), logs.resolve(name + "." + file), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
 
     @AfterAll
     static void printReport() throws Exception {
@@ -119,20 +138,23 @@ class FaultSuiteIT {
         Random random = new Random(SEED);
         int kills = FULL ? 20 : 5;
         List<Long> recovery = new ArrayList<>();
+        List<Long> ready = new ArrayList<>();
         try (Capture capture = Capture.plain(Db.shared(), id, Workload.DDL);
              TestStream stream = new TestStream("fault-kill-" + id, 4);
              StreamTap tap = new StreamTap(TestEnv.kinesis(), stream.name())) {
             Map<String, String> env = runnerEnv(capture, sharedEndpoint(), stream.name());
             Path log = dir.resolve("runner.log");
             RunnerProcess runner = RunnerProcess.start(env, log);
-            try (Workload workload = new Workload(capture, SEED, 20)) {
+            try (Workload workload = new Workload(capture, SEED, 40)) {
                 runner.awaitReady(READY);
                 for (int kill = 1; kill <= kills; kill++) {
-                    Thread.sleep(1000 + random.nextInt(FULL ? 8000 : 4000));
+                    Thread.sleep(1000 + random.nextInt(FULL ? 8000 : 3000));
                     runner.kill();
                     long killedAt = System.nanoTime();
                     String marker = workload.marker("kill " + kill);
                     runner = RunnerProcess.start(env, log);
+                    runner.awaitReady(READY);
+                    ready.add(System.nanoTime() - killedAt);
                     assertTrue(tap.awaitContaining(marker, CATCH_UP), "no recovery after kill " + kill + ":\n" + runner.output());
                     recovery.add(System.nanoTime() - killedAt);
                 }
@@ -142,7 +164,8 @@ class FaultSuiteIT {
                 assertEquals(0, runner.terminate(Duration.ofSeconds(60)), runner.output());
                 result = Checker.check(oracle, tap.drain());
                 REPORT.add("kill -9 x" + kills, result, recoveries(recovery),
-                        "kill->marker delivered; tx rolled back " + workload.rolledBackTransactions.get());
+                        "kill -> change made after the kill delivered (ready again: " + recoveries(ready)
+                                + "); rolled back tx " + workload.rolledBackTransactions.get());
                 assertClean("kill -9", result);
             } finally {
                 runner.close();
@@ -163,11 +186,13 @@ class FaultSuiteIT {
             Path log = dir.resolve("runner.log");
             StreamTap tap = new StreamTap(client, name);
             List<Record> beforeLoss;
+            String deliveredBeforeStop;
             try (Workload workload = new Workload(capture, SEED, 50)) {
                 long restartedAt;
                 try (RunnerProcess runner = RunnerProcess.start(env, log)) {
                     runner.awaitReady(READY);
-                    Thread.sleep(3000);
+                    tap.await(r -> r.size() > 100, Duration.ofSeconds(30));
+                    deliveredBeforeStop = metric(runner, "cdc_changes_delivered_total");
                     // Stop the emulator. The gate first makes it unreachable and waits for calls in flight, so that
                     // everything it acknowledged can be read before its memory is gone (the checker's view of the
                     // old stream is complete); the runner sees an unreachable endpoint either way.
@@ -207,6 +232,7 @@ class FaultSuiteIT {
                         Checker.Result result = Checker.check(oracle, union);
                         REPORT.add("kinesis emulator down 30s + lost", result, seconds(recovery),
                                 "exit 1 ResourceNotFound; old stream read before loss: " + beforeLoss.size()
+                                        + " (" + deliveredBeforeStop + ")"
                                         + "; refused calls " + gate.refusedCalls.get());
                         assertClean("emulator down", result);
                     }

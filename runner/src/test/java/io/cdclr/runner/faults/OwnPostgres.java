@@ -49,7 +49,7 @@ final class OwnPostgres implements AutoCloseable {
         pgRun(BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w",
                 "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir
                         + " -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c fsync=off"
-                        + " -c synchronous_commit=off -c shared_buffers=32MB",
+                        + " -c shared_buffers=32MB",
                 "start");
     }
 
@@ -91,6 +91,12 @@ final class OwnPostgres implements AutoCloseable {
             pgRun(BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-w", "-m", "immediate", "stop");
         } catch (IllegalStateException ignored) {
             // already stopped
+        }
+        Path logs = Path.of("target", "fault-logs");
+        Files.createDirectories(logs);
+        if (Files.exists(dir.resolve("server.log"))) {
+            Files.copy(dir.resolve("server.log"), logs.resolve("postgres-" + port + ".log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
