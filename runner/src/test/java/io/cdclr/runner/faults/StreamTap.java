@@ -80,8 +80,18 @@ final class StreamTap implements AutoCloseable {
         KinesisStreamReader fresh = KinesisStreamReader.fromStart(client, stream);
         List<Record> all = new ArrayList<>();
         int empty = 0;
+        int failures = 0;
         while (empty < 2) {
-            List<Record> batch = fresh.poll();
+            List<Record> batch;
+            try {
+                batch = fresh.poll(); // a failed poll keeps its shard iterators: the next one reads the same records
+            } catch (RuntimeException e) {
+                if (++failures > 10) {
+                    throw e;
+                }
+                sleep(1000); // a busy shared emulator can time out on a large GetRecords
+                continue;
+            }
             all.addAll(batch);
             empty = batch.isEmpty() ? empty + 1 : 0;
         }
