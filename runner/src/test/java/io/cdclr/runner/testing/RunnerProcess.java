@@ -105,6 +105,14 @@ public final class RunnerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits for the runner to exit on its own (e.g. after a failure) and returns its exit code. */
+    public int awaitExit(Duration maxWait) throws InterruptedException {
+        if (!process.waitFor(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("runner still running after " + maxWait + ":\n" + output());
+        }
+        return process.exitValue();
+    }
+
     /** kill -9: no chance to drain, flush or confirm anything. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

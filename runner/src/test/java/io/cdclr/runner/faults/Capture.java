@@ -1,0 +1,149 @@
+package io.cdclr.runner.faults;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A schema with a runner slot and an oracle slot on one database, created at the same point: what wal2json emits on
+ * the oracle slot ({@code pg_logical_slot_peek_changes}, same options) is the database's own record of every committed
+ * change the runner must deliver. Rolled back work never appears there.
+ */
+final class Capture implements AutoCloseable {
+    static final String[] OPTIONS = {"format-version", "2", "include-pk", "1", "include-lsn", "1",
+            "include-timestamp", "1", "include-transaction", "0"};
+
+    final Db db;
+    final String schema;
+    /** The wal2json add-tables value, as passed to both slots. */
+    final String addTables;
+    final String runnerSlot;
+    final String oracleSlot;
+    /** The only logical-message prefix captured (other tests emit messages on the shared database). */
+    final String messagePrefix;
+    private final List<String> alsoDrop = new ArrayList<>();
+
+    /**
+     * @param quotedSchema the schema as an SQL identifier (quoted if needed)
+     * @param addTables    its wal2json add-tables pattern (special characters escaped with a backslash)
+     */
+    Capture(Db db, String id, String quotedSchema, String addTables, String... ddl) throws SQLException {
+        this.db = db;
+        this.schema = quotedSchema;
+        this.addTables = addTables;
+        this.runnerSlot = "fault_runner_" + id;
+        this.oracleSlot = "fault_oracle_" + id;
+        this.messagePrefix = "fault_" + id;
+        try (Connection conn = db.connect(); Statement st = conn.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+            st.execute("SET search_path = " + schema);
+            st.execute("SET lock_timeout = '10s'");
+            for (String statement : ddl) {
+                st.execute(statement);
+            }
+            st.execute("SELECT pg_create_logical_replication_slot('" + runnerSlot + "', 'wal2json')");
+            st.execute("SELECT pg_create_logical_replication_slot('" + oracleSlot + "', 'wal2json')");
+        }
+    }
+
+    /** Another schema the test created, dropped (cascade) on close. */
+    void alsoDrop(String otherSchema) {
+        alsoDrop.add(otherSchema);
+    }
+
+    static Capture plain(Db db, String id, String... ddl) throws SQLException {
+        String schema = "fault_" + id;
+        return new Capture(db, id, schema, schema + ".*", ddl);
+    }
+
+    void execute(String... statements) throws SQLException {
+        try (Connection conn = db.connect(); Statement st = conn.createStatement()) {
+            st.execute("SET search_path = " + schema);
+            for (String statement : statements) {
+                st.execute(statement);
+            }
+        }
+    }
+
+    /** Every committed change of the captured tables, in commit order, peeked (not consumed) from the oracle slot. */
+    List<String> oracle() throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL");
+        for (int i = 0; i < OPTIONS.length + 4; i++) {
+            sql.append(", ?");
+        }
+        sql.append(")");
+        List<String> out = new ArrayList<>();
+        try (Connection conn = db.connect()) {
+            try (Statement st = conn.createStatement()) {
+                st.execute("SET search_path = ''"); // as the walsender: type names schema-qualified the same way
+            }
+            try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
+                int i = 1;
+                ps.setString(i++, oracleSlot);
+                for (String option : OPTIONS) {
+                    ps.setString(i++, option);
+                }
+                ps.setString(i++, "add-tables");
+                ps.setString(i++, addTables);
+                ps.setString(i++, "add-msg-prefixes");
+                ps.setString(i, messagePrefix);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The runner slot's confirmed_flush_lsn as a number. */
+    long confirmedFlushLsn() throws SQLException {
+        try (Connection conn = db.connect(); PreparedStatement ps = conn.prepareStatement(
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, runnerSlot);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return lsn(rs.getString(1));
+            }
+        }
+    }
+
+    /** The pid of the walsender streaming the runner slot, or 0. */
+    int walsenderPid() throws SQLException {
+        try (Connection conn = db.connect(); PreparedStatement ps = conn.prepareStatement(
+                "SELECT coalesce(active_pid, 0) FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, runnerSlot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
+    static long lsn(String text) {
+        String[] parts = text.split("/");
+        return (Long.parseLong(parts[0], 16) << 32) + Long.parseLong(parts[1], 16);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try (Connection conn = db.connect(); Statement st = conn.createStatement()) {
+            for (String slot : new String[] {runnerSlot, oracleSlot}) {
+                try {
+                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                            + " WHERE slot_name = '" + slot + "' AND NOT active");
+                } catch (SQLException ignored) {
+                    // best effort
+                }
+            }
+            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            for (String other : alsoDrop) {
+                st.execute("DROP SCHEMA IF EXISTS " + other + " CASCADE");
+            }
+        }
+    }
+}
