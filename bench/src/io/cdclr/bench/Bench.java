@@ -278,11 +278,13 @@ public final class Bench {
                     return true;
                 };
                 long target = expected;
+                long changes = expected - 1;
                 if (paced != null) {
                     waitFor(label, "ours", proc, () -> poll.getAsBoolean() && readyAt[0] != 0, () -> "waiting until ready");
                     writeSentinel(); // a probe: once delivered, the runner streams
                     waitFor(label, "ours", proc, () -> poll.getAsBoolean() && delivered[0] >= 1, () -> "waiting for the probe");
-                    target = 1 + paced.write(label + "] [ours");
+                    changes = paced.write(label + "] [ours");
+                    target = 1 + changes;
                 }
                 long goal = target;
                 waitFor(label, "ours", proc, () -> poll.getAsBoolean() && delivered[0] >= goal,
@@ -293,7 +295,7 @@ public final class Bench {
                 proc.close();
                 List<Arrived> records = kinesis.readAll(stream);
                 records.sort(Comparator.comparingLong(Arrived::arrivalMillis));
-                Row row = measured(label, Contender.OURS, tableOf(tables), records, expected, proc, cpu, rss,
+                Row row = measured(label, Contender.OURS, tableOf(tables), records, changes, proc, cpu, rss,
                         String.format("ready after %.2f s", readySeconds), paced);
                 return new Capture(row, records);
             }
@@ -416,7 +418,7 @@ public final class Bench {
         PacedLoad load = new PacedLoad(table);
         String oursSlot = slot("bench_ours_paced");
         pg.createSlot(oursSlot, "wal2json");
-        rows.add(runOurs(label, oursSlot, "public." + table + ",public." + endTable, 0, load).row);
+        rows.add(runOurs(label, oursSlot, "public." + table + ",public." + endTable, 1, load).row);
         pg.dropSlot(oursSlot);
         if (peer) {
             String peerSlot = slot("bench_peer_paced");
