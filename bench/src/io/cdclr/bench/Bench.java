@@ -57,7 +57,13 @@ public final class Bench {
     final Path debeziumHome = Path.of(System.getenv().getOrDefault("BENCH_DEBEZIUM_HOME",
             root.resolve(".services/bench/debezium-server").toString()));
     final String debeziumJava = System.getenv().getOrDefault("BENCH_DEBEZIUM_JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
-    final String oursJavaOpts = System.getenv().getOrDefault("BENCH_OURS_JAVA_OPTS", "");
+    /**
+     * The runner's JVM options: a small serial-collected heap and C1 only (see docs/benchmarks.md: the JIT's C2 compiler
+     * and a heap sized for a 23 GiB machine cost more CPU and memory than the pipeline itself). The orders mix also runs
+     * the runner once more as a plain {@code java -jar}, without options, for comparison (BENCH_OURS_PLAIN=0 skips it).
+     */
+    final String oursJavaOpts = System.getenv().getOrDefault("BENCH_OURS_JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx160m");
+    final boolean oursPlain = intEnv("BENCH_OURS_PLAIN", 1) == 1;
     final String peerJavaOpts = System.getenv().getOrDefault("BENCH_PEER_JAVA_OPTS", "");
     final Path results = root.resolve(System.getenv().getOrDefault("BENCH_RESULTS", "bench/results"));
     final String endpoint = System.getenv().getOrDefault("KINESIS_ENDPOINT", "http://127.0.0.1:4567");
@@ -141,9 +147,13 @@ public final class Bench {
         String tables = "public." + table + ",public." + endTable;
         String recvSlot = slot("bench_recv_" + tag);
         String oursSlot = slot("bench_ours_" + tag);
+        String plainSlot = oursPlain && tag.equals("mix") ? slot("bench_plain_" + tag) : null;
         String peerSlot = peer ? slot("bench_peer_" + tag) : null;
         pg.createSlot(recvSlot, "wal2json");
         pg.createSlot(oursSlot, "wal2json");
+        if (plainSlot != null) {
+            pg.createSlot(plainSlot, "wal2json");
+        }
         String publication = null;
         if (peer) {
             publication = publication("bench_pub_" + tag, table);
@@ -165,6 +175,10 @@ public final class Bench {
         pg.dropSlot(oursSlot);
 
         rows.add(sinkCeiling(label, ours.records, changes));
+        if (plainSlot != null) {
+            rows.add(runOurs(label, Contender.OURS_PLAIN, "", plainSlot, tables, changes + 1, null).row);
+            pg.dropSlot(plainSlot);
+        }
 
         if (peer) {
             rows.add(runPeer(label, peerSlot, publication, table, changes, null).row);
@@ -248,6 +262,11 @@ public final class Bench {
      * written once it streams.
      */
     Capture runOurs(String label, String slot, String tables, long expected, PacedLoad paced) throws Exception {
+        return runOurs(label, Contender.OURS, oursJavaOpts, slot, tables, expected, paced);
+    }
+
+    Capture runOurs(String label, Contender who, String javaOpts, String slot, String tables, long expected, PacedLoad paced)
+            throws Exception {
         String stream = "bench-ours-" + suffix;
         kinesis.createStream(stream, shards);
         try {
@@ -263,17 +282,24 @@ public final class Bench {
             env.put("CDC_RUNNER_NAME", "bench-" + slot);
             env.put("CBOR_ENABLED", "false");
             List<String> command = new ArrayList<>(List.of("java"));
-            command.addAll(split(oursJavaOpts));
+            command.addAll(split(javaOpts));
             command.addAll(List.of("-Daws.cborEnabled=false", "-jar", runnerJar.toString()));
-            progress("[%s] ours: starting the runner (slot %s, stream %s, %d shards)", label, slot, stream, shards);
+            progress("[%s] %s: starting the runner with JVM options [%s] (slot %s, stream %s, %d shards)", label, who.label,
+                    javaOpts, slot, stream, shards);
             try (Proc proc = Proc.start(command, env, work, work.resolve("ours-" + slot + ".log"))) {
                 URI metrics = URI.create("http://127.0.0.1:" + port + "/metrics");
                 long[] delivered = {0};
                 long[] readyAt = {0};
+                double[] cpuAtReady = {Double.NaN};
                 BooleanSupplier poll = () -> {
                     delivered[0] = metric(metrics, "cdc_changes_delivered_total");
                     if (readyAt[0] == 0 && metric(metrics, "cdc_ready") == 1) {
                         readyAt[0] = System.nanoTime();
+                        try {
+                            cpuAtReady[0] = proc.cpuSeconds();
+                        } catch (IOException e) {
+                            // keep NaN
+                        }
                     }
                     return true;
                 };
@@ -291,12 +317,14 @@ public final class Bench {
                         () -> String.format("%,d / %,d changes delivered", delivered[0], goal));
                 double cpu = proc.cpuSeconds();
                 double rss = proc.peakRssMiB();
+                progress("[%s] ours: CPU by thread: %s", label, proc.cpuByThread());
                 double readySeconds = readyAt[0] == 0 ? Double.NaN : (readyAt[0] - proc.startedNanos) / 1e9;
                 proc.close();
                 List<Arrived> records = kinesis.readAll(stream);
                 records.sort(Comparator.comparingLong(Arrived::arrivalMillis));
-                Row row = measured(label, Contender.OURS, tableOf(tables), records, changes, proc, cpu, rss,
-                        String.format("ready after %.2f s", readySeconds), paced);
+                Row row = measured(label, who, tableOf(tables), records, changes, proc, cpu, rss,
+                        String.format("ready after %.2f s and %.1f CPU s; JVM options: %s", readySeconds, cpuAtReady[0],
+                                javaOpts.isBlank() ? "none" : javaOpts), paced);
                 return new Capture(row, records);
             }
         } finally {
@@ -380,6 +408,7 @@ public final class Bench {
                         () -> "waiting for the sentinel (Debezium Server reports no progress)");
                 double cpu = proc.cpuSeconds();
                 double rss = proc.peakRssMiB();
+                progress("[%s] peer: CPU by thread: %s", label, proc.cpuByThread());
                 proc.close();
                 List<Arrived> records = kinesis.readAll(stream);
                 records.sort(Comparator.comparingLong(Arrived::arrivalMillis));
@@ -463,7 +492,7 @@ public final class Bench {
     /** The commit time the change carries: wal2json's "timestamp", Debezium's source.ts_us. */
     static long commitMillis(Contender who, byte[] data) {
         String json = new String(data, StandardCharsets.UTF_8);
-        if (who == Contender.OURS) {
+        if (who != Contender.PEER) {
             int at = json.indexOf("\"timestamp\":\"") + 13;
             String text = json.substring(at, json.indexOf('"', at)).replace(' ', 'T');
             if (text.matches(".*[+-]\\d\\d$")) {

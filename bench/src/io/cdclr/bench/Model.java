@@ -9,7 +9,8 @@ enum Contender {
     DECODE("decode ceiling (pg_recvlogical)"),
     SINK("sink ceiling (plain PutRecords)"),
     OURS("ours (cdc-runner)"),
-    PEER("peer (Debezium Server 3.6.1)");
+    PEER("peer (Debezium Server 3.6.1)"),
+    OURS_PLAIN("ours, JVM defaults");
 
     final String label;
 

@@ -67,6 +67,30 @@ final class Proc implements AutoCloseable {
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS;
     }
 
+    /** CPU seconds per thread name (numbers stripped, so pools add up), highest first: where the CPU went. */
+    String cpuByThread() {
+        java.util.Map<String, Double> byName = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid() + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS;
+                    byName.merge(name, seconds, Double::sum);
+                } catch (IOException | RuntimeException threadGone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return "(no threads: " + e.getMessage() + ")";
+        }
+        StringBuilder out = new StringBuilder();
+        byName.entrySet().stream().sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
+                .filter(e -> e.getValue() >= 0.1).forEach(e -> out.append(String.format(java.util.Locale.ROOT, "%s %.1f s; ", e.getKey(), e.getValue())));
+        return out.toString();
+    }
+
     String logTail(int lines) {
         try {
             List<String> all = Files.readAllLines(log);

@@ -76,6 +76,14 @@ final class Report {
                 }
                 ratio(md, workload, "ours / peer, peak RSS", o.peakRssMiB() / p.peakRssMiB(), "≤ 0.25");
             });
+            Optional<Row> plain = find(workload, Contender.OURS_PLAIN);
+            Optional<Row> peerRow = find(workload, Contender.PEER);
+            if (plain.isPresent() && peerRow.isPresent()) {
+                Row p = plain.get();
+                ratio(md, workload, "ours with JVM defaults / peer, changes/s", p.changesPerSecond() / peerRow.get().changesPerSecond(), "");
+                ratio(md, workload, "ours with JVM defaults / peer, CPU s per 100k changes", p.cpuPer100k() / peerRow.get().cpuPer100k(), "");
+                ratio(md, workload, "ours with JVM defaults / peer, peak RSS", p.peakRssMiB() / peerRow.get().peakRssMiB(), "");
+            }
             if (workload.startsWith("1M")) {
                 md.append(String.format(Locale.ROOT, "| %s | ours, peak RSS | %.0f MiB | < 512 MiB |%n", workload, o.peakRssMiB()));
             }
@@ -115,7 +123,7 @@ final class Report {
 
     // ------------------------------------------------------------------ chart
 
-    private static final Color[] COLORS = {new Color(0x9e9e9e), new Color(0x616161), new Color(0x1e88e5), new Color(0xe53935)};
+    private static final Color[] COLORS = {new Color(0x9e9e9e), new Color(0x616161), new Color(0x1e88e5), new Color(0xe53935), new Color(0x90caf9)};
 
     BufferedImage chart() {
         int width = 1500;
@@ -130,10 +138,10 @@ final class Report {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
         g.drawString("cdc-runner vs Debezium Server 3.6.1 and the ceilings, " + when + " (" + machine.cpus() + " CPUs, one machine)", 20, 30);
         List<String> backlog = workloads().stream().filter(w -> !w.equals("paced")).toList();
-        panel(g, 20, 60, 480, 440, "changes/s (thousands)", backlog, List.of(Contender.DECODE, Contender.SINK, Contender.OURS, Contender.PEER),
+        panel(g, 20, 60, 480, 440, "changes/s (thousands)", backlog, List.of(Contender.DECODE, Contender.SINK, Contender.OURS, Contender.OURS_PLAIN, Contender.PEER),
                 r -> r.changesPerSecond() / 1000);
-        panel(g, 520, 60, 460, 440, "CPU seconds per 100k changes", backlog, List.of(Contender.OURS, Contender.PEER), Row::cpuPer100k);
-        panel(g, 1010, 60, 460, 440, "peak RSS (MiB)", new ArrayList<>(workloads()), List.of(Contender.OURS, Contender.PEER), Row::peakRssMiB);
+        panel(g, 520, 60, 460, 440, "CPU seconds per 100k changes", backlog, List.of(Contender.OURS, Contender.OURS_PLAIN, Contender.PEER), Row::cpuPer100k);
+        panel(g, 1010, 60, 460, 440, "peak RSS (MiB)", new ArrayList<>(workloads()), List.of(Contender.OURS, Contender.OURS_PLAIN, Contender.PEER), Row::peakRssMiB);
         int x = 20;
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
         for (Contender c : Contender.values()) {
