@@ -126,7 +126,7 @@ final class Report {
     private static final Color[] COLORS = {new Color(0x9e9e9e), new Color(0x616161), new Color(0x1e88e5), new Color(0xe53935), new Color(0x90caf9)};
 
     BufferedImage chart() {
-        int width = 1500;
+        int width = 1900;
         int height = 560;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -142,6 +142,8 @@ final class Report {
                 r -> r.changesPerSecond() / 1000);
         panel(g, 520, 60, 460, 440, "CPU seconds per 100k changes", backlog, List.of(Contender.OURS, Contender.OURS_PLAIN, Contender.PEER), Row::cpuPer100k);
         panel(g, 1010, 60, 460, 440, "peak RSS (MiB)", new ArrayList<>(workloads()), List.of(Contender.OURS, Contender.OURS_PLAIN, Contender.PEER), Row::peakRssMiB);
+        panel(g, 1500, 60, 380, 440, "latency p99, commit → Kinesis (ms)", workloads().stream().filter(w -> w.equals("paced")).toList(),
+                List.of(Contender.OURS, Contender.PEER), r -> r.latency() == null ? null : (double) r.latency().p99());
         int x = 20;
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
         for (Contender c : Contender.values()) {
