@@ -4,7 +4,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.Protocol;
@@ -34,7 +33,8 @@ final class Kinesis implements AutoCloseable {
         // Configured as the runner's own client and the writer benchmark's ceiling are: HTTP/1.1, no SDK retries.
         // CBOR is off through -Daws.cborEnabled=false (kinesalite speaks only JSON).
         client = KinesisAsyncClient.builder().region(Region.of(region)).endpointOverride(endpoint)
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1))
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1)
+                        .readTimeout(Duration.ofMinutes(5)).writeTimeout(Duration.ofMinutes(5)))
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
     }
@@ -70,15 +70,16 @@ final class Kinesis implements AutoCloseable {
         }
     }
 
-    /** Every record in the stream, all shards read in parallel from TRIM_HORIZON to their end. */
+    /**
+     * Every record in the stream, shard after shard from TRIM_HORIZON to its end (kinesalite is one thread: reading
+     * shards in parallel gains nothing and makes its large responses slower still).
+     */
     List<Arrived> readAll(String stream) {
         List<Shard> shards = client.listShards(b -> b.streamName(stream)).join().shards();
-        List<CompletableFuture<List<Arrived>>> perShard = new ArrayList<>();
-        for (Shard shard : shards) {
-            perShard.add(CompletableFuture.supplyAsync(() -> readShard(stream, shard.shardId(), Integer.MAX_VALUE)));
-        }
         List<Arrived> all = new ArrayList<>();
-        perShard.forEach(f -> all.addAll(f.join()));
+        for (Shard shard : shards) {
+            all.addAll(readShard(stream, shard.shardId(), Integer.MAX_VALUE));
+        }
         return all;
     }
 
@@ -89,7 +90,7 @@ final class Kinesis implements AutoCloseable {
                 .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).join().shardIterator();
         while (iterator != null && out.size() < max) {
             String it = iterator;
-            GetRecordsResponse response = client.getRecords(b -> b.shardIterator(it).limit(10_000)).join();
+            GetRecordsResponse response = getRecords(it);
             for (Record r : response.records()) {
                 out.add(new Arrived(r.partitionKey(), r.data().asByteArrayUnsafe(), r.approximateArrivalTimestamp().toEpochMilli()));
             }
@@ -99,6 +100,19 @@ final class Kinesis implements AutoCloseable {
             iterator = response.nextShardIterator();
         }
         return out;
+    }
+
+    /** GetRecords of at most 2,000 records, tried again a few times: a slow emulator must not end the run. */
+    private GetRecordsResponse getRecords(String iterator) {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                return client.getRecords(b -> b.shardIterator(iterator).limit(2_000)).join();
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw last;
     }
 
     String firstShard(String stream) {
