@@ -58,11 +58,11 @@ public final class Bench {
             root.resolve(".services/bench/debezium-server").toString()));
     final String debeziumJava = System.getenv().getOrDefault("BENCH_DEBEZIUM_JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
     /**
-     * The runner's JVM options: a small serial-collected heap and C1 only (see docs/benchmarks.md: the JIT's C2 compiler
-     * and a heap sized for a 23 GiB machine cost more CPU and memory than the pipeline itself). The orders mix also runs
-     * the runner once more as a plain {@code java -jar}, without options, for comparison (BENCH_OURS_PLAIN=0 skips it).
+     * The runner's JVM options: a small serial-collected heap (see docs/benchmarks.md: G1's heap sizing on a 23 GiB
+     * machine costs more memory than the pipeline needs). The orders mix also runs the runner once more as a plain
+     * {@code java -jar}, without options, for comparison (BENCH_OURS_PLAIN=0 skips it).
      */
-    final String oursJavaOpts = System.getenv().getOrDefault("BENCH_OURS_JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx160m");
+    final String oursJavaOpts = System.getenv().getOrDefault("BENCH_OURS_JAVA_OPTS", "-XX:+UseSerialGC -Xmx160m");
     final boolean oursPlain = intEnv("BENCH_OURS_PLAIN", 1) == 1;
     /**
      * Settings of the tuned runner beside its JVM options: a 4 MiB writer buffer (instead of 16 MiB) keeps what every
