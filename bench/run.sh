@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The benchmark harness (issue 11), one command:
+#
+#   bench/run.sh
+#
+# brings the local services up (scripts/local-services.sh up: idempotent, quick when up), builds the runner,
+# fetches Debezium Server 3.6.1.Final into .services/bench/ when missing (git-ignored, about 780 MB), compiles the
+# harness (bench/src, against the runner JAR: no Maven module, so the normal build is untouched) and runs it.
+# Progress goes to the console; the table with ratios and a PNG chart go to bench/results/.
+#
+# Environment (all optional):
+#   BENCH_CHANGES=20000          scale the orders mix (default 200,000 inserts + 100,000 updates + 20,000 deletes)
+#   BENCH_INSERTS/UPDATES/DELETES  set the mix directly
+#   BENCH_BIG_ROWS=1000000       rows of the one big transaction (0 skips it)
+#   BENCH_RATE=2000 BENCH_PACED_SECONDS=30   the fixed offered load of the latency run (0 seconds skips it)
+#   BENCH_SHARDS=4               shards of every stream
+#   BENCH_PEER=0                 skip Debezium Server
+#   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default -XX:+UseSerialGC -Xmx160m)
+#   BENCH_OURS_ENV               the runner's settings, KEY=VALUE ... (default CDC_KINESIS_MAX_BUFFERED_BYTES=4194304)
+#   BENCH_OURS_PLAIN=0           skip the extra run of the runner with JVM defaults and default settings
+#   BENCH_PEER_JAVA_OPTS         extra JVM options of Debezium Server
+#   BENCH_TIMELINE=1             print records arrived per second for each contender
+#   BENCH_SKIP_BUILD=1           use the runner JAR as it is
+#   CDC_*                        passed to the runner (e.g. CDC_KINESIS_MAX_CONCURRENT_CALLS=4)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+log() { printf '[bench] %s\n' "$*"; }
+
+DEBEZIUM_VERSION=3.6.1.Final
+DEBEZIUM_DIR="$ROOT/.services/bench"
+DEBEZIUM_HOME="$DEBEZIUM_DIR/debezium-server"
+DEBEZIUM_JAVA="${BENCH_DEBEZIUM_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
+
+log "local services up"
+scripts/local-services.sh up
+eval "$(scripts/local-services.sh env)"
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f runner/target/cdc-runner.jar ]; then
+  log "building the runner (mvn -B -q package -DskipTests)"
+  mvn -B -q package -DskipTests
+fi
+
+if [ "${BENCH_PEER:-1}" = 1 ]; then
+  [ -x "$DEBEZIUM_JAVA" ] || { echo "Debezium Server needs Java 21 or later: set BENCH_DEBEZIUM_JAVA (not found: $DEBEZIUM_JAVA)" >&2; exit 1; }
+  if [ ! -f "$DEBEZIUM_HOME/debezium-server-dist-$DEBEZIUM_VERSION-runner.jar" ]; then
+    archive="$DEBEZIUM_DIR/debezium-server-dist-$DEBEZIUM_VERSION.tar.gz"
+    if [ ! -f "$archive" ]; then
+      log "fetching Debezium Server $DEBEZIUM_VERSION from Maven Central (about 780 MB)"
+      mvn -B -q dependency:copy -Dartifact="io.debezium:debezium-server-dist:$DEBEZIUM_VERSION:tar.gz" -DoutputDirectory="$DEBEZIUM_DIR"
+    fi
+    log "unpacking Debezium Server"
+    tar xzf "$archive" -C "$DEBEZIUM_DIR"
+  fi
+fi
+
+log "compiling the harness"
+rm -rf bench/target/classes
+mkdir -p bench/target/classes
+javac -nowarn -d bench/target/classes -cp runner/target/cdc-runner.jar $(find bench/src -name '*.java')
+
+log "running (log of every contender under bench/target/work-*)"
+# CBOR off for every contender alike (kinesalite speaks JSON only): the env for the SDK, -Daws.cborEnabled=false in each JVM.
+export CBOR_ENABLED=false
+BENCH_ROOT="$ROOT" BENCH_DEBEZIUM_HOME="$DEBEZIUM_HOME" BENCH_DEBEZIUM_JAVA="$DEBEZIUM_JAVA" \
+  exec java -Xmx4g -Djava.awt.headless=true -Daws.cborEnabled=false \
+  -cp "bench/target/classes:runner/target/cdc-runner.jar" io.cdclr.bench.Bench
