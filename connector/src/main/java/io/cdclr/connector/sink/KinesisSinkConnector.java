@@ -1,13 +1,12 @@
 package io.cdclr.connector.sink;
 
+import io.cdclr.connector.config.CrossKeyValidation;
 import io.cdclr.connector.source.Wal2JsonSourceConnector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
 
@@ -46,34 +45,7 @@ public class KinesisSinkConnector extends SinkConnector {
     /** The ConfigDef's checks plus those across keys (backoff cap below its start), on the key concerned. */
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
-        Config config = super.validate(connectorConfigs);
-        boolean clean = config.configValues().stream().allMatch(v -> v.errorMessages().isEmpty());
-        if (clean) {
-            try {
-                new KinesisSinkConfig(connectorConfigs);
-            } catch (ConfigException e) {
-                String key = keyOf(e.getMessage());
-                ConfigValue value = config.configValues().stream().filter(v -> v.name().equals(key)).findFirst()
-                        .orElseGet(() -> {
-                            ConfigValue added = new ConfigValue(key);
-                            config.configValues().add(added);
-                            return added;
-                        });
-                value.addErrorMessage(e.getMessage());
-            }
-        }
-        return config;
-    }
-
-    /** ConfigException(name, value, message) reads "Invalid value V for configuration NAME: message". */
-    static String keyOf(String message) {
-        String marker = " for configuration ";
-        int at = message == null ? -1 : message.indexOf(marker);
-        if (at < 0) {
-            return "kinesis";
-        }
-        int end = message.indexOf(':', at + marker.length());
-        return message.substring(at + marker.length(), end < 0 ? message.length() : end);
+        return CrossKeyValidation.addTo(super.validate(connectorConfigs), connectorConfigs, KinesisSinkConfig::new, "kinesis");
     }
 
     @Override

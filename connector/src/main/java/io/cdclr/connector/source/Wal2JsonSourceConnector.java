@@ -1,9 +1,8 @@
 package io.cdclr.connector.source;
 
+import io.cdclr.connector.config.CrossKeyValidation;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.source.SourceConnector;
 
@@ -45,34 +44,7 @@ public class Wal2JsonSourceConnector extends SourceConnector {
      */
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
-        Config config = super.validate(connectorConfigs);
-        boolean clean = config.configValues().stream().allMatch(v -> v.errorMessages().isEmpty());
-        if (clean) {
-            try {
-                new Wal2JsonSourceConfig(connectorConfigs);
-            } catch (ConfigException e) {
-                String key = keyOf(e.getMessage());
-                ConfigValue value = config.configValues().stream().filter(v -> v.name().equals(key)).findFirst()
-                        .orElseGet(() -> {
-                            ConfigValue added = new ConfigValue(key);
-                            config.configValues().add(added);
-                            return added;
-                        });
-                value.addErrorMessage(e.getMessage());
-            }
-        }
-        return config;
-    }
-
-    /** ConfigException(name, value, message) reads "Invalid value V for configuration NAME: message". */
-    static String keyOf(String message) {
-        String marker = " for configuration ";
-        int at = message == null ? -1 : message.indexOf(marker);
-        if (at < 0) {
-            return "wal2json";
-        }
-        int end = message.indexOf(':', at + marker.length());
-        return message.substring(at + marker.length(), end < 0 ? message.length() : end);
+        return CrossKeyValidation.addTo(super.validate(connectorConfigs), connectorConfigs, Wal2JsonSourceConfig::new, "wal2json");
     }
 
     @Override

@@ -68,14 +68,6 @@ final class AcknowledgedPrefix<T> {
         return head != null && head.acknowledged;
     }
 
-    synchronized int size() {
-        return pending.size();
-    }
-
-    synchronized boolean isEmpty() {
-        return pending.isEmpty();
-    }
-
     synchronized Throwable failure() {
         return failure;
     }
