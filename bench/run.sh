@@ -15,6 +15,8 @@
 #   BENCH_RATE=2000 BENCH_PACED_SECONDS=30   the fixed offered load of the latency run (0 seconds skips it)
 #   BENCH_SHARDS=4               shards of every stream
 #   BENCH_PEER=0                 skip Debezium Server
+#   BENCH_CEILINGS=0             skip the decode and sink ceilings (quicker runs while tuning the runner)
+#   BENCH_OURS_JAVA              the java that runs the runner (default: java on the PATH)
 #   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default -XX:+UseSerialGC -Xmx160m)
 #   BENCH_OURS_ENV               the runner's settings, KEY=VALUE ... (default CDC_KINESIS_MAX_BUFFERED_BYTES=4194304)
 #   BENCH_OURS_PLAIN=0           skip the extra run of the runner with JVM defaults and default settings

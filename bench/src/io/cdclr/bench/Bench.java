@@ -51,6 +51,8 @@ public final class Bench {
     final int pacedSeconds = intEnv("BENCH_PACED_SECONDS", 30);
     final int shards = intEnv("BENCH_SHARDS", 4);
     final boolean peer = intEnv("BENCH_PEER", 1) == 1;
+    /** BENCH_CEILINGS=0 skips pg_recvlogical and the PutRecords loop: a quicker loop while tuning the runner. */
+    final boolean ceilings = intEnv("BENCH_CEILINGS", 1) == 1;
     final Duration timeout = Duration.ofSeconds(intEnv("BENCH_TIMEOUT_SECONDS", 900));
     final Path root = Path.of(System.getenv().getOrDefault("BENCH_ROOT", ".")).toAbsolutePath().normalize();
     final Path runnerJar = root.resolve("runner/target/cdc-runner.jar");
@@ -63,6 +65,8 @@ public final class Bench {
      * {@code java -jar}, without options, for comparison (BENCH_OURS_PLAIN=0 skips it).
      */
     final String oursJavaOpts = System.getenv().getOrDefault("BENCH_OURS_JAVA_OPTS", "-XX:+UseSerialGC -Xmx160m");
+    /** The java command that runs the runner (BENCH_OURS_JAVA): the one on the PATH unless set. */
+    final String oursJava = System.getenv().getOrDefault("BENCH_OURS_JAVA", "java");
     final boolean oursPlain = intEnv("BENCH_OURS_PLAIN", 1) == 1;
     /**
      * Settings of the tuned runner beside its JVM options: a 4 MiB writer buffer (instead of 16 MiB) keeps what every
@@ -172,14 +176,18 @@ public final class Bench {
         progress("[%s] workload committed in %.1f s (up to LSN %s); every contender now reads the same backlog",
                 label, (System.nanoTime() - t0) / 1e9, endLsn);
 
-        rows.add(decodeCeiling(label, recvSlot, endLsn, tables, changes));
+        if (ceilings) {
+            rows.add(decodeCeiling(label, recvSlot, endLsn, tables, changes));
+        }
         pg.dropSlot(recvSlot);
 
         Capture ours = runOurs(label, oursSlot, tables, changes + 1, null);
         rows.add(ours.row);
         pg.dropSlot(oursSlot);
 
-        rows.add(sinkCeiling(label, ours.records, changes));
+        if (ceilings) {
+            rows.add(sinkCeiling(label, ours.records, changes));
+        }
         if (plainSlot != null) {
             rows.add(runOurs(label, Contender.OURS_PLAIN, "", "", plainSlot, tables, changes + 1, null).row);
             pg.dropSlot(plainSlot);
@@ -289,7 +297,7 @@ public final class Bench {
             for (String pair : split(extraEnv)) {
                 env.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
             }
-            List<String> command = new ArrayList<>(List.of("java"));
+            List<String> command = new ArrayList<>(List.of(oursJava));
             command.addAll(split(javaOpts));
             command.addAll(List.of("-Daws.cborEnabled=false", "-jar", runnerJar.toString()));
             progress("[%s] %s: starting the runner with JVM options [%s] and [%s] (slot %s, stream %s, %d shards)", label,

@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param pkNames     names of the primary-key columns (from {@code pk}), empty when absent
  * @param columns     column name to raw JSON value text (from {@code columns}), for I and U
  * @param identity    column name to raw JSON value text (from {@code identity}), for U and D
+ *
+ * <p>The collections are kept as given, not copied (this is on the path of every change): {@link EnvelopeParser}
+ * hands over unmodifiable ones.
  */
 public record Envelope(String json, String action, String schema, String table, String lsn, String nextLsn,
                        String prefix, boolean transactional, List<String> pkNames,
@@ -28,9 +31,9 @@ public record Envelope(String json, String action, String schema, String table, 
     public Envelope {
         Objects.requireNonNull(json, "json");
         Objects.requireNonNull(action, "action");
-        pkNames = List.copyOf(pkNames);
-        columns = Map.copyOf(columns);
-        identity = Map.copyOf(identity);
+        Objects.requireNonNull(pkNames, "pkNames");
+        Objects.requireNonNull(columns, "columns");
+        Objects.requireNonNull(identity, "identity");
     }
 
     public boolean isTransactionBoundary() {

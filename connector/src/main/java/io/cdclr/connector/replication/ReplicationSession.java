@@ -161,9 +161,7 @@ public final class ReplicationSession implements AutoCloseable {
                     Thread.sleep(IDLE_SLEEP_MS);
                     continue;
                 }
-                byte[] data = new byte[buffer.remaining()];
-                buffer.get(data);
-                StreamMessage message = new StreamMessage(lsn(stream.getLastReceiveLSN()), data, ++sequence);
+                StreamMessage message = message(buffer, lsn(stream.getLastReceiveLSN()), ++sequence);
                 long lastStatus = System.nanoTime();
                 while (running && !queue.offer(message, 100, TimeUnit.MILLISECONDS)) {
                     // The host is busy and we are not reading: keep confirming and reporting status ourselves so
@@ -185,6 +183,20 @@ public final class ReplicationSession implements AutoCloseable {
         } finally {
             running = false;
         }
+    }
+
+    /**
+     * PgJDBC reads every message into an array of its own and hands out a view of it past the XLogData header:
+     * keep that array instead of copying the payload out of it.
+     */
+    private static StreamMessage message(ByteBuffer payload, Lsn lsn, long sequence) {
+        if (payload.hasArray()) {
+            return new StreamMessage(lsn, payload.array(), payload.arrayOffset() + payload.position(), payload.remaining(),
+                    sequence);
+        }
+        byte[] data = new byte[payload.remaining()];
+        payload.get(data);
+        return new StreamMessage(lsn, data, sequence);
     }
 
     private void applyConfirm() throws SQLException {

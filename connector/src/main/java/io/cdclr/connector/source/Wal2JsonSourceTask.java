@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -169,9 +168,9 @@ public class Wal2JsonSourceTask extends SourceTask {
         lastSequence = m.sequence();
         Envelope envelope;
         SourceOffset offset;
-        String json = new String(m.data(), StandardCharsets.UTF_8);
+        String json = m.text();
         try {
-            envelope = parser.parse(json);
+            envelope = parser.parse(json, m.buffer(), m.offset(), m.length());
             offset = tracker.next(envelope, m.lsn());
         } catch (EnvelopeParseException | IllegalArgumentException | IllegalStateException e) {
             throw unparsable(m, e);
@@ -198,9 +197,9 @@ public class Wal2JsonSourceTask extends SourceTask {
     }
 
     private ConnectException unparsable(StreamMessage m, Exception cause) {
-        byte[] head = Arrays.copyOf(m.data(), Math.min(ERROR_EXCERPT_BYTES, m.data().length));
+        byte[] head = m.head(ERROR_EXCERPT_BYTES);
         ConnectException e = new ConnectException("Unparsable wal2json message at LSN " + m.lsn() + " from slot '"
-                + config.slotName() + "' (" + cause.getMessage() + "); first " + head.length + " of " + m.data().length
+                + config.slotName() + "' (" + cause.getMessage() + "); first " + head.length + " of " + m.length()
                 + " bytes: " + new String(head, StandardCharsets.UTF_8), cause);
         // Nothing past the stored offsets is confirmed; stop reading so nothing more is handed out either.
         stopping = true;
