@@ -6,16 +6,23 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Back-pressure: bounds the bytes submitted but not yet acknowledged, so producers block instead of
  * the writer buffering without limit.
+ *
+ * <p>A blocked producer is woken only once a quarter of the limit is free again, not on every acknowledged record:
+ * under steady back-pressure, waking it per record made producer and writer hand the CPU back and forth for every
+ * record.
  */
 final class InFlightBytes {
     private final long limit;
+    private final long wakeBelow;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition released = lock.newCondition();
     private long used;
+    private int waiting;
     private KinesisWriterException abortedWith;
 
     InFlightBytes(long limit) {
         this.limit = limit;
+        this.wakeBelow = limit - limit / 4;
     }
 
     /** Blocks until the bytes fit (a record always fits when nothing else is in flight), or the writer stops. */
@@ -23,7 +30,12 @@ final class InFlightBytes {
         lock.lock();
         try {
             while (abortedWith == null && used > 0 && used + bytes > limit) {
-                released.await();
+                waiting++;
+                try {
+                    released.await();
+                } finally {
+                    waiting--;
+                }
             }
             if (abortedWith != null) {
                 throw new KinesisWriterException(abortedWith.getMessage(), abortedWith);
@@ -38,7 +50,9 @@ final class InFlightBytes {
         lock.lock();
         try {
             used -= bytes;
-            released.signalAll();
+            if (waiting > 0 && (used <= wakeBelow || used == 0)) {
+                released.signalAll();
+            }
         } finally {
             lock.unlock();
         }

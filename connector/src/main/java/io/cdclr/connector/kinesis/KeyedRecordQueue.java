@@ -86,7 +86,7 @@ final class KeyedRecordQueue {
     void acknowledgeHead(PendingRecord record) {
         ArrayDeque<PendingRecord> queue = queuesByKey.get(record.partitionKey);
         if (queue == null || queue.peekFirst() != record) {
-            throw new IllegalStateException("Acknowledged a record that is not the head of its key's queue: " + record.description);
+            throw new IllegalStateException("Acknowledged a record that is not the head of its key's queue: " + record.describe());
         }
         queue.removeFirst();
         records--;

@@ -91,7 +91,7 @@ public final class KinesisWriter implements AutoCloseable {
      * Queues a record for the stream. Blocks while kinesis.max.buffered.bytes are in flight.
      *
      * @param partitionKey the Kinesis partition key, 1 to 256 characters; records with equal keys keep their order
-     * @param description  names the record in error messages, e.g. "public.orders key=..."
+     * @param description  names the record in error messages, which add the partition key, e.g. "cdc.public.orders"
      * @param callback     told once whether the record was written; a key's callbacks run in submission order
      * @throws KinesisWriterException if the writer has failed or is closed, or the record is oversized under policy 'fail'
      */
@@ -114,8 +114,14 @@ public final class KinesisWriter implements AutoCloseable {
                 throwIfStopped();
             }
             pending.increment();
+            boolean hadReady = queue.hasReady();
             queue.add(record);
-            senderWork.signal();
+            // Wake the sender only when there is something new for it to decide: a first ready record (it may wait
+            // with nothing to do) or a full call. A partial call lingering wakes it by itself; waking it per record
+            // cost a thread switch per record.
+            if ((!hadReady && queue.hasReady()) || (readyFillsACall() && callsInFlight < config.maxConcurrentCalls())) {
+                senderWork.signal();
+            }
         } finally {
             lock.unlock();
         }
@@ -346,7 +352,7 @@ public final class KinesisWriter implements AutoCloseable {
             if (outcome.permanent()) {
                 if (permanent == null) {
                     permanent = new KinesisWriterException("Kinesis stream '" + config.stream() + "' in " + config.region()
-                            + " rejected " + record.description + ": " + outcome.description()
+                            + " rejected " + record.describe() + ": " + outcome.description()
                             + "; the writer stopped, and every record not acknowledged is reported as not written");
                 }
             } else {
@@ -379,7 +385,7 @@ public final class KinesisWriter implements AutoCloseable {
         metrics.recordRetried(reason);
         int maxAttempts = config.retryMaxAttempts();
         if (maxAttempts > 0 && record.failedAttempts >= maxAttempts) {
-            failWriter(new KinesisWriterException("Kinesis stream '" + config.stream() + "': gave up on " + record.description
+            failWriter(new KinesisWriterException("Kinesis stream '" + config.stream() + "': gave up on " + record.describe()
                     + " after " + record.failedAttempts + " attempts (" + KinesisWriterConfig.RETRY_MAX_ATTEMPTS + "="
                     + maxAttempts + "); last error " + why));
             return;

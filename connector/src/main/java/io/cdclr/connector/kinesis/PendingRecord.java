@@ -29,6 +29,11 @@ final class PendingRecord {
         return completed.compareAndSet(false, true);
     }
 
+    /** For error messages: the description the producer gave, and the partition key. */
+    String describe() {
+        return description + " (partition key '" + partitionKey + "')";
+    }
+
     WriteCallback callback() {
         return callback;
     }

@@ -168,10 +168,10 @@ class KinesisWriterTest {
     void limitedRetriesGiveUpAndFailTheWriter() throws Exception {
         var alwaysThrottled = new FaultInjectingKinesisClient(3, new FaultInjectingKinesisClient.Faults(1, 0, 0, 0, 0, 0, 0));
         try (var writer = new KinesisWriter(TestConfigs.fast(Map.of(KinesisWriterConfig.RETRY_MAX_ATTEMPTS, 3)), alwaysThrottled)) {
-            writer.submit("k", bytes("r"), "public.t key=k", record("r"));
+            writer.submit("k", bytes("r"), "cdc.public.t", record("r"));
             assertTrue(writer.flush(WAIT));
             assertEquals(1, outcomes.size());
-            assertTrue(outcomes.get(0).contains("gave up on public.t key=k after 3 attempts"), outcomes.get(0));
+            assertTrue(outcomes.get(0).contains("gave up on cdc.public.t (partition key 'k') after 3 attempts"), outcomes.get(0));
             assertEquals(3, writer.metrics().retries(RetryReason.THROTTLED));
         } finally {
             alwaysThrottled.close();

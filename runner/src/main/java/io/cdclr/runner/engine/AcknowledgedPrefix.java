@@ -41,7 +41,10 @@ final class AcknowledgedPrefix<T> {
         } else if (failure == null) {
             failure = error;
         }
-        notifyAll();
+        // The releaser waits for the head only: waking it for every other entry would cost a thread switch per change.
+        if (error != null || entry == pending.peekFirst()) {
+            notifyAll();
+        }
     }
 
     /**

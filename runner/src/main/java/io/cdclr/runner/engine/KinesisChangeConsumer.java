@@ -5,6 +5,7 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,7 +41,8 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
 
     /** What the runner wants to hear about delivery: metrics, and the first failure (which stops the pipeline). */
     public interface DeliveryListener {
-        void delivered(SourceRecord record, long bytes);
+        /** {@code changes} more changes are in Kinesis and marked processed, {@code last} the latest of them. */
+        void delivered(int changes, long bytes, SourceRecord last);
 
         void failed(Throwable error);
     }
@@ -79,16 +81,13 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
                     continue;
                 }
                 String key = String.valueOf(record.key());
-                writer.submit(key, data, describe(record), error -> inFlight.complete(entry, error));
+                // The topic names the change in the writer's error messages, which add the partition key.
+                writer.submit(key, data, record.topic(), error -> inFlight.complete(entry, error));
             }
         } finally {
             batchLock.unlock();
         }
         committer.markBatchFinished();
-    }
-
-    private static String describe(SourceRecord record) {
-        return record.topic() + " key=" + record.key();
     }
 
     private void markAcknowledgedForever() {
@@ -107,21 +106,33 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
 
     private int markAcknowledged(long waitMillis) throws InterruptedException {
         DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> current = committer;
-        int released = inFlight.releaseAcknowledged(waitMillis, entry -> {
-            try {
-                current.markProcessed(entry.change);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while marking a change processed", e);
+        List<AcknowledgedPrefix.Entry<RecordChangeEvent<SourceRecord>>> run = new ArrayList<>();
+        int released = inFlight.releaseAcknowledged(waitMillis, run::add);
+        if (released > 0) {
+            long bytes = 0;
+            for (int i = 0; i < run.size(); i++) {
+                bytes += run.get(i).bytes;
+                // The committer keeps only the latest offset of each source partition (the engine's offset writer, and
+                // the tasks' commitRecord, remember the last one), so marking the last change of each partition in an
+                // acknowledged run marks the whole run, without a call per change.
+                if (i == run.size() - 1 || !samePartition(run.get(i).change, run.get(i + 1).change)) {
+                    current.markProcessed(run.get(i).change);
+                }
             }
-            unmarked.decrementAndGet();
-            listener.delivered(entry.change.record(), entry.bytes);
-        });
+            unmarked.addAndGet(-released);
+            listener.delivered(released, bytes, run.get(run.size() - 1).change.record());
+        }
         Throwable failure = inFlight.failure();
         if (failure != null) {
             reportFailure(failure);
         }
         return released;
+    }
+
+    private static boolean samePartition(RecordChangeEvent<SourceRecord> a, RecordChangeEvent<SourceRecord> b) {
+        Object pa = a.record().sourcePartition();
+        Object pb = b.record().sourcePartition();
+        return pa == pb || (pa != null && pa.equals(pb));
     }
 
     private void reportFailure(Throwable failure) {

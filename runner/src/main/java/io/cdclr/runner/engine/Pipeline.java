@@ -75,8 +75,8 @@ public final class Pipeline {
         metrics.register(writer.metrics());
         KinesisChangeConsumer consumer = new KinesisChangeConsumer(writer, new KinesisChangeConsumer.DeliveryListener() {
             @Override
-            public void delivered(SourceRecord record, long bytes) {
-                metrics.delivered(bytes, lsnOf(record));
+            public void delivered(int changes, long bytes, SourceRecord last) {
+                metrics.delivered(changes, bytes, lsnOf(last));
             }
 
             @Override

@@ -38,8 +38,8 @@ public final class RunnerMetrics {
         return registry;
     }
 
-    public void delivered(long bytes, Long lsn) {
-        changesDelivered.inc();
+    public void delivered(int changes, long bytes, Long lsn) {
+        changesDelivered.inc(changes);
         bytesDelivered.inc(bytes);
         if (lsn != null) {
             lastAcknowledgedLsn.set(lsn);
