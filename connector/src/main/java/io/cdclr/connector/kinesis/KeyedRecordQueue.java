@@ -24,7 +24,8 @@ final class KeyedRecordQueue {
     private int records;
 
     void add(PendingRecord record) {
-        ArrayDeque<PendingRecord> queue = queuesByKey.computeIfAbsent(record.partitionKey, k -> new ArrayDeque<>());
+        // Most keys (rows) have one record queued at a time: start with the smallest deque rather than the default 16.
+        ArrayDeque<PendingRecord> queue = queuesByKey.computeIfAbsent(record.partitionKey, k -> new ArrayDeque<>(1));
         queue.addLast(record);
         records++;
         if (queue.size() == 1) {
