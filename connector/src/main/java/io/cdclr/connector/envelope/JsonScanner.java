@@ -9,9 +9,10 @@ import java.util.Arrays;
  * envelope that is a handful of fields and the primary-key values, not every column.
  *
  * <p>Syntax is checked as strictly as Jackson's defaults, also in the parts that are only skipped: strings
- * must be terminated, escapes must be one of {@code \" \\ \/ \b \f \n \r \t \\uXXXX}, unescaped control
- * characters (below U+0020) inside strings are rejected (RFC 8259; wal2json always escapes them), numbers
- * follow the JSON grammar ({@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}), objects and arrays must
+ * must be terminated; escapes must be one of {@code \" \\ \/ \b \f \n \r \t}, or a backslash, {@code u} and four
+ * hex digits (one UTF-16 unit: a lone surrogate passes, as Jackson lets it in values); unescaped control
+ * characters (below U+0020) inside strings are rejected (RFC 8259; wal2json always escapes them); numbers
+ * follow the JSON grammar ({@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}); objects and arrays must
  * nest properly, at most {@value #MAX_DEPTH} deep. Whitespace is space, tab, CR and LF. UTF-8 itself is not
  * validated: malformed sequences decode to U+FFFD (the bytes come from PostgreSQL, which checks encodings).
  *
@@ -79,17 +80,19 @@ final class JsonScanner {
         return tokenEnd;
     }
 
-    /** Skips whitespace and returns the next byte without consuming it, or -1 at the end of the input. */
+    /**
+     * Skips whitespace and returns the next byte (0 to 255) without consuming it, or -1 at the end of the input.
+     */
     int peek() {
         // Fast path: wal2json writes no whitespace unless pretty-printing, and every byte that starts a token is
-        // above ' ' (bytes of multi-byte UTF-8 are negative, and never start a token anyway).
+        // above ' ' (as a signed byte: those of multi-byte UTF-8 are negative, and never start a token anyway).
         if (pos < end && buf[pos] > ' ') {
             return buf[pos];
         }
         while (pos < end) {
             byte b = buf[pos];
             if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
-                return b;
+                return b & 0xff; // unsigned: byte 0xff must not read as the end
             }
             pos++;
         }
@@ -108,7 +111,7 @@ final class JsonScanner {
     /**
      * Moves to the next field of the object whose {@code '{'} was consumed: true with the key read (see
      * {@link #fieldIndex}) and the {@code ':'} consumed, so that the value comes next; false when the
-     * {@code '}'} was consumed. {@code first} tells whether a field was read before (then a comma is due).
+     * {@code '}'} was consumed. {@code first}: no field of this object was read yet (else a comma is due).
      */
     boolean nextField(boolean first) {
         int b = peek();
@@ -167,7 +170,7 @@ final class JsonScanner {
 
     /**
      * Moves to the next element of the array whose {@code '['} was consumed: true when a value comes next,
-     * false when the {@code ']'} was consumed.
+     * false when the {@code ']'} was consumed. {@code first}: no element was read yet (else a comma is due).
      */
     boolean nextElement(boolean first) {
         int b = peek();

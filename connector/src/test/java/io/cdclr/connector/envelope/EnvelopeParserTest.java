@@ -99,6 +99,10 @@ class EnvelopeParserTest {
                 "{\"action\":\"I\",\"columns\":[1]}", "{\"action\":\"I\"}{}", "{\"action\":null}", "{action:\"I\"}")) {
             assertThrows(EnvelopeParseException.class, () -> parser.parse(bad), bad);
         }
+        // a trailing 0xff byte (invalid UTF-8) is content, not the end of the input
+        byte[] trailing = "{\"action\":\"I\"}\u0000".getBytes(StandardCharsets.UTF_8);
+        trailing[trailing.length - 1] = (byte) 0xff;
+        assertThrows(EnvelopeParseException.class, () -> parser.parse("{\"action\":\"I\"}?", trailing, 0, trailing.length));
     }
 
     @Test
