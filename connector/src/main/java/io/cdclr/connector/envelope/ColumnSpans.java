@@ -14,14 +14,15 @@ final class ColumnSpans {
     static final int COLUMNS = 1;
     static final int IDENTITY = 2;
 
-    private static final int SOURCE = 0;
-    private static final int NAME_KIND = 1;
-    private static final int NAME_START = 2;
-    private static final int NAME_END = 3;
-    private static final int VALUE_KIND = 4;
-    private static final int VALUE_START = 5;
-    private static final int VALUE_END = 6;
-    private static final int INTS_PER_ENTRY = 7;
+    // An entry is five ints: the three small numbers (source, name kind, value kind) packed into one, then the spans.
+    private static final int KINDS = 0;
+    private static final int NAME_START = 1;
+    private static final int NAME_END = 2;
+    private static final int VALUE_START = 3;
+    private static final int VALUE_END = 4;
+    private static final int INTS_PER_ENTRY = 5;
+    private static final int KIND_BITS = 4; // sources and JsonScanner kinds are below 16
+    private static final int KIND_MASK = (1 << KIND_BITS) - 1;
 
     /** Room for a typical row (a few columns, its identity and pk) before the first growth. */
     private int[] entries = new int[8 * INTS_PER_ENTRY];
@@ -32,11 +33,9 @@ final class ColumnSpans {
         if (at + INTS_PER_ENTRY > entries.length) {
             entries = Arrays.copyOf(entries, entries.length * 2);
         }
-        entries[at + SOURCE] = source;
-        entries[at + NAME_KIND] = nameKind;
+        entries[at + KINDS] = source | nameKind << KIND_BITS | valueKind << 2 * KIND_BITS;
         entries[at + NAME_START] = nameStart;
         entries[at + NAME_END] = nameEnd;
-        entries[at + VALUE_KIND] = valueKind;
         entries[at + VALUE_START] = valueStart;
         entries[at + VALUE_END] = valueEnd;
         size++;
@@ -57,11 +56,21 @@ final class ColumnSpans {
     }
 
     int source(int entry) {
-        return get(entry, SOURCE);
+        return get(entry, KINDS) & KIND_MASK;
+    }
+
+    /** The first entry of {@code source}, or -1. */
+    int first(int source) {
+        for (int i = 0; i < size; i++) {
+            if (source(i) == source) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     String name(int entry, JsonScanner scanner) {
-        return scanner.text(get(entry, NAME_KIND), get(entry, NAME_START), get(entry, NAME_END));
+        return scanner.text(nameKind(entry), get(entry, NAME_START), get(entry, NAME_END));
     }
 
     /**
@@ -69,12 +78,12 @@ final class ColumnSpans {
      * name given twice meant "the later value wins" for the map the parser used to build.
      */
     int findLast(int source, int named, JsonScanner scanner) {
-        int kind = get(named, NAME_KIND);
+        int kind = nameKind(named);
         int start = get(named, NAME_START);
         int end = get(named, NAME_END);
         for (int i = size - 1; i >= 0; i--) {
             if (source(i) == source && scanner.sameText(kind, start, end,
-                    get(i, NAME_KIND), get(i, NAME_START), get(i, NAME_END))) {
+                    nameKind(i), get(i, NAME_START), get(i, NAME_END))) {
                 return i;
             }
         }
@@ -83,7 +92,7 @@ final class ColumnSpans {
 
     /** The entry's value as {@link RawValue}: text as written, {@link RawValue#NULL} when null or absent. */
     RawValue value(int entry, JsonScanner scanner) {
-        int kind = get(entry, VALUE_KIND);
+        int kind = get(entry, KINDS) >>> 2 * KIND_BITS & KIND_MASK;
         String text = scanner.text(kind, get(entry, VALUE_START), get(entry, VALUE_END));
         return switch (kind) {
             case JsonScanner.STRING, JsonScanner.ESCAPED_STRING -> new RawValue(text, RawValue.Kind.STRING);
@@ -92,6 +101,10 @@ final class ColumnSpans {
             case JsonScanner.STRUCT -> new RawValue(null, RawValue.Kind.OTHER);
             default -> RawValue.NULL;
         };
+    }
+
+    private int nameKind(int entry) {
+        return get(entry, KINDS) >>> KIND_BITS & KIND_MASK;
     }
 
     private int get(int entry, int field) {

@@ -137,6 +137,9 @@ public final class EnvelopeParser {
         if (count == 0) {
             return List.of();
         }
+        if (count == 1) { // the usual case: no array to fill
+            return List.of(spans.name(spans.first(ColumnSpans.PK), s));
+        }
         String[] names = new String[count];
         int n = 0;
         for (int i = 0; i < spans.size(); i++) {
@@ -144,7 +147,7 @@ public final class EnvelopeParser {
                 names[n++] = spans.name(i, s);
             }
         }
-        return count == 1 ? List.of(names[0]) : List.of(names);
+        return List.of(names);
     }
 
     /**
@@ -160,15 +163,23 @@ public final class EnvelopeParser {
         if (source < 0 || pkCount == 0) {
             return List.of();
         }
+        if (pkCount == 1) { // the usual case: no array to fill
+            return List.of(keyValue(s, spans, source, spans.first(ColumnSpans.PK)));
+        }
         RawValue[] values = new RawValue[pkCount];
         int n = 0;
         for (int i = 0; i < spans.size(); i++) {
             if (spans.source(i) == ColumnSpans.PK) {
-                int column = spans.findLast(source, i, s);
-                values[n++] = column < 0 ? RawValue.NULL : spans.value(column, s);
+                values[n++] = keyValue(s, spans, source, i);
             }
         }
-        return pkCount == 1 ? List.of(values[0]) : List.of(values);
+        return List.of(values);
+    }
+
+    /** The value of the key column named by pk entry {@code pkEntry}, in {@code source}: NULL when it lacks one. */
+    private static RawValue keyValue(JsonScanner s, ColumnSpans spans, int source, int pkEntry) {
+        int column = spans.findLast(source, pkEntry, s);
+        return column < 0 ? RawValue.NULL : spans.value(column, s);
     }
 
     private static byte[][] ascii(String... names) {

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Microbenchmark (not a test): time and allocation per message of {@link EnvelopeParser} against the
  * Jackson-based parser it replaced, on typical row changes (six columns, a one-column bigint key; inserts,
- * updates with identity, deletes). Single-threaded, a few warm-up rounds then measured rounds, alternating.
+ * updates with identity, deletes). Single-threaded: warm-up rounds, then measured rounds alternating between the
+ * two parsers, summarized as min and median.
+ * Thread CPU time is printed beside wall time: on a shared machine it is the steadier of the two.
  * <pre>
  *   mvn -q -o -pl connector test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=io.cdclr.connector.envelope.EnvelopeParserBench
@@ -16,7 +18,7 @@ public final class EnvelopeParserBench {
     private static final int MESSAGES_PER_ROUND = 500_000;
     private static final int DISTINCT_MESSAGES = 10_000;
     private static final int WARM_UP_ROUNDS = 3;
-    private static final int MEASURED_ROUNDS = 3;
+    private static final int MEASURED_ROUNDS = 7;
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -42,18 +44,23 @@ public final class EnvelopeParserBench {
             runOld(jackson, texts, bytes);
             runNew(scanner, texts, bytes);
         }
-        for (int r = 1; r <= MEASURED_ROUNDS; r++) {
-            report("jackson (old)", r, runOld(jackson, texts, bytes));
-            report("scanner (new)", r, runNew(scanner, texts, bytes));
+        long[][] old = new long[MEASURED_ROUNDS][];
+        long[][] current = new long[MEASURED_ROUNDS][];
+        for (int r = 0; r < MEASURED_ROUNDS; r++) {
+            old[r] = runOld(jackson, texts, bytes);
+            current[r] = runNew(scanner, texts, bytes);
         }
+        summarize("jackson (old)", old);
+        summarize("scanner (new)", current);
         System.out.println("(blackhole " + blackhole + ")");
     }
 
     // Two copies of one loop, so that neither parser's call site shares the other's profile.
 
-    /** Returns {nanoseconds, bytes allocated} for one round of the old parser. */
+    /** Returns {wall nanoseconds, CPU nanoseconds, bytes allocated} for one round of the old parser. */
     private static long[] runOld(JacksonEnvelopeParser parser, String[] texts, byte[][] bytes) {
         long allocatedBefore = allocated();
+        long cpuBefore = THREADS.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         long sink = 0;
         for (int n = 0; n < MESSAGES_PER_ROUND; n++) {
@@ -61,13 +68,15 @@ public final class EnvelopeParserBench {
             sink += parser.parse(texts[i], bytes[i], 0, bytes[i].length).columns().size();
         }
         long nanos = System.nanoTime() - start;
+        long cpu = THREADS.getCurrentThreadCpuTime() - cpuBefore;
         blackhole += sink;
-        return new long[] {nanos, allocated() - allocatedBefore};
+        return new long[] {nanos, cpu, allocated() - allocatedBefore};
     }
 
-    /** Returns {nanoseconds, bytes allocated} for one round of the new parser. */
+    /** Returns {wall nanoseconds, CPU nanoseconds, bytes allocated} for one round of the new parser. */
     private static long[] runNew(EnvelopeParser parser, String[] texts, byte[][] bytes) {
         long allocatedBefore = allocated();
+        long cpuBefore = THREADS.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         long sink = 0;
         for (int n = 0; n < MESSAGES_PER_ROUND; n++) {
@@ -75,17 +84,30 @@ public final class EnvelopeParserBench {
             sink += parser.parse(texts[i], bytes[i], 0, bytes[i].length).keyValues().size();
         }
         long nanos = System.nanoTime() - start;
+        long cpu = THREADS.getCurrentThreadCpuTime() - cpuBefore;
         blackhole += sink;
-        return new long[] {nanos, allocated() - allocatedBefore};
+        return new long[] {nanos, cpu, allocated() - allocatedBefore};
     }
 
     private static long allocated() {
         return THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
     }
 
-    private static void report(String name, int round, long[] result) {
-        System.out.printf("%s round %d: %7.1f ns/message %7.0f bytes allocated/message%n", name, round,
-                (double) result[0] / MESSAGES_PER_ROUND, (double) result[1] / MESSAGES_PER_ROUND);
+    /** Min and median over the measured rounds, per message: wall time, thread CPU time, bytes allocated. */
+    private static void summarize(String name, long[][] rounds) {
+        System.out.printf("%s  ns/message: min %6.1f median %6.1f | CPU ns/message: min %6.1f median %6.1f | "
+                        + "bytes allocated/message: %5.0f%n", name,
+                perMessage(rounds, 0, false), perMessage(rounds, 0, true),
+                perMessage(rounds, 1, false), perMessage(rounds, 1, true), perMessage(rounds, 2, true));
+    }
+
+    private static double perMessage(long[][] rounds, int column, boolean median) {
+        long[] values = new long[rounds.length];
+        for (int r = 0; r < rounds.length; r++) {
+            values[r] = rounds[r][column];
+        }
+        java.util.Arrays.sort(values);
+        return (double) (median ? values[values.length / 2] : values[0]) / MESSAGES_PER_ROUND;
     }
 
     /** A typical wal2json v2 row change: I, U (with identity) and D in turn. */
