@@ -1,7 +1,6 @@
 package io.cdclr.connector.envelope;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -18,22 +17,25 @@ import java.util.Objects;
  * @param prefix      the message prefix (M), or null
  * @param transactional the {@code transactional} flag of an M message; false for other actions
  * @param pkNames     names of the primary-key columns (from {@code pk}), empty when absent
- * @param columns     column name to raw JSON value text (from {@code columns}), for I and U
- * @param identity    column name to raw JSON value text (from {@code identity}), for U and D
+ * @param keyValues   the primary-key columns' values, one per entry of {@code pkNames} and in that order: the new
+ *                    values (from {@code columns}) for I and U, the old ones (from {@code identity}) for D,
+ *                    {@link RawValue#NULL} for a key column that array lacks; empty when there is no primary key
+ *                    and for B, C, M and T. Only these values are read: the other columns stay in {@link #json()}.
  *
- * <p>The collections are kept as given, not copied (this is on the path of every change): {@link EnvelopeParser}
+ * <p>The lists are kept as given, not copied (this is on the path of every change): {@link EnvelopeParser}
  * hands over unmodifiable ones.
  */
 public record Envelope(String json, String action, String schema, String table, String lsn, String nextLsn,
-                       String prefix, boolean transactional, List<String> pkNames,
-                       Map<String, RawValue> columns, Map<String, RawValue> identity) {
+                       String prefix, boolean transactional, List<String> pkNames, List<RawValue> keyValues) {
 
     public Envelope {
         Objects.requireNonNull(json, "json");
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(pkNames, "pkNames");
-        Objects.requireNonNull(columns, "columns");
-        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(keyValues, "keyValues");
+        if (!keyValues.isEmpty() && keyValues.size() != pkNames.size()) {
+            throw new IllegalArgumentException(keyValues.size() + " key values for " + pkNames.size() + " key columns");
+        }
     }
 
     public boolean isTransactionBoundary() {

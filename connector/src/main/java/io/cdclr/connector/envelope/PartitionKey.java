@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Map;
 
 /**
  * The partition key of a change: which row it is about, so that changes to one row stay in order.
@@ -48,12 +47,11 @@ public final class PartitionKey {
         }
         StringBuilder key = new StringBuilder();
         key.append(escape(nullToEmpty(e.schema()))).append('.').append(escape(nullToEmpty(e.table())));
-        if (!e.isRowChange() || e.pkNames().isEmpty()) {
-            return key.toString();
-        }
-        Map<String, RawValue> row = "D".equals(e.action()) ? e.identity() : e.columns();
-        for (String pk : e.pkNames()) {
-            key.append('|').append(value(row.getOrDefault(pk, RawValue.NULL)));
+        if (e.isRowChange()) {
+            // keyValues: from "columns" for I and U, from "identity" for D, in pk order (see Envelope)
+            for (RawValue v : e.keyValues()) {
+                key.append('|').append(value(v));
+            }
         }
         return key.toString();
     }
