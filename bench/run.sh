@@ -22,6 +22,7 @@
 #   BENCH_OURS_PLAIN=0           skip the extra run of the runner with JVM defaults and default settings
 #   BENCH_PEER_JAVA_OPTS         extra JVM options of Debezium Server
 #   BENCH_TIMELINE=1             print records arrived per second for each contender
+#   BENCH_RUNNER_JAR             the runner JAR to measure (default runner/target/cdc-runner.jar)
 #   BENCH_SKIP_BUILD=1           use the runner JAR as it is
 #   CDC_*                        passed to the runner (e.g. CDC_KINESIS_MAX_CONCURRENT_CALLS=4)
 set -euo pipefail

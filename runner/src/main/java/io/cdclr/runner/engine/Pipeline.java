@@ -188,6 +188,10 @@ public final class Pipeline {
         }
         // The connector reconnects by itself; an error that reaches the engine is one to stop on.
         props.setProperty("errors.max.retries", "0");
+        // The engine hands every record to a pool to run transformations and wrap it. With wal2json there are none, so
+        // one thread does that work without hand-offs between several. (pgoutput keeps the default: its mapping to the
+        // wal2json envelope is a transformation worth running in parallel.)
+        props.setProperty("record.processing.threads", "1");
         return props;
     }
 
