@@ -45,7 +45,7 @@ public final class PartitionKey {
             default:
                 break;
         }
-        StringBuilder key = new StringBuilder();
+        StringBuilder key = new StringBuilder(64);
         key.append(escape(nullToEmpty(e.schema()))).append('.').append(escape(nullToEmpty(e.table())));
         if (e.isRowChange()) {
             // keyValues: from "columns" for I and U, from "identity" for D, in pk order (see Envelope)
@@ -74,6 +74,9 @@ public final class PartitionKey {
     }
 
     static String escape(String s) {
+        if (!needsEscape(s, true)) {
+            return s; // the usual case: no copy
+        }
         StringBuilder out = new StringBuilder(s.length() + 4);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -87,6 +90,9 @@ public final class PartitionKey {
 
     /** Values come after the first "|", where "." is no separator: only "\\" and "|" are escaped. */
     static String escapeValue(String s) {
+        if (!needsEscape(s, false)) {
+            return s;
+        }
         StringBuilder out = new StringBuilder(s.length() + 4);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -96,6 +102,16 @@ public final class PartitionKey {
             out.append(c);
         }
         return out.toString();
+    }
+
+    private static boolean needsEscape(String s, boolean dotToo) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' || c == '|' || (dotToo && c == '.')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String nullToEmpty(String s) {

@@ -62,6 +62,9 @@ public class Wal2JsonSourceTask extends SourceTask {
     private long lastActivityNanos = System.nanoTime();
     private long lastHeartbeatNanos = System.nanoTime();
     private HeartbeatWriter heartbeat;
+    private String lastTopicSchema;
+    private String lastTopicTable;
+    private String lastTopic;
 
     @Override
     public String version() {
@@ -90,6 +93,9 @@ public class Wal2JsonSourceTask extends SourceTask {
         config = new Wal2JsonSourceConfig(props);
         settings = config.replicationSettings();
         partition = sourcePartition(config.database(), config.slotName());
+        lastTopicSchema = null;
+        lastTopicTable = null;
+        lastTopic = null;
         stopping = false;
     }
 
@@ -212,8 +218,18 @@ public class Wal2JsonSourceTask extends SourceTask {
         return switch (e.action()) {
             case "B", "C" -> prefix + ".transactions";
             case "M" -> prefix + ".messages";
-            default -> prefix + "." + e.schema() + "." + e.table();
+            default -> tableTopic(prefix, e.schema(), e.table());
         };
+    }
+
+    /** Changes come in runs of one table (a transaction, a statement): the last table's topic is kept, not rebuilt. */
+    private String tableTopic(String prefix, String schema, String table) {
+        if (!java.util.Objects.equals(schema, lastTopicSchema) || !java.util.Objects.equals(table, lastTopicTable)) {
+            lastTopicSchema = schema;
+            lastTopicTable = table;
+            lastTopic = prefix + "." + schema + "." + table;
+        }
+        return lastTopic;
     }
 
     /**
