@@ -353,7 +353,7 @@ class FaultSuiteIT {
                 output = runner.output();
             }
             String table = "fault_" + id + ".blobs";
-            assertTrue(output.contains(table + " key=" + table + "|2") && output.contains(" bytes as a Kinesis record"),
+            assertTrue(output.contains(table + " (partition key '" + table + "|2')") && output.contains(" bytes as a Kinesis record"),
                     "the error names table, key and size:\n" + output);
             assertTrue(capture.confirmedFlushLsn() < oversizedLsn, "the slot is not confirmed past the oversized change");
             List<Record> afterFail = stream.readUntil(r -> false, Duration.ofSeconds(2));

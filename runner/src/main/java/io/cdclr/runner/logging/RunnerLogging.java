@@ -1,0 +1,56 @@
+package io.cdclr.runner.logging;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ConfiguratorRank;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+import java.util.Map;
+
+/**
+ * The runner's logging, set up in code: one line per event on stderr, {@code key=value} fields in the message (stdout
+ * stays clean for {@code tail} and {@code preflight} output). {@code CDC_LOG_LEVEL} sets the level of the runner's
+ * own loggers (default INFO); libraries log warnings and errors only.
+ *
+ * <p>In code rather than in a {@code logback.xml}: reading an XML configuration loads and runs logback's whole
+ * configuration machinery at start-up, about a third of the runner's start-up CPU before it connects. A file given
+ * with {@code -Dlogback.configurationFile=...} still takes precedence.
+ */
+@ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
+public final class RunnerLogging extends ContextAwareBase implements Configurator {
+    static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{0} %msg%n";
+    static final Map<String, Level> LIBRARY_LEVELS = Map.of(
+            "io.debezium", Level.WARN,
+            "org.apache.kafka", Level.WARN,
+            "software.amazon.awssdk", Level.WARN,
+            "io.netty", Level.WARN,
+            "org.apache.http", Level.WARN,
+            "org.postgresql", Level.WARN);
+
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        if (System.getProperty("logback.configurationFile") != null) {
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY; // the operator's own configuration file
+        }
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(PATTERN);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
+        stderr.setContext(context);
+        stderr.setName("STDERR");
+        stderr.setTarget("System.err");
+        stderr.setEncoder(encoder);
+        stderr.start();
+
+        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        root.addAppender(stderr);
+        context.getLogger("io.cdclr").setLevel(Level.toLevel(System.getenv("CDC_LOG_LEVEL"), Level.INFO));
+        LIBRARY_LEVELS.forEach((name, level) -> context.getLogger(name).setLevel(level));
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+}
