@@ -17,8 +17,8 @@
 #   BENCH_PEER=0                 skip Debezium Server
 #   BENCH_CEILINGS=0             skip the decode and sink ceilings (quicker runs while tuning the runner)
 #   BENCH_OURS_JAVA              the java that runs the runner (default: java on the PATH)
-#   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the serial collector, a 160 MiB heap, shallower JIT
-#                                inlining; see docs/benchmarks.md)
+#   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the serial collector, a 160 MiB heap mostly young, the
+#                                container image's JIT options; see docs/benchmarks.md)
 #   BENCH_OURS_ENV               the runner's settings, KEY=VALUE ... (default CDC_KINESIS_MAX_BUFFERED_BYTES=2097152)
 #   BENCH_OURS_PLAIN=0           skip the extra run of the runner with JVM defaults and default settings
 #   BENCH_PEER_JAVA_OPTS         extra JVM options of Debezium Server
