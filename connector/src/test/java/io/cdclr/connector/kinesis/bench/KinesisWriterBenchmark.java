@@ -13,10 +13,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.http.Protocol;
-import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 
@@ -45,7 +44,7 @@ public final class KinesisWriterBenchmark {
         EmulatorStream.prepareSdkForEmulator();
         System.out.printf("Kinesis writer benchmark: %,d records of %d bytes over %,d keys, %d shards, emulator %s%n",
                 records, recordBytes, keys, shards, LocalServices.kinesisEndpoint());
-        try (KinesisAsyncClient plainClient = plainClient()) {
+        try (KinesisClient plainClient = plainClient()) {
             // Warm both paths up (JIT, connections) before measuring either.
             try (EmulatorStream warmUp = EmulatorStream.create("bench-warmup", shards)) {
                 plainLoop(plainClient, warmUp.name(), 20_000);
@@ -82,7 +81,7 @@ public final class KinesisWriterBenchmark {
     }
 
     /** The ceiling: one 500-record PutRecords call after another, no batching logic, no ordering, no callbacks. */
-    private Result plainLoop(KinesisAsyncClient client, String streamName, int count) {
+    private Result plainLoop(KinesisClient client, String streamName, int count) {
         long bytes = 0;
         long failed = 0;
         long started = System.nanoTime();
@@ -94,7 +93,7 @@ public final class KinesisWriterBenchmark {
                 bytes += data.length + key.length();
                 entries.add(PutRecordsRequestEntry.builder().partitionKey(key).data(SdkBytes.fromByteArrayUnsafe(data)).build());
             }
-            PutRecordsResponse response = client.putRecords(b -> b.streamName(streamName).records(entries)).join();
+            PutRecordsResponse response = client.putRecords(b -> b.streamName(streamName).records(entries));
             failed += response.failedRecordCount() == null ? 0 : response.failedRecordCount();
         }
         if (failed > 0) {
@@ -151,12 +150,12 @@ public final class KinesisWriterBenchmark {
         return data;
     }
 
-    /** Configured as the writer's own client is: HTTP/1.1, no SDK retries. */
-    private static KinesisAsyncClient plainClient() {
-        return KinesisAsyncClient.builder()
+    /** Configured as the writer's own client is: the blocking client over Apache HTTP, no SDK retries. */
+    private static KinesisClient plainClient() {
+        return KinesisClient.builder()
                 .region(Region.of(LocalServices.awsRegion()))
                 .endpointOverride(LocalServices.kinesisEndpoint())
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1))
+                .httpClientBuilder(ApacheHttpClient.builder())
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
     }
