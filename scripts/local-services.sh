@@ -190,7 +190,9 @@ kinesalite_up() {
   npm_ensure kinesalite "$KINESALITE_VERSION"
   log "starting kinesalite $KINESALITE_VERSION on 127.0.0.1:$KINESALITE_PORT (log: .services/kinesalite.log)"
   # In memory (no --path), so a restart starts empty; a high shard limit because every test creates its own stream.
-  nohup node "$SERVICES_DIR/npm/node_modules/kinesalite/cli.js" --host 127.0.0.1 --port "$KINESALITE_PORT" \
+  # Through scripts/kinesalite-server.js: kinesalite alone exits when a client disconnects mid-request.
+  nohup node "$ROOT/scripts/kinesalite-server.js" "$SERVICES_DIR/npm/node_modules/kinesalite/cli.js" \
+    --host 127.0.0.1 --port "$KINESALITE_PORT" \
     --shardLimit 1000 --createStreamMs 0 --deleteStreamMs 0 --updateStreamMs 0 \
     >"$SERVICES_DIR/kinesalite.log" 2>&1 &
   echo $! > "$pidfile"

@@ -44,9 +44,26 @@ final class OwnKinesalite implements AutoCloseable {
         throw new IllegalStateException("kinesalite not found: run scripts/local-services.sh up (or set -Dfaults.kinesalite.cli)");
     }
 
+    /** scripts/kinesalite-server.js, which keeps kinesalite up when a client disconnects mid-request; null if absent. */
+    static Path server() {
+        for (Path base = Path.of("").toAbsolutePath(); base != null; base = base.getParent()) {
+            Path candidate = base.resolve("scripts/kinesalite-server.js");
+            if (Files.exists(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
     void startProcess() throws IOException, InterruptedException {
-        process = new ProcessBuilder("node", cli().toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
-                "--shardLimit", "100", "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0")
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("node"));
+        Path server = server();
+        if (server != null) {
+            command.add(server.toString());
+        }
+        command.addAll(java.util.List.of(cli().toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
+                "--shardLimit", "100", "--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0"));
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
