@@ -259,7 +259,7 @@ public final class KinesisWriter implements AutoCloseable {
             }
             queue.takeReadyHead();
             if (next.skipped) {
-                acknowledge(next, false);
+                acknowledgeSkipped(next);
                 continue;
             }
             batch.add(next);
@@ -341,11 +341,12 @@ public final class KinesisWriter implements AutoCloseable {
         KinesisWriterException permanent = null;
         FailureClassifier.Outcome lastRetry = null;
         int retried = 0;
+        Acknowledged written = new Acknowledged(batch.size());
         for (int i = 0; i < batch.size() && failure == null; i++) {
             PendingRecord record = batch.get(i);
             PutRecordsResultEntry result = results.get(i);
             if (result.errorCode() == null && result.sequenceNumber() != null) {
-                acknowledge(record, true);
+                written.add(record);
                 continue;
             }
             FailureClassifier.Outcome outcome = FailureClassifier.ofRecordError(result.errorCode(), result.errorMessage());
@@ -356,11 +357,17 @@ public final class KinesisWriter implements AutoCloseable {
                             + "; the writer stopped, and every record not acknowledged is reported as not written");
                 }
             } else {
+                // A retry may fail the writer (out of attempts), which reports everything still queued as not written:
+                // first take out the records before it that Kinesis has.
+                acknowledge(written);
+                written = new Acknowledged(batch.size() - i);
                 retryLater(record, outcome.retryReason(), outcome.description());
                 lastRetry = outcome;
                 retried++;
             }
         }
+        // Before a permanent failure is reported: these records are in the stream, and their callbacks say so.
+        acknowledge(written);
         if (permanent != null) {
             failWriter(permanent);
         } else if (lastRetry != null && failure == null) {
@@ -368,14 +375,47 @@ public final class KinesisWriter implements AutoCloseable {
         }
     }
 
-    private void acknowledge(PendingRecord record, boolean written) {
+    /** A skipped (oversized) record, acknowledged in its turn without being sent. */
+    private void acknowledgeSkipped(PendingRecord record) {
         queue.acknowledgeHead(record);
         inFlightBytes.release(record.size);
-        if (written) {
-            metrics.recordAcknowledged(record.size);
-        }
         if (record.markCompleted()) {
-            callbacks.complete(record, null);
+            callbacks.complete(List.of(record), null);
+        }
+    }
+
+    /**
+     * The records Kinesis acknowledged in one response, handed on together: one release of their bytes, one metrics
+     * update and one hand-over to the callback thread per response rather than per record (each of those takes a lock
+     * that producers or the callback thread contend for).
+     */
+    private void acknowledge(Acknowledged written) {
+        if (written.records.isEmpty()) {
+            return;
+        }
+        List<PendingRecord> toComplete = new ArrayList<>(written.records.size());
+        for (PendingRecord record : written.records) {
+            queue.acknowledgeHead(record);
+            if (record.markCompleted()) {
+                toComplete.add(record);
+            }
+        }
+        inFlightBytes.release(written.bytes);
+        metrics.recordsAcknowledged(written.records.size(), written.bytes);
+        callbacks.complete(toComplete, null);
+    }
+
+    private static final class Acknowledged {
+        final List<PendingRecord> records;
+        long bytes;
+
+        Acknowledged(int capacity) {
+            records = new ArrayList<>(capacity);
+        }
+
+        void add(PendingRecord record) {
+            records.add(record);
+            bytes += record.size;
         }
     }
 
@@ -433,12 +473,14 @@ public final class KinesisWriter implements AutoCloseable {
     }
 
     private void completeAll(List<PendingRecord> records, KinesisWriterException cause) {
+        List<PendingRecord> toComplete = new ArrayList<>(records.size());
         for (PendingRecord record : records) {
             inFlightBytes.release(record.size);
             if (record.markCompleted()) {
-                callbacks.complete(record, cause);
+                toComplete.add(record);
             }
         }
+        callbacks.complete(toComplete, cause);
     }
 
     /** Oversized under 'fail' fails the writer and throws; under 'skip' logs, counts, and returns true. */

@@ -111,9 +111,9 @@ public final class KinesisWriterMetrics {
         }
     }
 
-    void recordAcknowledged(long size) {
-        recordsSent.increment();
-        bytesSent.add(size);
+    void recordsAcknowledged(int records, long bytes) {
+        recordsSent.add(records);
+        bytesSent.add(bytes);
     }
 
     void recordRetried(RetryReason reason) {

@@ -40,10 +40,16 @@ final class OrderedCallbacks {
         this.pending = pending;
     }
 
-    void complete(PendingRecord record, Throwable failure) {
+    /** Hands in the outcome of these records, in their order; {@code failure} null means written. */
+    void complete(List<PendingRecord> records, Throwable failure) {
+        if (records.isEmpty()) {
+            return;
+        }
         boolean startDrain;
         synchronized (lock) {
-            queued.add(new Completion(record, failure));
+            for (PendingRecord record : records) {
+                queued.add(new Completion(record, failure));
+            }
             startDrain = !draining;
             draining = true;
         }

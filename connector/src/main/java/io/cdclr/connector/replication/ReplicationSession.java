@@ -99,6 +99,8 @@ public final class ReplicationSession implements AutoCloseable {
         PGProperty.REPLICATION.set(p, "database");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+        // The stream is read in bulk for as long as the session lives: fewer read system calls (see the factory).
+        PGProperty.SOCKET_FACTORY.set(p, BufferedReadSocketFactory.class.getName());
         return p;
     }
 

@@ -165,6 +165,38 @@ class KinesisWriterTest {
     }
 
     @Test
+    void recordsAcceptedBeforeOneThatRunsOutOfRetriesAreReportedWritten() throws Exception {
+        KinesisAsyncClient throttlesOneKey = new KinesisAsyncClient() {
+            @Override
+            public CompletableFuture<PutRecordsResponse> putRecords(PutRecordsRequest request) {
+                var results = request.records().stream().map(entry -> entry.partitionKey().equals("hot")
+                        ? PutRecordsResultEntry.builder().errorCode("ProvisionedThroughputExceededException").errorMessage("slow down").build()
+                        : PutRecordsResultEntry.builder().shardId("shardId-000000000000").sequenceNumber("1").build()).toList();
+                return CompletableFuture.completedFuture(PutRecordsResponse.builder().records(results).build());
+            }
+
+            @Override
+            public String serviceName() {
+                return "kinesis";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        var config = TestConfigs.fast(Map.of(KinesisWriterConfig.LINGER_MS, 10_000, KinesisWriterConfig.RETRY_MAX_ATTEMPTS, 1));
+        try (var writer = new KinesisWriter(config, throttlesOneKey)) {
+            writer.submit("cold", bytes("a"), "public.t key=cold", record("cold"));
+            writer.submit("hot", bytes("b"), "public.t key=hot", record("hot"));
+            assertTrue(writer.flush(WAIT)); // one call with both records
+            assertTrue(outcomes.contains("cold ok"), outcomes.toString());
+            String hot = outcomes.stream().filter(o -> o.startsWith("hot")).findFirst().orElseThrow();
+            assertTrue(hot.contains("gave up on public.t key=hot"), hot);
+            assertEquals(1, writer.metrics().recordsSent());
+        }
+    }
+
+    @Test
     void limitedRetriesGiveUpAndFailTheWriter() throws Exception {
         var alwaysThrottled = new FaultInjectingKinesisClient(3, new FaultInjectingKinesisClient.Faults(1, 0, 0, 0, 0, 0, 0));
         try (var writer = new KinesisWriter(TestConfigs.fast(Map.of(KinesisWriterConfig.RETRY_MAX_ATTEMPTS, 3)), alwaysThrottled)) {

@@ -17,7 +17,7 @@ final class AcknowledgedPrefix<T> {
     static final class Entry<T> {
         final T change;
         final long bytes;
-        private boolean acknowledged;
+        private volatile boolean acknowledged;
 
         Entry(T change, long bytes) {
             this.change = change;
@@ -26,23 +26,41 @@ final class AcknowledgedPrefix<T> {
     }
 
     private final ArrayDeque<Entry<T>> pending = new ArrayDeque<>();
+    /** The first entry of {@link #pending}, readable without the lock; written only under it. */
+    private volatile Entry<T> head;
     private Throwable failure;
 
     synchronized Entry<T> append(T change, long bytes) {
         Entry<T> entry = new Entry<>(change, bytes);
         pending.addLast(entry);
+        if (head == null) {
+            head = entry;
+        }
         return entry;
     }
 
-    /** Records Kinesis's answer for one entry: {@code null} for acknowledged. */
-    synchronized void complete(Entry<T> entry, Throwable error) {
+    /**
+     * Records Kinesis's answer for one entry: {@code null} for acknowledged.
+     *
+     * <p>An acknowledgement takes the lock only when it is for the head, the one entry the releaser waits for: taking it
+     * for every change made the callback thread and the producer (which appends under it) wake each other. Both
+     * {@code acknowledged} and {@link #head} are volatile: if the releaser made this entry the head and saw it
+     * unacknowledged, this thread sees it as the head and wakes the releaser.
+     */
+    void complete(Entry<T> entry, Throwable error) {
         if (error == null) {
             entry.acknowledged = true;
-        } else if (failure == null) {
-            failure = error;
+            if (entry == head) {
+                synchronized (this) {
+                    notifyAll();
+                }
+            }
+            return;
         }
-        // The releaser waits for the head only: waking it for every other entry would cost a thread switch per change.
-        if (error != null || entry == pending.peekFirst()) {
+        synchronized (this) {
+            if (failure == null) {
+                failure = error;
+            }
             notifyAll();
         }
     }
@@ -60,6 +78,7 @@ final class AcknowledgedPrefix<T> {
             while (headAcknowledged()) {
                 batch.add(pending.pollFirst());
             }
+            head = pending.peekFirst();
         }
         // Released outside the lock: release may block on the engine's offset writer.
         batch.forEach(release);
@@ -67,8 +86,8 @@ final class AcknowledgedPrefix<T> {
     }
 
     private boolean headAcknowledged() {
-        Entry<T> head = pending.peekFirst();
-        return head != null && head.acknowledged;
+        Entry<T> first = pending.peekFirst();
+        return first != null && first.acknowledged;
     }
 
     synchronized Throwable failure() {
