@@ -17,8 +17,8 @@
 #   BENCH_PEER=0                 skip Debezium Server
 #   BENCH_CEILINGS=0             skip the decode and sink ceilings (quicker runs while tuning the runner)
 #   BENCH_OURS_JAVA              the java that runs the runner (default: java on the PATH)
-#   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the serial collector, a 160 MiB heap mostly young, the
-#                                container image's JIT options; see docs/benchmarks.md)
+#   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the serial collector, a 200 MiB heap mostly young, the
+#                                container image's JIT options and its class data sharing archive; see docs/benchmarks.md)
 #   BENCH_OURS_ENV               the runner's settings, KEY=VALUE ... (default CDC_KINESIS_MAX_BUFFERED_BYTES=2097152)
 #   BENCH_OURS_PLAIN=0           skip the extra run of the runner with JVM defaults and default settings
 #   BENCH_PEER_JAVA_OPTS         extra JVM options of Debezium Server
@@ -45,6 +45,9 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f runner/target/cdc-runner.jar ]; t
   log "building the runner (mvn -B -q package -DskipTests)"
   mvn -B -q package -DskipTests
 fi
+# The runner runs with a class data sharing archive, as in the container image (docs/benchmarks.md).
+log "class data sharing archive for the runner (scripts/cds-archive.sh)"
+scripts/cds-archive.sh "$(realpath "${BENCH_RUNNER_JAR:-runner/target/cdc-runner.jar}")"
 
 if [ "${BENCH_PEER:-1}" = 1 ]; then
   [ -x "$DEBEZIUM_JAVA" ] || { echo "Debezium Server needs Java 21 or later: set BENCH_DEBEZIUM_JAVA (not found: $DEBEZIUM_JAVA)" >&2; exit 1; }

@@ -67,8 +67,11 @@ public final class Bench {
      * {@code java -jar}, without options, for comparison (BENCH_OURS_PLAIN=0 skips it).
      */
     final String oursJavaOpts = System.getenv().getOrDefault("BENCH_OURS_JAVA_OPTS",
-            "-XX:+UseSerialGC -Xmx160m -Xmn100m -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500"
-                    + " -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000");
+            "-XX:+UseSerialGC -Xmx200m -Xmn140m -XX:SharedArchiveFile=" + runnerJar.toString().replaceFirst("\\.jar$", ".jsa")
+                    + " -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500"
+                    + " -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000"
+                    + JIT_PER_CALL);
+    static final String JIT_PER_CALL = "";
     /** The java command that runs the runner (BENCH_OURS_JAVA): the one on the PATH unless set. */
     final String oursJava = System.getenv().getOrDefault("BENCH_OURS_JAVA", "java");
     final boolean oursPlain = intEnv("BENCH_OURS_PLAIN", 1) == 1;

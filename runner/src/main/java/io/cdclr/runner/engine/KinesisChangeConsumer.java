@@ -105,10 +105,13 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
     }
 
     private int markAcknowledged(long waitMillis) throws InterruptedException {
-        DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> current = committer;
         List<AcknowledgedPrefix.Entry<RecordChangeEvent<SourceRecord>>> run = new ArrayList<>();
         int released = inFlight.releaseAcknowledged(waitMillis, run::add);
         if (released > 0) {
+            // Read after the wait, not before: handleBatch sets the committer before it appends a change, so once a
+            // change is released the committer is there (read before the wait, it was null when the first batch's
+            // acknowledgements woke the marker).
+            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> current = committer;
             long bytes = 0;
             for (int i = 0; i < run.size(); i++) {
                 bytes += run.get(i).bytes;

@@ -54,6 +54,52 @@ class DockerfileIT {
     }
 
     @Test
+    void imageDumpsAClassDataArchiveThatTheEntrypointMaps() throws Exception {
+        List<String> lines = Files.readAllLines(ROOT.resolve("Dockerfile"));
+        String dump = lines.stream().filter(l -> l.startsWith("RUN [\"java\", \"-Xshare:dump\"")).findFirst()
+                .orElseThrow(() -> new AssertionError("the runtime stage dumps a class data sharing archive"));
+        String classListCopy = lines.stream().filter(l -> l.startsWith("COPY runner/src/main/cds/")).findFirst().orElseThrow();
+        String classListInImage = classListCopy.split("\\s+")[2];
+        Path archive = Files.createTempDirectory("cds").resolve("cdc-runner.jsa");
+        Map<String, String> imagePaths = Map.of(
+                "/app/cdc-runner.jar", RunnerProcess.JAR.toAbsolutePath().normalize().toString(),
+                classListInImage, ROOT.resolve(classListCopy.split("\\s+")[1]).toAbsolutePath().normalize().toString(),
+                "/app/cdc-runner.jsa", archive.toString());
+
+        List<String> dumpCommand = new ArrayList<>();
+        for (String arg : new ObjectMapper().readValue(dump.substring("RUN".length()).trim(), String[].class)) {
+            dumpCommand.add(local(arg, imagePaths));
+        }
+        dumpCommand.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Process dumping = new ProcessBuilder(dumpCommand).redirectErrorStream(true).start();
+        String dumpOutput = new String(dumping.getInputStream().readAllBytes());
+        assertTrue(dumping.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, dumping.exitValue(), dumpOutput);
+
+        // The image's JAVA_TOOL_OPTIONS name the archive; -Xshare:on makes an unusable archive an error, not a slow start.
+        String toolOptions = local(imageEnvironment(lines).get("JAVA_TOOL_OPTIONS"), imagePaths);
+        assertTrue(toolOptions.contains("-XX:SharedArchiveFile=" + archive), toolOptions);
+        ProcessBuilder run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xshare:on", "-Xlog:class+load=info", "-jar", RunnerProcess.JAR.toAbsolutePath().normalize().toString(), "help")
+                .redirectErrorStream(true);
+        run.environment().put("JAVA_TOOL_OPTIONS", toolOptions);
+        Process process = run.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        assertTrue(output.contains("io.cdclr.runner.cli.Main source: shared objects file"),
+                "the runner's own classes come from the archive (regenerate the list with scripts/cds-classlist.sh)");
+    }
+
+    private static String local(String value, Map<String, String> imagePaths) {
+        String result = value;
+        for (Map.Entry<String, String> path : imagePaths.entrySet()) {
+            result = result.replace(path.getKey(), path.getValue());
+        }
+        return result;
+    }
+
+    @Test
     void buildStageRunsTheReadmeBuildCommand() throws Exception {
         String dockerfile = Files.readString(ROOT.resolve("Dockerfile"));
         Matcher build = Pattern.compile("(?m)^RUN (mvn -B package[^\\n]*)$").matcher(dockerfile);

@@ -29,6 +29,33 @@ class AcknowledgedPrefixTest {
     }
 
     @Test
+    void aWaitingReleaserIsWokenByTheAcknowledgementOfTheNewHead() throws Exception {
+        AcknowledgedPrefix<Integer> prefix = new AcknowledgedPrefix<>();
+        var first = prefix.append(1, 10);
+        var second = prefix.append(2, 10);
+        prefix.complete(first, null);
+        assertEquals(List.of(1), releaseNow(prefix)); // the second is now the head, unacknowledged
+
+        List<Integer> released = Collections.synchronizedList(new ArrayList<>());
+        // Waits far longer than the test may run: only a wake-up lets it return in time.
+        Thread releaser = new Thread(() -> {
+            try {
+                prefix.releaseAcknowledged(600_000, e -> released.add(e.change));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        releaser.start();
+        while (releaser.getState() != Thread.State.TIMED_WAITING) {
+            Thread.onSpinWait();
+        }
+        prefix.complete(second, null);
+        releaser.join(30_000);
+        assertEquals(List.of(2), released, "the releaser was not woken by the acknowledgement of the head");
+        releaser.interrupt();
+    }
+
+    @Test
     void aFailureStopsTheReleaseForGood() throws Exception {
         AcknowledgedPrefix<Integer> prefix = new AcknowledgedPrefix<>();
         var first = prefix.append(1, 10);
