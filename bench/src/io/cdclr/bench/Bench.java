@@ -71,7 +71,15 @@ public final class Bench {
                     + " -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500"
                     + " -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000"
                     + JIT_PER_CALL);
-    static final String JIT_PER_CALL = "";
+    /**
+     * The image's JIT options for code that runs once per PutRecords call (the SDK's and the HTTP client's): compiled
+     * after a fifth of the usual invocations, with C2 thresholds three times the default so that this costs no more
+     * compilation than it saves interpretation (docs/benchmarks.md).
+     */
+    static final String JIT_PER_CALL = " -XX:Tier4InvocationThreshold=15000 -XX:Tier4MinInvocationThreshold=1800"
+            + " -XX:Tier4CompileThreshold=45000 -XX:CompileCommand=quiet"
+            + " -XX:CompileCommand=CompileThresholdScaling,software/amazon/awssdk/*.*,0.2"
+            + " -XX:CompileCommand=CompileThresholdScaling,org/apache/http/*.*,0.2";
     /** The java command that runs the runner (BENCH_OURS_JAVA): the one on the PATH unless set. */
     final String oursJava = System.getenv().getOrDefault("BENCH_OURS_JAVA", "java");
     final boolean oursPlain = intEnv("BENCH_OURS_PLAIN", 1) == 1;
