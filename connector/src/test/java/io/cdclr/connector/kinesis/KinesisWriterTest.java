@@ -135,24 +135,7 @@ class KinesisWriterTest {
 
     @Test
     void aPermanentRecordErrorFailsTheWriterAfterAcknowledgingTheRecordsKinesisAccepted() throws Exception {
-        KinesisAsyncClient kmsDenied = new KinesisAsyncClient() {
-            @Override
-            public CompletableFuture<PutRecordsResponse> putRecords(PutRecordsRequest request) {
-                var results = request.records().stream().map(entry -> entry.partitionKey().equals("denied")
-                        ? PutRecordsResultEntry.builder().errorCode("KMSAccessDeniedException").errorMessage("no access to key").build()
-                        : PutRecordsResultEntry.builder().shardId("shardId-000000000000").sequenceNumber("1").build()).toList();
-                return CompletableFuture.completedFuture(PutRecordsResponse.builder().records(results).build());
-            }
-
-            @Override
-            public String serviceName() {
-                return "kinesis";
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        KinesisAsyncClient kmsDenied = failsEveryRecordOf("denied", "KMSAccessDeniedException", "no access to key");
         try (var writer = new KinesisWriter(TestConfigs.fast(Map.of(KinesisWriterConfig.LINGER_MS, 10_000)), kmsDenied)) {
             writer.submit("denied", bytes("a"), "public.t key=denied", record("denied"));
             writer.submit("fine", bytes("b"), "public.t key=fine", record("fine"));
@@ -166,11 +149,26 @@ class KinesisWriterTest {
 
     @Test
     void recordsAcceptedBeforeOneThatRunsOutOfRetriesAreReportedWritten() throws Exception {
-        KinesisAsyncClient throttlesOneKey = new KinesisAsyncClient() {
+        KinesisAsyncClient throttlesOneKey = failsEveryRecordOf("hot", "ProvisionedThroughputExceededException", "slow down");
+        var config = TestConfigs.fast(Map.of(KinesisWriterConfig.LINGER_MS, 10_000, KinesisWriterConfig.RETRY_MAX_ATTEMPTS, 1));
+        try (var writer = new KinesisWriter(config, throttlesOneKey)) {
+            writer.submit("cold", bytes("a"), "public.t key=cold", record("cold"));
+            writer.submit("hot", bytes("b"), "public.t key=hot", record("hot"));
+            assertTrue(writer.flush(WAIT)); // one call with both records
+            assertTrue(outcomes.contains("cold ok"), outcomes.toString());
+            String hot = outcomes.stream().filter(o -> o.startsWith("hot")).findFirst().orElseThrow();
+            assertTrue(hot.contains("gave up on public.t key=hot"), hot);
+            assertEquals(1, writer.metrics().recordsSent());
+        }
+    }
+
+    /** Answers every PutRecords call at once: the records of one partition key fail with this error, all others are written. */
+    private static KinesisAsyncClient failsEveryRecordOf(String partitionKey, String errorCode, String errorMessage) {
+        return new KinesisAsyncClient() {
             @Override
             public CompletableFuture<PutRecordsResponse> putRecords(PutRecordsRequest request) {
-                var results = request.records().stream().map(entry -> entry.partitionKey().equals("hot")
-                        ? PutRecordsResultEntry.builder().errorCode("ProvisionedThroughputExceededException").errorMessage("slow down").build()
+                var results = request.records().stream().map(entry -> entry.partitionKey().equals(partitionKey)
+                        ? PutRecordsResultEntry.builder().errorCode(errorCode).errorMessage(errorMessage).build()
                         : PutRecordsResultEntry.builder().shardId("shardId-000000000000").sequenceNumber("1").build()).toList();
                 return CompletableFuture.completedFuture(PutRecordsResponse.builder().records(results).build());
             }
@@ -184,16 +182,6 @@ class KinesisWriterTest {
             public void close() {
             }
         };
-        var config = TestConfigs.fast(Map.of(KinesisWriterConfig.LINGER_MS, 10_000, KinesisWriterConfig.RETRY_MAX_ATTEMPTS, 1));
-        try (var writer = new KinesisWriter(config, throttlesOneKey)) {
-            writer.submit("cold", bytes("a"), "public.t key=cold", record("cold"));
-            writer.submit("hot", bytes("b"), "public.t key=hot", record("hot"));
-            assertTrue(writer.flush(WAIT)); // one call with both records
-            assertTrue(outcomes.contains("cold ok"), outcomes.toString());
-            String hot = outcomes.stream().filter(o -> o.startsWith("hot")).findFirst().orElseThrow();
-            assertTrue(hot.contains("gave up on public.t key=hot"), hot);
-            assertEquals(1, writer.metrics().recordsSent());
-        }
     }
 
     @Test
