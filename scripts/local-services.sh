@@ -185,9 +185,10 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 kinesalite_up() {
   local pidfile="$SERVICES_DIR/kinesalite.pid"
+  # Installed even when one is already up: the fault suite starts kinesalites of its own from this checkout's package.
+  npm_ensure kinesalite "$KINESALITE_VERSION"
   # Something already answering on the port (ours, or one started from another checkout) is taken as up.
   if port_open "$KINESALITE_PORT"; then return 0; fi
-  npm_ensure kinesalite "$KINESALITE_VERSION"
   log "starting kinesalite $KINESALITE_VERSION on 127.0.0.1:$KINESALITE_PORT (log: .services/kinesalite.log)"
   # In memory (no --path), so a restart starts empty; a high shard limit because every test creates its own stream.
   # Through scripts/kinesalite-server.js: kinesalite alone exits when a client disconnects mid-request.
