@@ -21,6 +21,8 @@ class BufferedReadSocketFactoryTest {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket client = new BufferedReadSocketFactory().createSocket()) {
             client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
+            // A second stream with a buffer of its own would wait for bytes the first one already took: fail, don't hang.
+            client.setSoTimeout(5000);
             try (Socket peer = server.accept(); OutputStream out = peer.getOutputStream()) {
                 out.write(new byte[] {'S', 1, 2, 3, 4, 5});
                 out.flush();

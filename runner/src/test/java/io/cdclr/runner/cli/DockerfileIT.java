@@ -60,7 +60,8 @@ class DockerfileIT {
                 .orElseThrow(() -> new AssertionError("the runtime stage dumps a class data sharing archive"));
         String classListCopy = lines.stream().filter(l -> l.startsWith("COPY runner/src/main/cds/")).findFirst().orElseThrow();
         String classListInImage = classListCopy.split("\\s+")[2];
-        Path archive = Files.createTempDirectory("cds").resolve("cdc-runner.jsa");
+        Path archive = Files.createTempFile("cdc-runner", ".jsa");
+        Files.delete(archive); // the JVM creates it; 48 MB, deleted below
         Map<String, String> imagePaths = Map.of(
                 "/app/cdc-runner.jar", RunnerProcess.JAR.toAbsolutePath().normalize().toString(),
                 classListInImage, ROOT.resolve(classListCopy.split("\\s+")[1]).toAbsolutePath().normalize().toString(),
@@ -86,6 +87,7 @@ class DockerfileIT {
         Process process = run.start();
         String output = new String(process.getInputStream().readAllBytes());
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        Files.deleteIfExists(archive);
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("io.cdclr.runner.cli.Main source: shared objects file"),
                 "the runner's own classes come from the archive (regenerate the list with scripts/cds-classlist.sh)");
