@@ -16,7 +16,9 @@
 #   BENCH_SHARDS=4               shards of every stream
 #   BENCH_PEER=0                 skip Debezium Server
 #   BENCH_CEILINGS=0             skip the decode and sink ceilings (quicker runs while tuning the runner)
-#   BENCH_OURS_JAVA              the java that runs the runner (default: java on the PATH)
+#   BENCH_FRESH_EMULATOR=0       keep kinesalite running between contenders (default: restarted empty before each)
+#   BENCH_OURS_JAVA              the java that runs the runner (default: the one that runs Debezium Server, BENCH_DEBEZIUM_JAVA,
+#                                /usr/lib/jvm/temurin-25-jdk-amd64/bin/java: Java 25, as in the container image)
 #   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the serial collector, a 200 MiB heap mostly young, the
 #                                container image's JIT options and its class data sharing archive; see docs/benchmarks.md)
 #   BENCH_OURS_ENV               the runner's settings, KEY=VALUE ... (default CDC_KINESIS_MAX_BUFFERED_BYTES=2097152)
@@ -36,6 +38,13 @@ DEBEZIUM_VERSION=3.6.1.Final
 DEBEZIUM_DIR="$ROOT/.services/bench"
 DEBEZIUM_HOME="$DEBEZIUM_DIR/debezium-server"
 DEBEZIUM_JAVA="${BENCH_DEBEZIUM_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
+# The runner runs on the same JVM as Debezium Server, Java 25 as in the container image: the comparison is of the two
+# pipelines, not of two JVM releases.
+export BENCH_OURS_JAVA="${BENCH_OURS_JAVA:-$DEBEZIUM_JAVA}"
+if [ -z "${BENCH_OURS_JAVA_OPTS:-}" ] && ! "$BENCH_OURS_JAVA" -XX:+UseCompactObjectHeaders -version >/dev/null 2>&1; then
+  echo "the runner's default JVM options need Java 25 or later: set BENCH_OURS_JAVA (not usable: $BENCH_OURS_JAVA)" >&2
+  exit 1
+fi
 
 log "local services up"
 scripts/local-services.sh up
@@ -47,7 +56,8 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f runner/target/cdc-runner.jar ]; t
 fi
 # The runner runs with a class data sharing archive, as in the container image (docs/benchmarks.md).
 log "class data sharing archive for the runner (scripts/cds-archive.sh)"
-scripts/cds-archive.sh "$(realpath "${BENCH_RUNNER_JAR:-runner/target/cdc-runner.jar}")"
+# Dumped by the java that runs the runner: an archive only maps into the JVM build that dumped it.
+JAVA="$BENCH_OURS_JAVA" scripts/cds-archive.sh "$(realpath "${BENCH_RUNNER_JAR:-runner/target/cdc-runner.jar}")"
 
 if [ "${BENCH_PEER:-1}" = 1 ]; then
   [ -x "$DEBEZIUM_JAVA" ] || { echo "Debezium Server needs Java 21 or later: set BENCH_DEBEZIUM_JAVA (not found: $DEBEZIUM_JAVA)" >&2; exit 1; }

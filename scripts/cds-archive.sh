@@ -4,6 +4,8 @@
 # verified and laid out once, so each start maps them instead (docs/benchmarks.md: about half the start-up CPU).
 #
 #   scripts/cds-archive.sh [JAR] [ARCHIVE]     defaults: runner/target/cdc-runner.jar, the JAR's path with .jsa
+#   JAVA=/path/to/java                         the JVM that will run the runner (an archive maps only into the build
+#                                              that dumped it); default: java on the PATH
 #
 # Use it with: java -XX:SharedArchiveFile=ARCHIVE -jar JAR. The JVM checks that the JAR is the very file it was dumped
 # from (path, size, time); if not, or if the archive is missing, it starts without it, only slower. The Dockerfile
@@ -13,12 +15,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$(realpath "${1:-$ROOT/runner/target/cdc-runner.jar}")"
 ARCHIVE="${2:-${JAR%.jar}.jsa}"
-CLASSLIST="$ROOT/runner/src/main/cds/cdc-runner.classlist"
+CLASSLIST="${CDS_CLASSLIST:-$ROOT/runner/src/main/cds/cdc-runner.classlist}"
 JAVA="${JAVA:-java}"
+# The archive maps only into a JVM with the same object header layout: the runner runs with compact object headers
+# (Java 25, the container image's JVM options), so the dump does too. CDS_DUMP_OPTS= for a JVM without them.
+CDS_DUMP_OPTS="${CDS_DUMP_OPTS--XX:+UseCompactObjectHeaders}"
 
 [ -f "$JAR" ] || { echo "cds-archive: no JAR at $JAR (build first: mvn -B package -DskipTests)" >&2; exit 1; }
 # The classpath must be spelled as the runner is started (-jar with this absolute path).
-if ! "$JAVA" -Xshare:dump -XX:SharedClassListFile="$CLASSLIST" -XX:SharedArchiveFile="$ARCHIVE" -cp "$JAR" \
+if ! "$JAVA" $CDS_DUMP_OPTS -Xshare:dump -XX:SharedClassListFile="$CLASSLIST" -XX:SharedArchiveFile="$ARCHIVE" -cp "$JAR" \
     > "$ARCHIVE.log" 2>&1; then
   cat "$ARCHIVE.log" >&2
   echo "cds-archive: dumping $ARCHIVE failed (log above)" >&2

@@ -5,6 +5,7 @@
 #   scripts/local-services.sh down     stop both
 #   scripts/local-services.sh status   show what runs; exit 1 if something is down
 #   scripts/local-services.sh env      print the environment variables that point at them
+#   scripts/local-services.sh restart-kinesis   restart the emulator empty (the benchmark does, before each contender)
 #   scripts/local-services.sh create-stream NAME [SHARDS]   create a stream on the emulator (if missing)
 #
 # Everything binds to 127.0.0.1. The emulators are installed from npm into .services/ (git-ignored),
@@ -224,6 +225,23 @@ kinesis_up() {
   fi
 }
 
+# kinesalite keeps its memory after streams are deleted (4 GB RSS after an hour of benchmarks, and slower): the
+# benchmark restarts it before each contender with restart-kinesis.
+wait_port_closed() {
+  local i
+  for i in $(seq 1 100); do port_open "$1" || return 0; sleep 0.1; done
+  die "port $1 still open 10 s after stopping the emulator (one started by another checkout?)"
+}
+
+kinesis_restart() {
+  if ! pid_alive "$SERVICES_DIR/kinesalite.pid" && port_open "$KINESALITE_PORT"; then
+    die "the emulator on port $KINESALITE_PORT was not started by this checkout: stop it there first"
+  fi
+  kinesis_down
+  wait_port_closed "$KINESALITE_PORT"
+  kinesis_up
+}
+
 kinesis_down() {
   local f
   for f in "$SERVICES_DIR"/kinesalite.pid "$SERVICES_DIR"/kinesis-mock.pid; do
@@ -286,6 +304,7 @@ status() {
 case "${1:-}" in
   up) pg_up; kinesis_up; npm_ensure @cdktf/hcl2json "$HCL2JSON_VERSION" ;;
   down) kinesis_down; pg_down; log "stopped" ;;
+  restart-kinesis) kinesis_restart ;;
   status) status ;;
   env) print_env ;;
   create-stream) shift; create_stream "$@" ;;

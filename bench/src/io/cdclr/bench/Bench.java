@@ -53,6 +53,7 @@ public final class Bench {
     final boolean peer = intEnv("BENCH_PEER", 1) == 1;
     /** BENCH_CEILINGS=0 skips pg_recvlogical and the PutRecords loop: a quicker loop while tuning the runner. */
     final boolean ceilings = intEnv("BENCH_CEILINGS", 1) == 1;
+    final boolean freshEmulator = intEnv("BENCH_FRESH_EMULATOR", 1) == 1;
     final Duration timeout = Duration.ofSeconds(intEnv("BENCH_TIMEOUT_SECONDS", 900));
     final Path root = Path.of(System.getenv().getOrDefault("BENCH_ROOT", ".")).toAbsolutePath().normalize();
     /** The runner under test (BENCH_RUNNER_JAR, e.g. a build of another branch); the harness compiles against this tree's. */
@@ -67,7 +68,7 @@ public final class Bench {
      * {@code java -jar}, without options, for comparison (BENCH_OURS_PLAIN=0 skips it).
      */
     final String oursJavaOpts = System.getenv().getOrDefault("BENCH_OURS_JAVA_OPTS",
-            "-XX:+UseSerialGC -Xmx200m -Xmn140m -XX:SharedArchiveFile=" + runnerJar.toString().replaceFirst("\\.jar$", ".jsa")
+            "-XX:+UseSerialGC -Xmx200m -Xmn140m -XX:+UseCompactObjectHeaders -XX:SharedArchiveFile=" + runnerJar.toString().replaceFirst("\\.jar$", ".jsa")
                     + " -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500"
                     + " -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000"
                     + JIT_PER_CALL);
@@ -80,7 +81,7 @@ public final class Bench {
             + " -XX:Tier4CompileThreshold=45000 -XX:CompileCommand=quiet"
             + " -XX:CompileCommand=CompileThresholdScaling,software/amazon/awssdk/*.*,0.2"
             + " -XX:CompileCommand=CompileThresholdScaling,org/apache/http/*.*,0.2";
-    /** The java command that runs the runner (BENCH_OURS_JAVA): the one on the PATH unless set. */
+    /** The java command that runs the runner (BENCH_OURS_JAVA; bench/run.sh sets it to Debezium Server's, Java 25). */
     final String oursJava = System.getenv().getOrDefault("BENCH_OURS_JAVA", "java");
     final boolean oursPlain = intEnv("BENCH_OURS_PLAIN", 1) == 1;
     /**
@@ -215,6 +216,24 @@ public final class Bench {
         pg.execute("DROP TABLE IF EXISTS " + table);
     }
 
+    /**
+     * Restarts kinesalite empty before a contender writes to it (BENCH_FRESH_EMULATOR=0 skips it): it keeps the memory
+     * of deleted streams and slows down as it grows (4 GB and a third slower after an hour of runs), which would
+     * favour whoever runs first.
+     */
+    void freshEmulator(String label) throws Exception {
+        if (!freshEmulator) {
+            return;
+        }
+        progress("[%s] restarting kinesalite empty (scripts/local-services.sh restart-kinesis)", label);
+        Process restart = new ProcessBuilder(root.resolve("scripts/local-services.sh").toString(), "restart-kinesis")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("kinesalite-restarts.log").toFile())).start();
+        if (!restart.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || restart.exitValue() != 0) {
+            throw new IllegalStateException("restarting kinesalite failed; see " + work.resolve("kinesalite-restarts.log"));
+        }
+    }
+
     String slot(String prefix) {
         String name = prefix + "_" + suffix;
         cleanups.add(() -> quietly(() -> pg.dropSlot(name)));
@@ -256,6 +275,7 @@ public final class Bench {
 
     Row sinkCeiling(String label, List<Arrived> records, long changes) throws Exception {
         String stream = "bench-sink-" + suffix;
+        freshEmulator(label);
         kinesis.createStream(stream, shards);
         try {
             progress("[%s] sink ceiling: plain loop of 500-record PutRecords calls replaying the runner's %,d records",
@@ -296,6 +316,7 @@ public final class Bench {
     Capture runOurs(String label, Contender who, String javaOpts, String extraEnv, String slot, String tables, long expected,
                     PacedLoad paced) throws Exception {
         String stream = "bench-ours-" + suffix;
+        freshEmulator(label);
         kinesis.createStream(stream, shards);
         try {
             int port = freePort();
@@ -374,6 +395,7 @@ public final class Bench {
         String prefix = "bench" + suffix;
         String stream = prefix + ".public." + table;
         String endStream = prefix + ".public." + endTable;
+        freshEmulator(label);
         kinesis.createStream(stream, shards);
         kinesis.createStream(endStream, 1);
         try {

@@ -40,7 +40,7 @@ class DockerfileIT {
                 entrypoint.substring("ENTRYPOINT".length()).trim(), String[].class)));
         assertEquals("java", command.get(0), "exec form with java as PID 1");
         assertTrue(command.contains(pathInRuntime), "the entrypoint runs the copied JAR: " + command);
-        command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.set(0, imageJava(lines));
         command.set(command.indexOf(pathInRuntime), builtHere.toString());
         command.add("--help");
 
@@ -56,7 +56,7 @@ class DockerfileIT {
     @Test
     void imageDumpsAClassDataArchiveThatTheEntrypointMaps() throws Exception {
         List<String> lines = Files.readAllLines(ROOT.resolve("Dockerfile"));
-        String dump = lines.stream().filter(l -> l.startsWith("RUN [\"java\", \"-Xshare:dump\"")).findFirst()
+        String dump = lines.stream().filter(l -> l.startsWith("RUN [\"java\"") && l.contains("\"-Xshare:dump\"")).findFirst()
                 .orElseThrow(() -> new AssertionError("the runtime stage dumps a class data sharing archive"));
         String classListCopy = lines.stream().filter(l -> l.startsWith("COPY runner/src/main/cds/")).findFirst().orElseThrow();
         String classListInImage = classListCopy.split("\\s+")[2];
@@ -71,7 +71,7 @@ class DockerfileIT {
         for (String arg : new ObjectMapper().readValue(dump.substring("RUN".length()).trim(), String[].class)) {
             dumpCommand.add(local(arg, imagePaths));
         }
-        dumpCommand.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        dumpCommand.set(0, imageJava(lines));
         Process dumping = new ProcessBuilder(dumpCommand).redirectErrorStream(true).start();
         String dumpOutput = new String(dumping.getInputStream().readAllBytes());
         assertTrue(dumping.waitFor(120, TimeUnit.SECONDS));
@@ -80,7 +80,7 @@ class DockerfileIT {
         // The image's JAVA_TOOL_OPTIONS name the archive; -Xshare:on makes an unusable archive an error, not a slow start.
         String toolOptions = local(imageEnvironment(lines).get("JAVA_TOOL_OPTIONS"), imagePaths);
         assertTrue(toolOptions.contains("-XX:SharedArchiveFile=" + archive), toolOptions);
-        ProcessBuilder run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        ProcessBuilder run = new ProcessBuilder(imageJava(lines),
                 "-Xshare:on", "-Xlog:class+load=info", "-jar", RunnerProcess.JAR.toAbsolutePath().normalize().toString(), "help")
                 .redirectErrorStream(true);
         run.environment().put("JAVA_TOOL_OPTIONS", toolOptions);
@@ -91,6 +91,34 @@ class DockerfileIT {
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("io.cdclr.runner.cli.Main source: shared objects file"),
                 "the runner's own classes come from the archive (regenerate the list with scripts/cds-classlist.sh)");
+    }
+
+    /**
+     * A java here of the runtime image's major version (FROM eclipse-temurin:N-jre): the image's JVM options and its
+     * archive are for that release. The test's own JVM if it is one, else a JDK under /usr/lib/jvm.
+     */
+    private static String imageJava(List<String> lines) throws Exception {
+        String from = lines.stream().filter(l -> l.startsWith("FROM ")).reduce((first, last) -> last).orElseThrow();
+        Matcher version = Pattern.compile("eclipse-temurin:(\\d+)").matcher(from);
+        assertTrue(version.find(), "the runtime stage is an eclipse-temurin image: " + from);
+        int major = Integer.parseInt(version.group(1));
+        if (Runtime.version().feature() == major) {
+            return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        }
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (Files.isDirectory(jvms)) {
+            try (var homes = Files.list(jvms)) {
+                for (Path home : homes.sorted().toList()) {
+                    Path release = home.resolve("release");
+                    if (Files.isRegularFile(release) && Files.isExecutable(home.resolve("bin/java"))
+                            && Files.readString(release).contains("JAVA_VERSION=\"" + major + ".")) {
+                        return home.resolve("bin/java").toString();
+                    }
+                }
+            }
+        }
+        throw new AssertionError("the image runs Java " + major + " (" + from + "), and no Java " + major
+                + " is installed here (looked at this JVM and /usr/lib/jvm/*/release)");
     }
 
     private static String local(String value, Map<String, String> imagePaths) {
