@@ -86,9 +86,15 @@ final class JsonScanner {
     int peek() {
         // Fast path: wal2json writes no whitespace unless pretty-printing, and every byte that starts a token is
         // above ' ' (as a signed byte: those of multi-byte UTF-8 are negative, and never start a token anyway).
+        // The slow path is a method of its own so that this one stays small enough for the JIT to inline at every
+        // call (one per token), also under the image's shallow inlining (FreqInlineSize=50 bytes of bytecode).
         if (pos < end && buf[pos] > ' ') {
             return buf[pos];
         }
+        return peekAfterWhitespace();
+    }
+
+    private int peekAfterWhitespace() {
         while (pos < end) {
             byte b = buf[pos];
             if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
