@@ -4,11 +4,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One wal2json format-version 2 message as received: the JSON text exactly as wal2json emitted it,
- * plus the few fields the pipeline needs to route it (action, table, primary key). Parsing never
- * changes {@link #json()}: numbers and strings reach the consumer verbatim.
+ * The few fields of one wal2json format-version 2 message the pipeline needs to route it (action, table,
+ * primary key). The message itself stays with the caller, text or bytes, exactly as wal2json emitted it: parsing
+ * never changes it, so numbers and strings reach the consumer verbatim.
  *
- * @param json        the message text, verbatim
  * @param action      {@code B}, {@code C}, {@code I}, {@code U}, {@code D}, {@code T} or {@code M}
  * @param schema      the table's schema, or null (B, C, M)
  * @param table       the table name, or null (B, C, M)
@@ -20,16 +19,15 @@ import java.util.Objects;
  * @param keyValues   the primary-key columns' values, one per entry of {@code pkNames} and in that order: the new
  *                    values (from {@code columns}) for I and U, the old ones (from {@code identity}) for D,
  *                    {@link RawValue#NULL} for a key column that array lacks; empty when there is no primary key
- *                    and for B, C, M and T. Only these values are read: the other columns stay in {@link #json()}.
+ *                    and for B, C, M and T. Only these values are read: the other columns stay in the message.
  *
  * <p>The lists are kept as given, not copied (this is on the path of every change): {@link EnvelopeParser}
  * hands over unmodifiable ones.
  */
-public record Envelope(String json, String action, String schema, String table, String lsn, String nextLsn,
+public record Envelope(String action, String schema, String table, String lsn, String nextLsn,
                        String prefix, boolean transactional, List<String> pkNames, List<RawValue> keyValues) {
 
     public Envelope {
-        Objects.requireNonNull(json, "json");
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(pkNames, "pkNames");
         Objects.requireNonNull(keyValues, "keyValues");

@@ -6,9 +6,9 @@ import java.util.Objects;
 
 /**
  * Reads the routing fields out of a wal2json v2 message: action, schema, table, lsn, nextlsn, prefix,
- * transactional, the {@code pk} names and the values of the primary-key columns. The message text itself is
- * kept untouched in {@link Envelope#json()}; values are taken as their literal text, so no number is ever
- * converted (a bigint or a {@code numeric(12,2)} keeps every digit). Thread-safe: all state is per call.
+ * transactional, the {@code pk} names and the values of the primary-key columns. The message itself is only
+ * read; values are taken as their literal text, so no number is ever converted (a bigint or a
+ * {@code numeric(12,2)} keeps every digit). Thread-safe: all state is per call.
  *
  * <p>Why a hand-written scanner: this runs once per change, and with Jackson's streaming parser building a map
  * of every column (a String and a RawValue each) it was measured at about a fifth of the runner's application
@@ -48,20 +48,19 @@ public final class EnvelopeParser {
 
     public Envelope parse(String json) {
         byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
-        return parse(json, utf8, 0, utf8.length);
+        return parse(utf8, 0, utf8.length);
     }
 
     /**
-     * Parses {@code length} bytes of {@code utf8} from {@code offset}: the UTF-8 encoding of {@code json}, which
-     * becomes {@link Envelope#json()}. Both are at hand when a message comes off the replication stream.
+     * Parses {@code length} bytes of {@code utf8} from {@code offset}, a message as it came off the replication
+     * stream (no String is made of it).
      */
-    public Envelope parse(String json, byte[] utf8, int offset, int length) {
-        Objects.requireNonNull(json, "json");
+    public Envelope parse(byte[] utf8, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, utf8.length);
-        return read(json, new JsonScanner(utf8, offset, length));
+        return read(new JsonScanner(utf8, offset, length));
     }
 
-    private static Envelope read(String json, JsonScanner s) {
+    private static Envelope read(JsonScanner s) {
         if (s.peek() != '{') {
             throw new EnvelopeParseException("not a JSON object");
         }
@@ -89,7 +88,7 @@ public final class EnvelopeParser {
             throw new EnvelopeParseException("no \"action\" field");
         }
         List<String> pkNames = pkNames(s, spans);
-        return new Envelope(json, action, schema, table, lsn, nextLsn, prefix, transactional, pkNames,
+        return new Envelope(action, schema, table, lsn, nextLsn, prefix, transactional, pkNames,
                 keyValues(s, spans, action, pkNames.size()));
     }
 

@@ -24,6 +24,14 @@ public record StreamMessage(Lsn lsn, byte[] buffer, int offset, int length, long
         return new String(buffer, offset, length, StandardCharsets.UTF_8);
     }
 
+    /**
+     * The plugin's output bytes as an array of their own: PgJDBC's array itself when the message fills it, else a
+     * copy of the range (PgJDBC's array starts with the XLogData header).
+     */
+    public byte[] bytes() {
+        return offset == 0 && length == buffer.length ? buffer : Arrays.copyOfRange(buffer, offset, offset + length);
+    }
+
     /** The first {@code max} bytes of the output at most, for error messages. */
     public byte[] head(int max) {
         return Arrays.copyOfRange(buffer, offset, offset + Math.min(max, length));

@@ -39,6 +39,9 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     public static final String POLL_MAX_RECORDS = "poll.max.records";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
     public static final String QUEUE_CAPACITY = "queue.capacity";
+    public static final String VALUE_FORMAT = "value.format";
+    public static final String VALUE_FORMAT_STRING = "string";
+    public static final String VALUE_FORMAT_BYTES = "bytes";
     public static final String STATUS_INTERVAL_MS = "status.interval.ms";
     public static final String RECONNECT_BACKOFF_INITIAL_MS = "reconnect.backoff.initial.ms";
     public static final String RECONNECT_BACKOFF_MAX_MS = "reconnect.backoff.max.ms";
@@ -134,6 +137,13 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
             .define(QUEUE_CAPACITY, Type.INT, 1024, Range.between(1, 1_000_000), Importance.LOW,
                     "Most messages read from the server and not yet returned by poll(); bounds memory.",
                     G_OUT, 4, ConfigDef.Width.SHORT, "Queue capacity")
+            .define(VALUE_FORMAT, Type.STRING, VALUE_FORMAT_STRING,
+                    ConfigDef.ValidString.in(VALUE_FORMAT_STRING, VALUE_FORMAT_BYTES), Importance.LOW,
+                    "How a record carries the message: 'string', its text (STRING schema; for StringConverter or"
+                            + " JsonConverter), or 'bytes', its UTF-8 bytes as wal2json wrote them (BYTES schema; for"
+                            + " ByteArrayConverter), which saves decoding every change into a String and, for a"
+                            + " byte-oriented converter or sink, encoding it back. The runner always uses bytes.",
+                    G_OUT, 5, ConfigDef.Width.SHORT, "Value format")
 
             .define(STATUS_INTERVAL_MS, Type.LONG, 10_000L, Range.between(100L, 3_600_000L), Importance.LOW,
                     "Interval of standby status updates to the server. Keep it well below the server's"
@@ -233,6 +243,11 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
         Map<String, String> options = new LinkedHashMap<>(wal2jsonOptions);
         options.put("include-transaction", "1");
         return options;
+    }
+
+    /** Whether records carry the message's bytes ({@value #VALUE_FORMAT}=bytes) rather than its text. */
+    public boolean valueAsBytes() {
+        return VALUE_FORMAT_BYTES.equals(getString(VALUE_FORMAT));
     }
 
     public boolean emitTransactionBoundaries() {

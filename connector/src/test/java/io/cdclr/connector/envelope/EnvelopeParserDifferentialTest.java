@@ -111,12 +111,11 @@ class EnvelopeParserDifferentialTest {
         System.arraycopy(utf8, 0, buffer, 3, utf8.length);
         buffer[2] = '[';
         buffer[3 + utf8.length] = '}';
-        return parser.parse(json, buffer, 3, utf8.length);
+        return parser.parse(buffer, 3, utf8.length);
     }
 
     private static void assertAgree(JacksonEnvelopeParser.Parsed expected, Envelope actual) {
         String json = expected.json();
-        assertEquals(expected.json(), actual.json(), json);
         assertEquals(expected.action(), actual.action(), json);
         assertEquals(expected.schema(), actual.schema(), json);
         assertEquals(expected.table(), actual.table(), json);

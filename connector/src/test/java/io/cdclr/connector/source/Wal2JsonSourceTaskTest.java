@@ -2,6 +2,7 @@ package io.cdclr.connector.source;
 
 import io.cdclr.connector.replication.Lsn;
 import io.cdclr.connector.replication.StreamMessage;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -53,6 +55,32 @@ class Wal2JsonSourceTaskTest {
         assertEquals(Map.of("database", "shop", "slot", "s1"), r.sourcePartition());
         assertEquals(new SourceOffset(Lsn.parse("0/150"), Lsn.parse("0/200"), 1, Lsn.parse("0/200")).toMap(), r.sourceOffset());
         assertNull(t.toRecord(msg(C, "0/230", 3)));
+    }
+
+    @Test
+    void bytesValueFormatCarriesTheMessageBytesAsWal2JsonWroteThem() {
+        Wal2JsonSourceTask t = task(Map.of("value.format", "bytes"));
+        assertNull(t.toRecord(msg(B, "0/100", 1)));
+        // as PgJDBC hands it over: the message after the XLogData header, inside a larger array; non-ASCII text too
+        String insert = I.replace("\"orders\"", "\"ordres_été\"");
+        byte[] utf8 = insert.getBytes(StandardCharsets.UTF_8);
+        byte[] copyData = new byte[25 + utf8.length];
+        System.arraycopy(utf8, 0, copyData, 25, utf8.length);
+        SourceRecord r = t.toRecord(new StreamMessage(Lsn.parse("0/150"), copyData, 25, utf8.length, 2));
+        assertSame(Schema.BYTES_SCHEMA, r.valueSchema());
+        assertArrayEquals(utf8, (byte[]) r.value());
+        assertEquals("public.ordres_été|7", r.key());
+        assertEquals("cdc.public.ordres_été", r.topic());
+
+        // a message that fills PgJDBC's array is handed over without a copy
+        byte[] whole = I.getBytes(StandardCharsets.UTF_8);
+        assertSame(whole, t.toRecord(new StreamMessage(Lsn.parse("0/160"), whole, 3)).value());
+    }
+
+    @Test
+    void anUnknownValueFormatIsRejectedByName() {
+        ConfigException e = assertThrows(ConfigException.class, () -> task(Map.of("value.format", "json")));
+        assertTrue(e.getMessage().contains("value.format"), e.getMessage());
     }
 
     @Test

@@ -73,7 +73,7 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
                 }
                 SourceRecord record = event.record();
                 Object value = record.value();
-                byte[] data = value == null ? new byte[0] : value.toString().getBytes(StandardCharsets.UTF_8);
+                byte[] data = value == null ? new byte[0] : utf8(value);
                 AcknowledgedPrefix.Entry<RecordChangeEvent<SourceRecord>> entry = inFlight.append(event, data.length);
                 unmarked.incrementAndGet();
                 if (value == null) {
@@ -88,6 +88,11 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
             batchLock.unlock();
         }
         committer.markBatchFinished();
+    }
+
+    /** The record's message as Kinesis data: the bytes wal2json wrote (value.format=bytes, as the runner sets it). */
+    private static byte[] utf8(Object value) {
+        return value instanceof byte[] bytes ? bytes : value.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private void markAcknowledgedForever() {

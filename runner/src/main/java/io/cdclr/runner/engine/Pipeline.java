@@ -1,6 +1,7 @@
 package io.cdclr.runner.engine;
 
 import io.cdclr.connector.kinesis.KinesisWriter;
+import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import io.cdclr.connector.source.Wal2JsonSourceConnector;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.config.RunnerSettings;
@@ -192,6 +193,8 @@ public final class Pipeline {
         // one thread does that work without hand-offs between several. (pgoutput keeps the default: its mapping to the
         // wal2json envelope is a transformation worth running in parallel.)
         props.setProperty("record.processing.threads", "1");
+        // Kinesis takes bytes: the message as wal2json wrote it, never decoded into a String and encoded back.
+        props.setProperty(Wal2JsonSourceConfig.VALUE_FORMAT, Wal2JsonSourceConfig.VALUE_FORMAT_BYTES);
         return props;
     }
 
