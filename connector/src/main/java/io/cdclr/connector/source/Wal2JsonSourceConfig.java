@@ -129,12 +129,12 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                     "Topic of a row change or truncate: <prefix>.<schema>.<table>. Logical decoding messages (M)"
                             + " go to <prefix>.messages, transaction boundaries (B, C) to <prefix>.transactions.",
                     G_OUT, 1, ConfigDef.Width.MEDIUM, "Topic prefix")
-            .define(POLL_MAX_RECORDS, Type.INT, 512, Range.between(1, 1_000_000), Importance.MEDIUM,
+            .define(POLL_MAX_RECORDS, Type.INT, 2048, Range.between(1, 1_000_000), Importance.MEDIUM,
                     "Most records one poll() returns.", G_OUT, 2, ConfigDef.Width.SHORT, "Batch size")
             .define(POLL_TIMEOUT_MS, Type.LONG, 500L, Range.between(1L, 60_000L), Importance.LOW,
                     "How long poll() waits for the first change before returning no records.",
                     G_OUT, 3, ConfigDef.Width.SHORT, "Poll timeout")
-            .define(QUEUE_CAPACITY, Type.INT, 1024, Range.between(1, 1_000_000), Importance.LOW,
+            .define(QUEUE_CAPACITY, Type.INT, 2048, Range.between(1, 1_000_000), Importance.LOW,
                     "Most messages read from the server and not yet returned by poll(); bounds memory.",
                     G_OUT, 4, ConfigDef.Width.SHORT, "Queue capacity")
             .define(VALUE_FORMAT, Type.STRING, VALUE_FORMAT_STRING,
