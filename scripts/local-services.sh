@@ -237,9 +237,11 @@ kinesis_restart() {
   if ! pid_alive "$SERVICES_DIR/kinesalite.pid" && port_open "$KINESALITE_PORT"; then
     die "the emulator on port $KINESALITE_PORT was not started by this checkout: stop it there first"
   fi
-  kinesis_down
+  # kinesalite only: a kinesis-mock started beside it keeps running.
+  if pid_alive "$SERVICES_DIR/kinesalite.pid"; then kill "$(cat "$SERVICES_DIR/kinesalite.pid")" 2>/dev/null || true; fi
+  rm -f "$SERVICES_DIR/kinesalite.pid"
   wait_port_closed "$KINESALITE_PORT"
-  kinesis_up
+  kinesalite_up
 }
 
 kinesis_down() {
