@@ -195,11 +195,9 @@ public class Wal2JsonSourceTask extends SourceTask {
             return null;
         }
         // The message verbatim, as text or (value.format=bytes) as the bytes wal2json wrote, not decoded at all.
-        return valueAsBytes
-                ? new SourceRecord(partition, offset.toMap(), topic(envelope), null,
-                        Schema.STRING_SCHEMA, PartitionKey.of(envelope), Schema.BYTES_SCHEMA, m.bytes())
-                : new SourceRecord(partition, offset.toMap(), topic(envelope), null,
-                        Schema.STRING_SCHEMA, PartitionKey.of(envelope), Schema.STRING_SCHEMA, m.text());
+        return new SourceRecord(partition, offset.toMap(), topic(envelope), null,
+                Schema.STRING_SCHEMA, PartitionKey.of(envelope),
+                valueAsBytes ? Schema.BYTES_SCHEMA : Schema.STRING_SCHEMA, valueAsBytes ? m.bytes() : m.text());
     }
 
     private boolean isHeartbeat(Envelope e) {
