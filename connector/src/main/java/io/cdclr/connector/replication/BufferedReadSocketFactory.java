@@ -1,11 +1,11 @@
 package io.cdclr.connector.replication;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.Objects;
 import javax.net.SocketFactory;
 
 /**
@@ -76,9 +76,75 @@ public final class BufferedReadSocketFactory extends SocketFactory {
         @Override
         public synchronized InputStream getInputStream() throws IOException {
             if (input == null) {
-                input = new BufferedInputStream(super.getInputStream(), READ_BUFFER_BYTES);
+                input = new OneReadBufferedInputStream(super.getInputStream(), READ_BUFFER_BYTES);
             }
             return input;
+        }
+    }
+
+    /**
+     * A read buffer whose {@code read} either returns the bytes it consumed or throws having consumed none.
+     *
+     * <p>Why not {@link java.io.BufferedInputStream}: after copying what its buffer held, it reads the socket again
+     * whenever the socket reports bytes available, and if that read throws (PgJDBC polls with a 1 ms socket timeout)
+     * the bytes already copied are consumed but never reported. The SSLSocket above then misses part of a TLS
+     * record: "bad record MAC", and the replication connection drops and reconnects. Measured: 3 drops in 7 runs of
+     * {@code train} (200,000 changes over SSL) with it, none in 6 with this stream, nor in 6 without any buffer.
+     * Here a read that needs the socket makes exactly one socket read, before consuming anything.
+     */
+    static final class OneReadBufferedInputStream extends InputStream {
+        private final InputStream in;
+        private final byte[] buffer;
+        private int position;
+        private int count;
+
+        OneReadBufferedInputStream(InputStream in, int size) {
+            this.in = in;
+            this.buffer = new byte[size];
+        }
+
+        @Override
+        public synchronized int read() throws IOException {
+            if (position == count && !fill()) {
+                return -1;
+            }
+            return buffer[position++] & 0xff;
+        }
+
+        @Override
+        public synchronized int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            if (position == count && !fill()) {
+                return -1;
+            }
+            int n = Math.min(len, count - position);
+            System.arraycopy(buffer, position, b, off, n);
+            position += n;
+            return n;
+        }
+
+        /** One socket read into the empty buffer; false at the end of the stream. Throws with the buffer unchanged. */
+        private boolean fill() throws IOException {
+            int n = in.read(buffer, 0, buffer.length);
+            if (n <= 0) {
+                return false;
+            }
+            position = 0;
+            count = n;
+            return true;
+        }
+
+        @Override
+        public synchronized int available() throws IOException {
+            return count - position + in.available();
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 }

@@ -179,12 +179,22 @@ public final class ReplicationSession implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
             if (running) {
-                LOG.warn("Replication stream from slot '{}' failed: {}", settings.slotName(), t.toString());
+                // With its causes: PgJDBC's message alone ("Database connection failed when reading from copy") hides them.
+                LOG.warn("Replication stream from slot '{}' failed: {}", settings.slotName(), withCauses(t));
                 failure.set(t);
             }
         } finally {
             running = false;
         }
+    }
+
+    private static String withCauses(Throwable t) {
+        StringBuilder text = new StringBuilder(t.toString());
+        Throwable cause = t.getCause();
+        for (int depth = 0; cause != null && depth < 10; depth++, cause = cause.getCause()) {
+            text.append("; caused by ").append(cause);
+        }
+        return text.toString();
     }
 
     /**

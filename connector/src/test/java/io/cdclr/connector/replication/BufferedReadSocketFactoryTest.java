@@ -51,4 +51,58 @@ class BufferedReadSocketFactoryTest {
             }
         }
     }
+
+    /**
+     * The hazard behind "bad record MAC" drops of the replication connection: a buffered read that copies what it
+     * has, reads the socket again (it reported bytes available) and then throws must not lose what it copied. Read
+     * the way the SSLSocket reads a record (keep what arrived, retry after a timeout), every byte must arrive once.
+     * A scripted stream stands in for the socket: a real one cannot time out after reporting bytes on demand.
+     */
+    @Test
+    void aReadThatThrowsConsumesNothing() throws Exception {
+        InputStream socket = new InputStream() {
+            private int call;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws SocketTimeoutException {
+                switch (call++) {
+                    case 0 -> {
+                        b[off] = 1;
+                        b[off + 1] = 2;
+                        b[off + 2] = 3;
+                        return 3;
+                    }
+                    case 1 -> throw new SocketTimeoutException("Read timed out");
+                    default -> {
+                        b[off] = 4;
+                        return 1;
+                    }
+                }
+            }
+
+            @Override
+            public int available() {
+                return call == 1 ? 1 : 0; // says more is coming, then times out
+            }
+        };
+        InputStream in = new BufferedReadSocketFactory.OneReadBufferedInputStream(socket, 64);
+
+        byte[] record = new byte[4];
+        int have = 0;
+        int timeouts = 0;
+        while (have < record.length) {
+            try {
+                have += in.read(record, have, record.length - have);
+            } catch (SocketTimeoutException e) {
+                timeouts++;
+            }
+        }
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, record);
+        assertEquals(1, timeouts);
+    }
 }
