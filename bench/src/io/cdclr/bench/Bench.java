@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
@@ -62,27 +63,14 @@ public final class Bench {
             root.resolve(".services/bench/debezium-server").toString()));
     final String debeziumJava = System.getenv().getOrDefault("BENCH_DEBEZIUM_JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
     /**
-     * The runner's JVM options: a small serial-collected heap (see docs/benchmarks.md: G1's heap sizing on a 23 GiB
-     * machine costs more memory than the pipeline needs) with most of it young (fewer collections of the same live
-     * set), and the container image's JIT options (less than half the compiler's CPU, the same throughput). The orders mix also runs the runner once more as a plain
-     * {@code java -jar}, without options, for comparison (BENCH_OURS_PLAIN=0 skips it).
+     * The runner's JVM options. bench/run.sh sets them: the container image's (the Dockerfile's RUNNER_JAVA_OPTIONS)
+     * with a small heap, mostly young (fewer collections of the same live set; G1's heap sizing on a 23 GiB machine
+     * costs more memory than the pipeline needs, docs/benchmarks.md), and the AOT cache of the image build's training
+     * run. The orders mix also runs the runner once more as a plain {@code java -jar}, without options, for comparison
+     * (BENCH_OURS_PLAIN=0 skips it).
      */
-    final String oursJavaOpts = System.getenv().getOrDefault("BENCH_OURS_JAVA_OPTS",
-            "-XX:+UseSerialGC -Xmx200m -Xmn140m -XX:+UseCompactObjectHeaders -XX:SharedArchiveFile=" + runnerJar.toString().replaceFirst("\\.jar$", ".jsa")
-                    + " -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500"
-                    + " -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000"
-                    + JIT_PER_CALL);
-    /**
-     * The image's JIT options for code that runs once per PutRecords call (the SDK's and the HTTP client's): compiled
-     * after a fifth of the usual invocations, with C2 thresholds three times the default so that this costs no more
-     * compilation than it saves interpretation; and the SDK's base64 encoder, called once per 3 bytes of every record,
-     * inlined into its loop, which the shallow inlining would not do (docs/benchmarks.md).
-     */
-    static final String JIT_PER_CALL = " -XX:Tier4InvocationThreshold=15000 -XX:Tier4MinInvocationThreshold=1800"
-            + " -XX:Tier4CompileThreshold=45000 -XX:CompileCommand=quiet"
-            + " -XX:CompileCommand=CompileThresholdScaling,software/amazon/awssdk/*.*,0.2"
-            + " -XX:CompileCommand=CompileThresholdScaling,org/apache/http/*.*,0.2"
-            + " -XX:CompileCommand=inline,software/amazon/awssdk/thirdparty/jackson/core/Base64Variant.encodeBase64Chunk";
+    final String oursJavaOpts = Objects.requireNonNull(System.getenv("BENCH_OURS_JAVA_OPTS"),
+            "BENCH_OURS_JAVA_OPTS is not set: run the harness with bench/run.sh");
     /** The java command that runs the runner (BENCH_OURS_JAVA; bench/run.sh sets it to Debezium Server's, Java 25). */
     final String oursJava = System.getenv().getOrDefault("BENCH_OURS_JAVA", "java");
     final boolean oursPlain = intEnv("BENCH_OURS_PLAIN", 1) == 1;
