@@ -43,7 +43,7 @@ public final class Main {
             return switch (cmd.command()) {
                 case PREFLIGHT -> new Preflight(config, c -> KinesisClients.sync(c.values()), out).run(cmd.peek());
                 case TAIL -> TailCommand.run(config, cmd.fromStart(), cmd.limit(), out);
-                case TRAIN -> new TrainCommand(cmd.configFile(), env, cmd.changes(), out).run();
+                case TRAIN -> new TrainCommand(cmd.configFile(), config, env, cmd.changes(), out).run();
                 default -> runPipeline(config);
             };
         } catch (ConfigError e) {

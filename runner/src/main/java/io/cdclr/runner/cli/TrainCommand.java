@@ -1,5 +1,6 @@
 package io.cdclr.runner.cli;
 
+import io.cdclr.runner.config.DecoderSettings;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.engine.Pipeline;
@@ -41,13 +42,16 @@ final class TrainCommand {
     private static final long NO_PROGRESS_TIMEOUT_MS = 60_000;
 
     private final Optional<Path> configFile;
+    private final RunnerConfig userConfig;
     private final Map<String, String> env;
     private final long changes;
     private final PrintStream out;
     private final String name = "cdc_train_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
 
-    TrainCommand(Optional<Path> configFile, Map<String, String> env, long changes, PrintStream out) {
+    TrainCommand(Optional<Path> configFile, RunnerConfig userConfig, Map<String, String> env, long changes,
+                 PrintStream out) {
         this.configFile = configFile;
+        this.userConfig = userConfig;
         this.env = env;
         this.changes = changes;
         this.out = out;
@@ -78,8 +82,11 @@ final class TrainCommand {
         training.put("CDC_RUNNER_NAME", name);
         // wal2json, the image's default, also under a pgoutput configuration: pgoutput would create a publication.
         training.put("CDC_DECODER", "wal2json");
-        training.put("CDC_TABLES", "public." + name);
-        training.remove("CDC_WAL2JSON_ADD_TABLES");
+        training.put("CDC_SLOT_CREATE_IF_MISSING", "true");
+        // Only the training table, through whichever of the two keys the user's configuration uses (setting the
+        // other one too would be refused as a conflict; a variable overrides the file's value of the same key).
+        training.put(userConfig.values().containsKey(DecoderSettings.TABLES) ? "CDC_TABLES" : "CDC_WAL2JSON_ADD_TABLES",
+                "public." + name);
         training.put("CDC_OFFSET_STORAGE", "file");
         training.put("CDC_OFFSET_STORAGE_FILE_FILENAME", offsetFile.toString());
         return training;
