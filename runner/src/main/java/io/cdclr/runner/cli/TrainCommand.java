@@ -59,19 +59,21 @@ final class TrainCommand {
 
     int run() throws Exception {
         Path offsets = Files.createTempDirectory("cdc-train");
-        RunnerConfig config = RunnerConfig.load(configFile, trainingEnv(offsets.resolve("offsets.dat")));
-        PostgresConnections postgres = new PostgresConnections(config.values());
-        postgres.checkReachable();
-        Mix mix = Mix.of(changes);
-        try (Connection db = postgres.open()) {
-            db.setAutoCommit(true);
-            try {
-                createTable(db);
-                return stream(config, db, mix);
-            } finally {
-                dropSlotAndTable(db);
-                deleteRecursively(offsets);
+        try {
+            RunnerConfig config = RunnerConfig.load(configFile, trainingEnv(offsets.resolve("offsets.dat")));
+            PostgresConnections postgres = new PostgresConnections(config.values());
+            postgres.checkReachable();
+            try (Connection db = postgres.open()) {
+                db.setAutoCommit(true);
+                try {
+                    createTable(db);
+                    return stream(config, db, Mix.of(changes));
+                } finally {
+                    dropSlotAndTable(db);
+                }
             }
+        } finally {
+            deleteRecursively(offsets);
         }
     }
 
