@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cdclr.runner.testing.RunnerProcess;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -123,6 +125,43 @@ class DockerfileIT {
             result = result.replace(path.getKey(), path.getValue());
         }
         return result;
+    }
+
+    /** A COPY of a file that .dockerignore keeps out of the build context fails the image build. */
+    @Test
+    void everyFileTheBuildCopiesReachesTheBuildContext() throws Exception {
+        List<String> rules = Files.readAllLines(ROOT.resolve(".dockerignore")).stream().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        int checked = 0;
+        for (String line : Files.readAllLines(ROOT.resolve("Dockerfile"))) {
+            if (!line.startsWith("COPY ") || line.startsWith("COPY --from=")) {
+                continue;
+            }
+            String[] parts = line.split("\\s+");
+            for (String source : List.of(parts).subList(1, parts.length - 1)) {
+                assertTrue(Files.exists(ROOT.resolve(source)), "no such file in the repository: " + line);
+                assertTrue(inBuildContext(source, rules), ".dockerignore keeps out what the Dockerfile copies: " + source);
+                checked++;
+            }
+        }
+        assertTrue(checked >= 8, "found the COPY lines: " + checked);
+    }
+
+    /** .dockerignore's rules in order, the last that matches the path or a directory above it deciding. */
+    private static boolean inBuildContext(String source, List<String> rules) {
+        boolean included = true;
+        for (String rule : rules) {
+            boolean exception = rule.startsWith("!");
+            String glob = (exception ? rule.substring(1) : rule).replaceAll("/$", "");
+            PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+            for (Path p = Path.of(source.replaceAll("/$", "")); p != null; p = p.getParent()) {
+                if (matcher.matches(p)) {
+                    included = exception;
+                    break;
+                }
+            }
+        }
+        return included;
     }
 
     @Test
