@@ -32,8 +32,8 @@ eval "$("$ROOT/scripts/local-services.sh" env)"
 "$ROOT/scripts/local-services.sh" create-stream "$STREAM" 4
 rm -f "$CACHE"
 started=$(date +%s)
-# shellcheck disable=SC2086 # the options are a list
-if ! KINESIS_STREAM="$STREAM" "$JAVA" $RUNNER_JAVA_OPTIONS -XX:AOTCacheOutput="$CACHE" -jar "$JAR" train --changes "$CHANGES" \
+read -r -a options <<< "$RUNNER_JAVA_OPTIONS" # split on spaces, no globbing (CompileCommand patterns hold '*')
+if ! KINESIS_STREAM="$STREAM" "$JAVA" "${options[@]}" -XX:AOTCacheOutput="$CACHE" -jar "$JAR" train --changes "$CHANGES" \
     > "$CACHE.log" 2>&1; then
   cat "$CACHE.log" >&2
   rm -f "$CACHE" # the JVM writes one at exit even after a failed run
