@@ -3,8 +3,8 @@
 # variables (PG*, AWS_REGION, KINESIS_STREAM, REPLICATION_SLOT, CDC_*), AWS credentials from the SDK's default chain
 # (on EKS: IAM roles for service accounts). No static keys in the image.
 
-# The runner's JVM options, written once: the training stage makes the AOT cache under them and the image runs with
-# them (bench/run.sh reads them from here too). The serial collector (its small live set needs no more; see
+# The runner's JVM options, written once: the image runs with them (plus its class data sharing archive, below) and
+# bench/run.sh reads them from here. The serial collector (its small live set needs no more; see
 # docs/benchmarks.md: it keeps RSS low), a container-aware heap (a share of the pod's memory limit), compact object
 # headers (JEP 519: every object 4 bytes smaller), a JIT that compiles less (shallower inlining, C1 only for warmer
 # methods: less than half the compiler's CPU, the same throughput; the SDK's per-call code compiled sooner, with C2
@@ -25,31 +25,20 @@ COPY runner/src runner/src
 RUN mvn -B package -DskipTests
 
 # Java 25 at run time, the JVM the benchmark runs Debezium Server on too. The code is built for Java 17, the Kafka
-# Connect connector's baseline; on 25 the runner takes less CPU per change and can use an AOT cache (below).
-FROM eclipse-temurin:25-jre AS jre
-
-# The AOT cache (JEP 483/515): a training run of the runner (`train`: 200,000 changes from a throwaway table through
-# PostgreSQL with wal2json and kinesalite, started here by the project's own scripts) records the classes it loads
-# and links and the profiles of its hot methods; every start of the image maps them: half the start-up CPU and a sixth
-# less CPU on a 1M-row backlog (docs/benchmarks.md). Debian, whose packages scripts/local-services.sh installs, with
-# the very JVM of the runtime image: a cache maps only into the JVM build that made it.
-FROM debian:bookworm-slim AS train
-ARG RUNNER_JAVA_OPTIONS
-COPY --from=jre /opt/java/openjdk /opt/java/openjdk
-COPY scripts/local-services.sh scripts/kinesalite-server.js scripts/aot-cache.sh /src/scripts/
-COPY --from=build /src/runner/target/cdc-runner.jar /app/cdc-runner.jar
-RUN JAVA=/opt/java/openjdk/bin/java RUNNER_JAVA_OPTIONS="$RUNNER_JAVA_OPTIONS" AOT_SERVICES_DOWN=1 \
-    /src/scripts/aot-cache.sh /app/cdc-runner.jar /app/cdc-runner.aot
-
+# Connect connector's baseline; on 25 the runner takes less CPU per change (docs/benchmarks.md).
 FROM eclipse-temurin:25-jre
 ARG RUNNER_JAVA_OPTIONS
 RUN groupadd --gid 10001 cdc && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin cdc \
     && mkdir -p /var/lib/cdc && chown 10001:10001 /var/lib/cdc
-# The JAR and the cache made from it, together: the JVM checks that the JAR is the one the cache was made with.
-COPY --from=train /app/cdc-runner.jar /app/cdc-runner.aot /app/
+COPY --from=build /src/runner/target/cdc-runner.jar /app/cdc-runner.jar
+# Class data sharing: the classes the runner loads to start and stream (the committed class list, made by
+# scripts/cds-classlist.sh) parsed, verified and laid out once here, so every start maps them: about half the start-up
+# CPU (docs/benchmarks.md). Dumped at the JAR's final path, which the JVM checks; a mismatch only means a slower start.
+COPY runner/src/main/cds/cdc-runner.classlist /app/cdc-runner.classlist
+RUN ["java", "-XX:+UseCompactObjectHeaders", "-Xshare:dump", "-XX:SharedClassListFile=/app/cdc-runner.classlist", "-XX:SharedArchiveFile=/app/cdc-runner.jsa", "-cp", "/app/cdc-runner.jar"]
 USER 10001:10001
 WORKDIR /var/lib/cdc
-ENV JAVA_TOOL_OPTIONS="${RUNNER_JAVA_OPTIONS} -XX:AOTCache=/app/cdc-runner.aot" \
+ENV JAVA_TOOL_OPTIONS="${RUNNER_JAVA_OPTIONS} -XX:SharedArchiveFile=/app/cdc-runner.jsa" \
     CDC_HTTP_BIND_ADDRESS=0.0.0.0 \
     CDC_HTTP_PORT=8080
 EXPOSE 8080

@@ -19,9 +19,9 @@
 #   BENCH_FRESH_EMULATOR=0       keep kinesalite running between contenders (default: restarted empty before each)
 #   BENCH_OURS_JAVA              the java that runs the runner (default: the one that runs Debezium Server, BENCH_DEBEZIUM_JAVA,
 #                                /usr/lib/jvm/temurin-25-jdk-amd64/bin/java: Java 25, as in the container image)
-#   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the container image's, from the Dockerfile, with a
-#                                200 MiB heap mostly young, and an AOT cache trained as the image build does; see
-#                                docs/benchmarks.md). When set, no AOT cache is made.
+#   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the container image's, from the Dockerfile's
+#                                RUNNER_JAVA_OPTIONS, with a 200 MiB heap mostly young, and its class data sharing
+#                                archive; see docs/benchmarks.md)
 #   BENCH_OURS_ENV               the runner's settings, KEY=VALUE ... (default CDC_KINESIS_MAX_BUFFERED_BYTES=2097152)
 #   BENCH_OURS_PLAIN=0           skip the extra run of the runner with JVM defaults and default settings
 #   BENCH_PEER_JAVA_OPTS         extra JVM options of Debezium Server
@@ -55,15 +55,16 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f runner/target/cdc-runner.jar ]; t
   log "building the runner (mvn -B -q package -DskipTests)"
   mvn -B -q package -DskipTests
 fi
-# The runner runs as in the container image: the image's JVM options (the Dockerfile's RUNNER_JAVA_OPTIONS) with a
-# 200 MiB heap, mostly young, for the pod's memory limit, and an AOT cache made by the image build's training run.
+# The runner runs as in the container image: the image's JVM options (the Dockerfile's RUNNER_JAVA_OPTIONS) and its
+# class data sharing archive, with a 200 MiB heap, mostly young, for a pod's memory limit (docs/benchmarks.md).
+runner_jar="$(realpath "${BENCH_RUNNER_JAR:-runner/target/cdc-runner.jar}")"
+log "class data sharing archive for the runner (scripts/cds-archive.sh)"
+# Dumped by the java that runs the runner: an archive only maps into the JVM build that dumped it.
+JAVA="$BENCH_OURS_JAVA" scripts/cds-archive.sh "$runner_jar"
 if [ -z "${BENCH_OURS_JAVA_OPTS:-}" ]; then
   image_options=$(sed -n 's/^ARG RUNNER_JAVA_OPTIONS="\(.*\)"$/\1/p' Dockerfile)
   [ -n "$image_options" ] || { echo "no ARG RUNNER_JAVA_OPTIONS=\"...\" in the Dockerfile" >&2; exit 1; }
-  runner_jar="$(realpath "${BENCH_RUNNER_JAR:-runner/target/cdc-runner.jar}")"
-  log "AOT cache for the runner: the image build's training run (scripts/aot-cache.sh, about 30 s)"
-  JAVA="$BENCH_OURS_JAVA" RUNNER_JAVA_OPTIONS="$image_options -Xmx200m -Xmn140m" scripts/aot-cache.sh "$runner_jar"
-  export BENCH_OURS_JAVA_OPTS="$image_options -Xmx200m -Xmn140m -XX:AOTCache=${runner_jar%.jar}.aot"
+  export BENCH_OURS_JAVA_OPTS="$image_options -Xmx200m -Xmn140m -XX:SharedArchiveFile=${runner_jar%.jar}.jsa"
 fi
 
 if [ "${BENCH_PEER:-1}" = 1 ]; then

@@ -2,7 +2,6 @@
 # Local services for development, tests and CI: PostgreSQL 15 with wal2json, and a Kinesis emulator.
 #
 #   scripts/local-services.sh up       install what is missing, configure, start (idempotent, quick when up)
-#   scripts/local-services.sh up-streaming   the same for PostgreSQL and kinesalite only (the AOT cache training)
 #   scripts/local-services.sh down     stop both
 #   scripts/local-services.sh status   show what runs; exit 1 if something is down
 #   scripts/local-services.sh env      print the environment variables that point at them
@@ -306,11 +305,10 @@ status() {
 
 case "${1:-}" in
   up) pg_up; kinesis_up; npm_ensure @cdktf/hcl2json "$HCL2JSON_VERSION" ;;
-  up-streaming) pg_up; kinesis_up ;;
   down) kinesis_down; pg_down; log "stopped" ;;
   restart-kinesis) kinesis_restart ;;
   status) status ;;
   env) print_env ;;
   create-stream) shift; create_stream "$@" ;;
-  *) echo "usage: $0 up|up-streaming|down|status|env|create-stream NAME [SHARDS]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|env|create-stream NAME [SHARDS]" >&2; exit 2 ;;
 esac

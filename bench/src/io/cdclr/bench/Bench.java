@@ -65,8 +65,7 @@ public final class Bench {
     /**
      * The runner's JVM options. bench/run.sh sets them: the container image's (the Dockerfile's RUNNER_JAVA_OPTIONS)
      * with a small heap, mostly young (fewer collections of the same live set; G1's heap sizing on a 23 GiB machine
-     * costs more memory than the pipeline needs, docs/benchmarks.md), and the AOT cache of the image build's training
-     * run. The orders mix also runs the runner once more as a plain {@code java -jar}, without options, for comparison
+     * costs more memory than the pipeline needs, docs/benchmarks.md), and the image's class data sharing archive. The orders mix also runs the runner once more as a plain {@code java -jar}, without options, for comparison
      * (BENCH_OURS_PLAIN=0 skips it).
      */
     final String oursJavaOpts = Objects.requireNonNull(System.getenv("BENCH_OURS_JAVA_OPTS"),

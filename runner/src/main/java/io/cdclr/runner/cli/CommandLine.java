@@ -4,10 +4,10 @@ import io.cdclr.runner.config.ConfigError;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** {@code [run|preflight|tail|train] [--config FILE] [command options]}, parsed. */
-record CommandLine(Command command, Optional<Path> configFile, int peek, boolean fromStart, long limit, long changes) {
+/** {@code [run|preflight|tail] [--config FILE] [command options]}, parsed. */
+record CommandLine(Command command, Optional<Path> configFile, int peek, boolean fromStart, long limit) {
 
-    enum Command { RUN, PREFLIGHT, TAIL, TRAIN, HELP }
+    enum Command { RUN, PREFLIGHT, TAIL, HELP }
 
     static CommandLine parse(String... args) {
         Command command = Command.RUN;
@@ -15,16 +15,14 @@ record CommandLine(Command command, Optional<Path> configFile, int peek, boolean
         int peek = 0;
         boolean fromStart = false;
         long limit = Long.MAX_VALUE;
-        long changes = TrainCommand.DEFAULT_CHANGES;
         int i = 0;
         if (args.length > 0 && !args[0].startsWith("-")) {
             command = switch (args[0]) {
                 case "run" -> Command.RUN;
                 case "preflight" -> Command.PREFLIGHT;
                 case "tail" -> Command.TAIL;
-                case "train" -> Command.TRAIN;
                 case "help" -> Command.HELP;
-                default -> throw new ConfigError("unknown command '" + args[0] + "'; expected run, preflight, tail, train or help");
+                default -> throw new ConfigError("unknown command '" + args[0] + "'; expected run, preflight, tail or help");
             };
             i = 1;
         }
@@ -36,7 +34,6 @@ record CommandLine(Command command, Optional<Path> configFile, int peek, boolean
                 case "--peek" -> peek = (int) number(value(args, ++i, arg), arg);
                 case "--from-start" -> fromStart = true;
                 case "--limit" -> limit = number(value(args, ++i, arg), arg);
-                case "--changes" -> changes = number(value(args, ++i, arg), arg);
                 default -> {
                     if (arg.startsWith("--config=")) {
                         config = Optional.of(Path.of(arg.substring("--config=".length())));
@@ -46,7 +43,7 @@ record CommandLine(Command command, Optional<Path> configFile, int peek, boolean
                 }
             }
         }
-        return new CommandLine(command, config, peek, fromStart, limit, changes);
+        return new CommandLine(command, config, peek, fromStart, limit);
     }
 
     private static String value(String[] args, int index, String option) {

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Entry point of {@code cdc-runner.jar}: {@code [run|preflight|tail|train|help] [--config FILE]}.
+ * Entry point of {@code cdc-runner.jar}: {@code [run|preflight|tail|help] [--config FILE]}.
  *
  * <p>Exit codes: 0 done (or GO), 1 pipeline failure (or NO-GO), 2 configuration or usage error, 3 stopped by
  * SIGTERM before in-flight changes were acknowledged (they are not confirmed and will be replayed).
@@ -43,7 +43,6 @@ public final class Main {
             return switch (cmd.command()) {
                 case PREFLIGHT -> new Preflight(config, c -> KinesisClients.sync(c.values()), out).run(cmd.peek());
                 case TAIL -> TailCommand.run(config, cmd.fromStart(), cmd.limit(), out);
-                case TRAIN -> new TrainCommand(cmd.configFile(), config, env, cmd.changes(), out).run();
                 default -> runPipeline(config);
             };
         } catch (ConfigError e) {
@@ -102,10 +101,6 @@ public final class Main {
                   tail                print records arriving on the stream: partition key, tab, envelope
                       --from-start    from the oldest record in the stream instead of new ones
                       --limit N       stop after N records
-                  train               a training run for the JVM's AOT cache (java -XX:AOTCacheOutput=FILE, Java 25):
-                                      streams a mix of changes from a throwaway table and slot to the stream, then
-                                      drops both; see docs/deploy-eks.md
-                      --changes N     size of the mix (default 200000)
                   help, --help        this text
 
                 options:
