@@ -89,7 +89,7 @@ public final class BufferedReadSocketFactory extends SocketFactory {
      * whenever the socket reports bytes available, and if that read throws (PgJDBC polls with a 1 ms socket timeout)
      * the bytes already copied are consumed but never reported. The SSLSocket above then misses part of a TLS
      * record: "bad record MAC", and the replication connection drops and reconnects. Measured: 3 drops in 7 runs of
-     * {@code train} (200,000 changes over SSL) with it, none in 6 with this stream, nor in 6 without any buffer.
+     * 200,000 changes streamed over SSL with it, none in 6 with this stream, nor in 6 without any buffer.
      * Here a read that needs the socket makes exactly one socket read, before consuming anything.
      */
     static final class OneReadBufferedInputStream extends InputStream {
