@@ -15,6 +15,8 @@
 #   BENCH_RATE=2000 BENCH_PACED_SECONDS=30   the fixed offered load of the latency run (0 seconds skips it)
 #   BENCH_SHARDS=4               shards of every stream
 #   BENCH_PEER=0                 skip Debezium Server
+#   BENCH_REPEAT=3               run the runner and Debezium Server 3 times each per backlog, alternating; the table shows
+#                                each one's run with the median CPU (default 1)
 #   BENCH_CEILINGS=0             skip the decode and sink ceilings (quicker runs while tuning the runner)
 #   BENCH_FRESH_EMULATOR=0       keep kinesalite running between contenders (default: restarted empty before each)
 #   BENCH_OURS_JAVA              the java that runs the runner (default: the one that runs Debezium Server, BENCH_DEBEZIUM_JAVA,

@@ -54,6 +54,12 @@ public final class Bench {
     final boolean peer = intEnv("BENCH_PEER", 1) == 1;
     /** BENCH_CEILINGS=0 skips pg_recvlogical and the PutRecords loop: a quicker loop while tuning the runner. */
     final boolean ceilings = intEnv("BENCH_CEILINGS", 1) == 1;
+    /**
+     * Runs of the runner and of Debezium Server per backlog workload (BENCH_REPEAT), alternating between them so that
+     * both see the same phases of a noisy machine; the table shows each contender's run with the median CPU, and the
+     * CPU of every run in its note. One run of each is not enough to decide a ratio within ±10 % on 2 cores.
+     */
+    final int repeat = Math.max(1, intEnv("BENCH_REPEAT", 1));
     final boolean freshEmulator = intEnv("BENCH_FRESH_EMULATOR", 1) == 1;
     final Duration timeout = Duration.ofSeconds(intEnv("BENCH_TIMEOUT_SECONDS", 900));
     final Path root = Path.of(System.getenv().getOrDefault("BENCH_ROOT", ".")).toAbsolutePath().normalize();
@@ -160,18 +166,29 @@ public final class Bench {
         cleanups.add(() -> quietly(() -> pg.execute("DROP TABLE IF EXISTS " + table)));
         String tables = "public." + table + ",public." + endTable;
         String recvSlot = slot("bench_recv_" + tag);
-        String oursSlot = slot("bench_ours_" + tag);
+        List<String> oursSlots = new ArrayList<>();
+        List<String> peerSlots = new ArrayList<>();
+        for (int i = 1; i <= repeat; i++) {
+            String run = repeat == 1 ? "" : "_" + i;
+            oursSlots.add(slot("bench_ours_" + tag + run));
+            if (peer) {
+                peerSlots.add(slot("bench_peer_" + tag + run));
+            }
+        }
         String plainSlot = oursPlain && tag.equals("mix") ? slot("bench_plain_" + tag) : null;
-        String peerSlot = peer ? slot("bench_peer_" + tag) : null;
         pg.createSlot(recvSlot, "wal2json");
-        pg.createSlot(oursSlot, "wal2json");
+        for (String oursSlot : oursSlots) {
+            pg.createSlot(oursSlot, "wal2json");
+        }
         if (plainSlot != null) {
             pg.createSlot(plainSlot, "wal2json");
         }
         String publication = null;
         if (peer) {
             publication = publication("bench_pub_" + tag, table);
-            pg.createSlot(peerSlot, "pgoutput");
+            for (String peerSlot : peerSlots) {
+                pg.createSlot(peerSlot, "pgoutput");
+            }
         }
         progress("[%s] writing the workload: %,d changes", label, changes);
         long t0 = System.nanoTime();
@@ -186,23 +203,43 @@ public final class Bench {
         }
         pg.dropSlot(recvSlot);
 
-        Capture ours = runOurs(label, oursSlot, tables, changes + 1, null);
-        rows.add(ours.row);
-        pg.dropSlot(oursSlot);
-
-        if (ceilings) {
-            rows.add(sinkCeiling(label, ours.records, changes));
+        List<Capture> oursRuns = new ArrayList<>();
+        List<Capture> peerRuns = new ArrayList<>();
+        for (int i = 0; i < repeat; i++) {
+            oursRuns.add(runOurs(label, oursSlots.get(i), tables, changes + 1, null));
+            pg.dropSlot(oursSlots.get(i));
+            if (i == 0 && ceilings) {
+                rows.add(sinkCeiling(label, oursRuns.get(0).records, changes));
+            }
+            if (i == 0 && plainSlot != null) {
+                rows.add(runOurs(label, Contender.OURS_PLAIN, "", "", plainSlot, tables, changes + 1, null).row);
+                pg.dropSlot(plainSlot);
+            }
+            if (peer) {
+                peerRuns.add(runPeer(label, peerSlots.get(i), publication, table, changes, null));
+                pg.dropSlot(peerSlots.get(i));
+            }
         }
-        if (plainSlot != null) {
-            rows.add(runOurs(label, Contender.OURS_PLAIN, "", "", plainSlot, tables, changes + 1, null).row);
-            pg.dropSlot(plainSlot);
-        }
-
+        rows.add(medianByCpu(oursRuns));
         if (peer) {
-            rows.add(runPeer(label, peerSlot, publication, table, changes, null).row);
-            pg.dropSlot(peerSlot);
+            rows.add(medianByCpu(peerRuns));
         }
         pg.execute("DROP TABLE IF EXISTS " + table);
+    }
+
+    /** The run with the median CPU (the lower middle one of an even count), noting every run's CPU when there were several. */
+    static Row medianByCpu(List<Capture> runs) {
+        List<Row> byCpu = runs.stream().map(Capture::row)
+                .sorted(Comparator.comparingDouble(r -> r.cpuSeconds() == null ? Double.MAX_VALUE : r.cpuSeconds())).toList();
+        Row median = byCpu.get((byCpu.size() - 1) / 2);
+        if (runs.size() == 1) {
+            return median;
+        }
+        String cpus = runs.stream().map(c -> String.format("%.1f", c.row().cpuSeconds())).reduce((a, b) -> a + ", " + b).orElse("");
+        String note = String.format("median CPU of %d runs (%s s, in run order)", runs.size(), cpus)
+                + (median.note() == null || median.note().isBlank() ? "" : "; " + median.note());
+        return new Row(median.workload(), median.contender(), median.changes(), median.changesPerSecond(),
+                median.startToFirstSeconds(), median.cpuSeconds(), median.peakRssMiB(), median.latency(), note);
     }
 
     /**
