@@ -215,6 +215,7 @@ class DockerfileIT {
         for (String line : lines.subList(lastFrom, lines.size())) {
             joined.append(line.endsWith("\\") ? line.substring(0, line.length() - 1) + " " : line + "\n");
         }
+        Map<String, String> args = dockerArgs(lines);
         Map<String, String> env = new HashMap<>();
         Matcher envLine = Pattern.compile("(?m)^ENV (.*)$").matcher(joined);
         Pattern pair = Pattern.compile("([A-Z_]+)=(\"[^\"]*\"|\\S+)");
@@ -222,7 +223,7 @@ class DockerfileIT {
             Matcher m = pair.matcher(envLine.group(1));
             while (m.find()) {
                 String value = m.group(2).replace("\"", "");
-                for (Map.Entry<String, String> arg : dockerArgs(lines).entrySet()) {
+                for (Map.Entry<String, String> arg : args.entrySet()) {
                     value = value.replace("${" + arg.getKey() + "}", arg.getValue());
                 }
                 env.put(m.group(1), value);
