@@ -103,6 +103,20 @@ final class ColumnSpans {
         };
     }
 
+    /**
+     * Whether two entries' values are written alike: same kind and same bytes (decoded text for escaped strings). A
+     * cheap test for "no key change"; values written differently may still mean the same key (1 and "1").
+     */
+    boolean sameValue(int a, int b, JsonScanner scanner) {
+        int kind = valueKind(a);
+        return kind == valueKind(b) && scanner.sameText(kind, get(a, VALUE_START), get(a, VALUE_END),
+                kind, get(b, VALUE_START), get(b, VALUE_END));
+    }
+
+    private int valueKind(int entry) {
+        return get(entry, KINDS) >>> 2 * KIND_BITS & KIND_MASK;
+    }
+
     private int nameKind(int entry) {
         return get(entry, KINDS) >>> KIND_BITS & KIND_MASK;
     }

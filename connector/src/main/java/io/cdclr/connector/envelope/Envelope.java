@@ -20,12 +20,20 @@ import java.util.Objects;
  *                    values (from {@code columns}) for I and U, the old ones (from {@code identity}) for D,
  *                    {@link RawValue#NULL} for a key column that array lacks; empty when there is no primary key
  *                    and for B, C, M and T. Only these values are read: the other columns stay in the message.
+ * @param previousKeyValues for a U that changes the primary key (issue 19), the old primary-key values (from
+ *                    {@code identity}, in pk order); empty for every other change. An update changes its key when
+ *                    {@code identity} holds every primary-key column and at least one of them differs from
+ *                    {@code columns} so that the partition key differs ({@link PartitionKey#previous}). Under
+ *                    REPLICA IDENTITY FULL {@code identity} holds all columns: only the key columns are compared.
+ *                    When {@code identity} lacks a key column (REPLICA IDENTITY NOTHING, or an index without it)
+ *                    the old key is unknown and the change counts as no key change.
  *
  * <p>The lists are kept as given, not copied (this is on the path of every change): {@link EnvelopeParser}
  * hands over unmodifiable ones.
  */
 public record Envelope(String action, String schema, String table, String lsn, String nextLsn,
-                       String prefix, boolean transactional, List<String> pkNames, List<RawValue> keyValues) {
+                       String prefix, boolean transactional, List<String> pkNames, List<RawValue> keyValues,
+                       List<RawValue> previousKeyValues) {
 
     public Envelope {
         Objects.requireNonNull(action, "action");
@@ -34,6 +42,22 @@ public record Envelope(String action, String schema, String table, String lsn, S
         if (!keyValues.isEmpty() && keyValues.size() != pkNames.size()) {
             throw new IllegalArgumentException(keyValues.size() + " key values for " + pkNames.size() + " key columns");
         }
+        Objects.requireNonNull(previousKeyValues, "previousKeyValues");
+        if (!previousKeyValues.isEmpty() && previousKeyValues.size() != pkNames.size()) {
+            throw new IllegalArgumentException(previousKeyValues.size() + " previous key values for " + pkNames.size()
+                    + " key columns");
+        }
+    }
+
+    /** A change that is no key change. */
+    public Envelope(String action, String schema, String table, String lsn, String nextLsn,
+                    String prefix, boolean transactional, List<String> pkNames, List<RawValue> keyValues) {
+        this(action, schema, table, lsn, nextLsn, prefix, transactional, pkNames, keyValues, List.of());
+    }
+
+    /** An update that moved its row to another primary key: it is ordered against both keys. */
+    public boolean isKeyChange() {
+        return !previousKeyValues.isEmpty();
     }
 
     public boolean isTransactionBoundary() {

@@ -88,8 +88,48 @@ public final class EnvelopeParser {
             throw new EnvelopeParseException("no \"action\" field");
         }
         List<String> pkNames = pkNames(s, spans);
-        return new Envelope(action, schema, table, lsn, nextLsn, prefix, transactional, pkNames,
-                keyValues(s, spans, action, pkNames.size()));
+        List<RawValue> keyValues = keyValues(s, spans, action, pkNames.size());
+        List<RawValue> previousKeyValues = "U".equals(action) && !pkNames.isEmpty()
+                ? previousKeyValues(s, spans, keyValues) : List.of();
+        return new Envelope(action, schema, table, lsn, nextLsn, prefix, transactional, pkNames, keyValues,
+                previousKeyValues);
+    }
+
+    /**
+     * For an update: the old primary-key values (from {@code identity}, in pk order) when they give another partition
+     * key than the new ones, else none. Also none when {@code identity} lacks a key column (the old key is unknown).
+     * The usual update keeps its key: then this costs one look-up and one byte comparison per key column and makes
+     * nothing; the values are decoded only when their bytes differ.
+     */
+    private static List<RawValue> previousKeyValues(JsonScanner s, ColumnSpans spans, List<RawValue> keyValues) {
+        boolean writtenAlike = true;
+        for (int i = 0; i < spans.size(); i++) {
+            if (spans.source(i) != ColumnSpans.PK) {
+                continue;
+            }
+            int old = spans.findLast(ColumnSpans.IDENTITY, i, s);
+            if (old < 0) {
+                return List.of();
+            }
+            if (writtenAlike) {
+                int now = spans.findLast(ColumnSpans.COLUMNS, i, s);
+                writtenAlike = now >= 0 && spans.sameValue(old, now, s);
+            }
+        }
+        if (writtenAlike) {
+            return List.of();
+        }
+        RawValue[] previous = new RawValue[keyValues.size()];
+        boolean sameKey = true;
+        int n = 0;
+        for (int i = 0; i < spans.size(); i++) {
+            if (spans.source(i) == ColumnSpans.PK) {
+                previous[n] = keyValue(s, spans, ColumnSpans.IDENTITY, i);
+                sameKey &= PartitionKey.value(previous[n]).equals(PartitionKey.value(keyValues.get(n)));
+                n++;
+            }
+        }
+        return sameKey ? List.of() : List.of(previous);
     }
 
     /** Reads a field value as text: null for null, an object or an array. */

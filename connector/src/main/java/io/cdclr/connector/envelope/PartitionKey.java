@@ -28,12 +28,26 @@ public final class PartitionKey {
     /** Kinesis's partition-key limit, in Unicode characters. */
     public static final int MAX_LENGTH = 256;
     static final String HASH_PREFIX = "sha256:";
+    /**
+     * The Connect header a key-changing update carries, with {@link #previous} as its String value: the runner and
+     * the Kinesis sink order the change against both keys. Only key changes carry it.
+     */
+    public static final String PREVIOUS_KEY_HEADER = "cdc.previous.partition.key";
 
     private PartitionKey() {
     }
 
     public static String of(Envelope e) {
         return limit(unlimited(e));
+    }
+
+    /**
+     * The partition key the row had before a key-changing update ({@link Envelope#isKeyChange}), computed exactly
+     * like {@link #of} but from the old primary-key values; null for every other change. The writer orders such an
+     * update against both keys (docs/envelope.md, "Key changes").
+     */
+    public static String previous(Envelope e) {
+        return e.isKeyChange() ? limit(rowKey(e, e.previousKeyValues())) : null;
     }
 
     static String unlimited(Envelope e) {
@@ -45,13 +59,15 @@ public final class PartitionKey {
             default:
                 break;
         }
+        // keyValues: from "columns" for I and U, from "identity" for D, in pk order (see Envelope)
+        return rowKey(e, e.isRowChange() ? e.keyValues() : java.util.List.of());
+    }
+
+    private static String rowKey(Envelope e, java.util.List<RawValue> values) {
         StringBuilder key = new StringBuilder(64);
         key.append(escape(nullToEmpty(e.schema()))).append('.').append(escape(nullToEmpty(e.table())));
-        if (e.isRowChange()) {
-            // keyValues: from "columns" for I and U, from "identity" for D, in pk order (see Envelope)
-            for (RawValue v : e.keyValues()) {
-                key.append('|').append(value(v));
-            }
+        for (RawValue v : values) {
+            key.append('|').append(value(v));
         }
         return key.toString();
     }
@@ -69,7 +85,8 @@ public final class PartitionKey {
         }
     }
 
-    private static String value(RawValue v) {
+    /** A key value as it appears in the key (escaped, "\\N" for null). */
+    static String value(RawValue v) {
         return v.isNull() || v.text() == null ? "\\N" : escapeValue(v.text());
     }
 

@@ -28,7 +28,9 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
  * record is sent only after Kinesis acknowledged the previous one, so a partial failure or throttling
  * can never let a later record of the key overtake an earlier one, and the stream holds each key's
  * records in submission order (a timed-out call may leave a duplicate, right behind the original).
- * Throughput comes from many keys per call and several calls at once.
+ * Throughput comes from many keys per call and several calls at once. A record that changed its row's primary key
+ * belongs to two keys ({@link #submit(String, String, byte[], String, WriteCallback)}) and keeps this order against
+ * both.
  *
  * <p>Threads: producers call {@link #submit}; one sender thread builds calls; SDK threads handle responses;
  * one callback thread runs callbacks in order; a timer puts records back after their backoff.
@@ -96,6 +98,20 @@ public final class KinesisWriter implements AutoCloseable {
      * @throws KinesisWriterException if the writer has failed or is closed, or the record is oversized under policy 'fail'
      */
     public void submit(String partitionKey, byte[] data, String description, WriteCallback callback) throws InterruptedException {
+        submit(partitionKey, null, data, description, callback);
+    }
+
+    /**
+     * Queues a record that belongs to two keys: a change that moved its row from {@code previousPartitionKey} to
+     * {@code partitionKey} (an update of the primary key). It is written under {@code partitionKey} (which decides its
+     * shard), and ordered against both: it is sent only after every earlier record of either key was acknowledged,
+     * and no later record of either key is sent before it is acknowledged.
+     *
+     * @param previousPartitionKey the row's previous partition key, or null (or equal to {@code partitionKey}) for an
+     *                             ordinary record, which is then exactly {@link #submit(String, byte[], String, WriteCallback)}
+     */
+    public void submit(String partitionKey, String previousPartitionKey, byte[] data, String description,
+                       WriteCallback callback) throws InterruptedException {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(callback, "callback");
         requirePartitionKey(partitionKey, description);
@@ -105,7 +121,11 @@ public final class KinesisWriter implements AutoCloseable {
         if (size > KinesisLimits.MAX_BYTES_PER_RECORD) {
             skip = handleOversized(partitionKey, data, description, size);
         }
-        PendingRecord record = new PendingRecord(partitionKey, skip ? new byte[0] : data, description, skip ? 0 : size, skip, callback);
+        if (previousPartitionKey != null) {
+            requirePartitionKey(previousPartitionKey, description);
+        }
+        PendingRecord record = new PendingRecord(partitionKey, previousPartitionKey, skip ? new byte[0] : data, description,
+                skip ? 0 : size, skip, callback);
         inFlightBytes.acquire(record.size);
         lock.lock();
         try {
@@ -438,7 +458,7 @@ public final class KinesisWriter implements AutoCloseable {
         lock.lock();
         try {
             if (!closed && failure == null) {
-                queue.markReady(record.partitionKey);
+                queue.markReady(record);
                 senderWork.signal();
             }
         } finally {

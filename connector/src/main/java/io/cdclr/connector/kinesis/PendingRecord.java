@@ -5,6 +5,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** A submitted record on its way to Kinesis, with what the writer needs to retry it and report its outcome. */
 final class PendingRecord {
     final String partitionKey;
+    /**
+     * For a change that moved its row to another primary key: the row's previous partition key, which the record is
+     * ordered against too (see {@link KeyedRecordQueue}); null otherwise. Never equal to {@link #partitionKey}.
+     */
+    final String previousKey;
     final byte[] data;
     final String description;
     final long size;
@@ -14,9 +19,13 @@ final class PendingRecord {
     private final AtomicBoolean completed = new AtomicBoolean();
     /** Guarded by the writer's lock. */
     int failedAttempts;
+    /** Submission order, set by {@link KeyedRecordQueue#add}; guarded by the writer's lock. */
+    long sequence;
 
-    PendingRecord(String partitionKey, byte[] data, String description, long size, boolean skipped, WriteCallback callback) {
+    PendingRecord(String partitionKey, String previousKey, byte[] data, String description, long size, boolean skipped,
+                  WriteCallback callback) {
         this.partitionKey = partitionKey;
+        this.previousKey = partitionKey.equals(previousKey) ? null : previousKey;
         this.data = data;
         this.description = description;
         this.size = size;

@@ -482,8 +482,14 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
 
     /** The key is the wal2json source's: PartitionKey of the envelope just written (docs/envelope.md). */
     private R newRecord(R record, String topic, String json) {
-        String key = PartitionKey.of(PARSER.parse(json));
-        return record.newRecord(topic, null, Schema.STRING_SCHEMA, key, Schema.STRING_SCHEMA, json, record.timestamp());
+        io.cdclr.connector.envelope.Envelope envelope = PARSER.parse(json);
+        R out = record.newRecord(topic, null, Schema.STRING_SCHEMA, PartitionKey.of(envelope), Schema.STRING_SCHEMA,
+                json, record.timestamp());
+        if (envelope.isKeyChange()) {
+            // As the wal2json source: the old key too, so the writer orders the update against both keys.
+            out.headers().addString(PartitionKey.PREVIOUS_KEY_HEADER, PartitionKey.previous(envelope));
+        }
+        return out;
     }
 
     @Override

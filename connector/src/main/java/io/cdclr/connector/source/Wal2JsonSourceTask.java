@@ -195,9 +195,14 @@ public class Wal2JsonSourceTask extends SourceTask {
             return null;
         }
         // The message verbatim, as text or (value.format=bytes) as the bytes wal2json wrote, not decoded at all.
-        return new SourceRecord(partition, offset.toMap(), topic(envelope), null,
+        SourceRecord record = new SourceRecord(partition, offset.toMap(), topic(envelope), null,
                 Schema.STRING_SCHEMA, PartitionKey.of(envelope),
                 valueAsBytes ? Schema.BYTES_SCHEMA : Schema.STRING_SCHEMA, valueAsBytes ? m.bytes() : m.text());
+        if (envelope.isKeyChange()) {
+            // The row's old key too: the writer orders the update against both keys (docs/envelope.md).
+            record.headers().addString(PartitionKey.PREVIOUS_KEY_HEADER, PartitionKey.previous(envelope));
+        }
+        return record;
     }
 
     private boolean isHeartbeat(Envelope e) {

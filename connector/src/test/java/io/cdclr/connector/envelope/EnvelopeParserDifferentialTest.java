@@ -126,6 +126,7 @@ class EnvelopeParserDifferentialTest {
         assertEquals(expected.pkNames(), actual.pkNames(), json);
         assertEquals(expected.keyValues(), actual.keyValues(), json);
         assertEquals(expected.partitionKey(), PartitionKey.of(actual), json);
+        assertEquals(expected.previousPartitionKey(), PartitionKey.previous(actual), json);
     }
 
     private static byte[] utf8(String s) {

@@ -33,6 +33,28 @@ final class JacksonEnvelopeParser {
             return pkNames.stream().map(pk -> row.getOrDefault(pk, RawValue.NULL)).toList();
         }
 
+        /**
+         * The previous partition key of an update that changed its primary key: the key from the identity's pk values,
+         * when identity has every pk column and that key differs from the new one; else null.
+         */
+        String previousPartitionKey() {
+            if (!"U".equals(action) || pkNames.isEmpty() || !pkNames.stream().allMatch(identity::containsKey)) {
+                return null;
+            }
+            String previous = rowKey(pkNames.stream().map(identity::get).toList());
+            return previous.equals(partitionKey()) ? null : previous;
+        }
+
+        private String rowKey(List<RawValue> values) {
+            StringBuilder key = new StringBuilder();
+            key.append(PartitionKey.escape(schema == null ? "" : schema)).append('.')
+                    .append(PartitionKey.escape(table == null ? "" : table));
+            for (RawValue v : values) {
+                key.append('|').append(v.isNull() || v.text() == null ? "\\N" : PartitionKey.escapeValue(v.text()));
+            }
+            return PartitionKey.limit(key.toString());
+        }
+
         /** The partition key as the old PartitionKey computed it from the maps. */
         String partitionKey() {
             switch (action) {

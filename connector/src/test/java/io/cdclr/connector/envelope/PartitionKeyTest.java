@@ -115,4 +115,97 @@ class PartitionKeyTest {
         assertEquals("s.t|" + emoji, PartitionKey.limit("s.t|" + emoji));
         assertTrue(PartitionKey.limit("s.t|" + emoji + "x").startsWith("sha256:"));
     }
+
+    // Key changes (issue 19): the previous key, only for an update whose primary key differs between identity and columns.
+
+    private String previous(String json) {
+        return PartitionKey.previous(parser.parse(json));
+    }
+
+    @Test
+    void updateThatChangesThePrimaryKeyHasThePreviousKeyFromIdentity() {
+        String json = "{\"action\":\"U\",\"schema\":\"public\",\"table\":\"customers\","
+                + "\"columns\":[{\"name\":\"id\",\"value\":3},{\"name\":\"name\",\"value\":\"Linus\"}],"
+                + "\"identity\":[{\"name\":\"id\",\"value\":2}],\"pk\":[{\"name\":\"id\"}]}";
+        assertTrue(parser.parse(json).isKeyChange());
+        assertEquals("public.customers|3", key(json));
+        assertEquals("public.customers|2", previous(json));
+    }
+
+    @Test
+    void referenceUpdateFromIdTwoToThreeIsTheOnlyKeyChangeOfTheFixtures() throws Exception {
+        java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("reference.dir",
+                "/work/shared/reference/wal2json-v2"), "default-options.jsonl");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(file), "reference fixtures present");
+        java.util.List<String> keyChanges = new java.util.ArrayList<>();
+        int updates = 0;
+        for (String line : java.nio.file.Files.readAllLines(file)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            Envelope e = parser.parse(line);
+            updates += "U".equals(e.action()) ? 1 : 0;
+            if (e.isKeyChange()) {
+                keyChanges.add(PartitionKey.previous(e) + " -> " + PartitionKey.of(e));
+            } else {
+                assertEquals(null, PartitionKey.previous(e), line);
+            }
+        }
+        assertTrue(updates > 3, "updates in the fixtures");
+        // The other updates keep their key, REPLICA IDENTITY FULL (docs: identity holds every column) included.
+        assertEquals(java.util.List.of("public.customers|2 -> public.customers|3"), keyChanges);
+    }
+
+    @Test
+    void updateKeepingItsKeyHasNoPreviousKeyEvenUnderReplicaIdentityFull() {
+        assertEquals(null, previous("{\"action\":\"U\",\"schema\":\"public\",\"table\":\"docs\","
+                + "\"columns\":[{\"name\":\"id\",\"value\":1},{\"name\":\"body\",\"value\":\"world\"}],"
+                + "\"identity\":[{\"name\":\"id\",\"value\":1},{\"name\":\"body\",\"value\":\"hello\"}],"
+                + "\"pk\":[{\"name\":\"id\"}]}"));
+        // written differently, same key: 1 and "1" give the same partition key, so no key change
+        assertEquals(null, previous("{\"action\":\"U\",\"schema\":\"s\",\"table\":\"t\","
+                + "\"columns\":[{\"name\":\"id\",\"value\":\"1\"}],\"identity\":[{\"name\":\"id\",\"value\":1}],"
+                + "\"pk\":[{\"name\":\"id\"}]}"));
+        assertEquals(null, previous("{\"action\":\"U\",\"schema\":\"s\",\"table\":\"t\","
+                + "\"columns\":[{\"name\":\"id\",\"value\":\"ab\"}],\"identity\":[{\"name\":\"id\",\"value\":\"a\\u0062\"}],"
+                + "\"pk\":[{\"name\":\"id\"}]}"));
+    }
+
+    @Test
+    void noPreviousKeyWithoutPrimaryKeyOrWithoutTheKeyInIdentityOrForOtherActions() {
+        // no pk: the table's key never changes
+        assertEquals(null, previous("{\"action\":\"U\",\"schema\":\"s\",\"table\":\"t\","
+                + "\"columns\":[{\"name\":\"a\",\"value\":2}],\"identity\":[{\"name\":\"a\",\"value\":1}],\"pk\":[]}"));
+        // identity lacks a key column (REPLICA IDENTITY NOTHING, or an index without it): the old key is unknown
+        assertEquals(null, previous("{\"action\":\"U\",\"schema\":\"s\",\"table\":\"t\","
+                + "\"columns\":[{\"name\":\"a\",\"value\":2},{\"name\":\"b\",\"value\":2}],"
+                + "\"identity\":[{\"name\":\"a\",\"value\":1}],\"pk\":[{\"name\":\"a\"},{\"name\":\"b\"}]}"));
+        assertEquals(null, previous("{\"action\":\"U\",\"schema\":\"s\",\"table\":\"t\","
+                + "\"columns\":[{\"name\":\"a\",\"value\":2}],\"pk\":[{\"name\":\"a\"}]}"));
+        assertEquals(null, previous("{\"action\":\"D\",\"schema\":\"s\",\"table\":\"t\","
+                + "\"identity\":[{\"name\":\"a\",\"value\":1}],\"pk\":[{\"name\":\"a\"}]}"));
+        assertEquals(null, previous("{\"action\":\"I\",\"schema\":\"s\",\"table\":\"t\","
+                + "\"columns\":[{\"name\":\"a\",\"value\":1}],\"identity\":[{\"name\":\"a\",\"value\":2}],\"pk\":[{\"name\":\"a\"}]}"));
+    }
+
+    @Test
+    void compositeKeyChangeInOneColumnAndPreviousKeyEscapedAndHashedLikeTheKey() {
+        assertEquals("public.order_lines|100|1", previous("{\"action\":\"U\",\"schema\":\"public\",\"table\":\"order_lines\","
+                + "\"columns\":[{\"name\":\"order_id\",\"value\":100},{\"name\":\"line_no\",\"value\":2}],"
+                + "\"identity\":[{\"name\":\"line_no\",\"value\":1},{\"name\":\"order_id\",\"value\":100}],"
+                + "\"pk\":[{\"name\":\"order_id\"},{\"name\":\"line_no\"}]}"));
+        assertEquals("we\\.ird.t\\|x|a\\|b|\\N", previous("{\"action\":\"U\",\"schema\":\"we.ird\",\"table\":\"t|x\","
+                + "\"columns\":[{\"name\":\"k\",\"value\":\"c\"},{\"name\":\"n\",\"value\":null}],"
+                + "\"identity\":[{\"name\":\"k\",\"value\":\"a|b\"},{\"name\":\"n\",\"value\":null}],"
+                + "\"pk\":[{\"name\":\"k\"},{\"name\":\"n\"}]}"));
+        String longOld = "o".repeat(300);
+        String json = "{\"action\":\"U\",\"schema\":\"s\",\"table\":\"t\","
+                + "\"columns\":[{\"name\":\"k\",\"value\":\"new\"}],"
+                + "\"identity\":[{\"name\":\"k\",\"value\":\"" + longOld + "\"}],\"pk\":[{\"name\":\"k\"}]}";
+        assertEquals(PartitionKey.limit("s.t|" + longOld), previous(json));
+        assertTrue(previous(json).startsWith("sha256:"));
+        // the previous key is exactly the key the row had: the key of the insert that created it
+        assertEquals(key("{\"action\":\"I\",\"schema\":\"s\",\"table\":\"t\","
+                + "\"columns\":[{\"name\":\"k\",\"value\":\"" + longOld + "\"}],\"pk\":[{\"name\":\"k\"}]}"), previous(json));
+    }
 }

@@ -84,12 +84,14 @@ final class RandomEnvelopes {
         for (int i = 0; i < keys; i++) {
             pk.add(chance(10) ? "absent" + i : names.get(random.nextInt(names.size())));
         }
+        java.util.Map<String, String> written = new java.util.HashMap<>();
         if (!action.equals("D")) {
-            fields.add(field("columns", entries(names, true)));
+            fields.add(field("columns", entries(names, true, written, false)));
         }
         if (!action.equals("I") && chance(90)) {
             List<String> identity = chance(50) ? names : pk.stream().filter(names::contains).distinct().toList();
-            fields.add(field("identity", entries(identity, true)));
+            // Often the values of columns again: an update that keeps its key (or, for some columns, changes it).
+            fields.add(field("identity", entries(identity, true, written, chance(60))));
         }
         if (!pk.isEmpty() || chance(50)) {
             fields.add(field("pk", entries(pk, false)));
@@ -100,6 +102,11 @@ final class RandomEnvelopes {
     }
 
     private String entries(List<String> names, boolean withValues) {
+        return entries(names, withValues, new java.util.HashMap<>(), false);
+    }
+
+    /** {@code written}: the values written per name (the last one), reused for a name when {@code reuse}. */
+    private String entries(List<String> names, boolean withValues, java.util.Map<String, String> written, boolean reuse) {
         List<String> entries = new ArrayList<>();
         for (String name : names) {
             List<String> fields = new ArrayList<>();
@@ -109,7 +116,9 @@ final class RandomEnvelopes {
                 fields.add(field("typeoid", Integer.toString(random.nextInt(5000))));
             }
             if (withValues && chance(95)) {
-                fields.add(field("value", value()));
+                String value = reuse && written.containsKey(name) && chance(90) ? written.get(name) : value();
+                written.put(name, value);
+                fields.add(field("value", value));
             }
             if (chance(5)) {
                 fields.add(field(text(), junk(0)));
@@ -119,7 +128,9 @@ final class RandomEnvelopes {
             }
             entries.add(object(fields));
             if (withValues && chance(3)) { // a column named twice: its last value counts
-                entries.add(object(List.of(field("name", str(name)), field("value", value()))));
+                String value = value();
+                written.put(name, value);
+                entries.add(object(List.of(field("name", str(name)), field("value", value))));
             }
         }
         return array(entries);

@@ -49,6 +49,7 @@ final class FaultInjectingKinesisClient implements KinesisAsyncClient {
         return t;
     });
     private final Map<String, List<byte[]>> streamByKey = new HashMap<>();
+    private final List<byte[]> streamInOrder = new ArrayList<>();
     private final Set<String> keysInFlight = new HashSet<>();
     private final List<String> violations = new ArrayList<>();
     private final List<PutRecordsRequest> requests = new ArrayList<>();
@@ -149,12 +150,18 @@ final class FaultInjectingKinesisClient implements KinesisAsyncClient {
 
     private String accept(PutRecordsRequestEntry entry) {
         streamByKey.computeIfAbsent(entry.partitionKey(), k -> new ArrayList<>()).add(entry.data().asByteArray());
+        streamInOrder.add(entry.data().asByteArray());
         return Long.toString(sequence.incrementAndGet());
     }
 
     /** Every record accepted for the key, in stream order, duplicates included. */
     synchronized List<byte[]> acceptedFor(String partitionKey) {
         return new ArrayList<>(streamByKey.getOrDefault(partitionKey, List.of()));
+    }
+
+    /** Every record accepted, in the order accepted (all keys), duplicates included. */
+    synchronized List<byte[]> acceptedInOrder() {
+        return new ArrayList<>(streamInOrder);
     }
 
     synchronized List<String> violations() {
