@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
@@ -73,7 +74,7 @@ public class KinesisSinkTask extends SinkTask {
             String partitionKey = partitionKey(record);
             AcknowledgedOffsets.Entry entry = partition.add(offset);
             try {
-                writer.submit(partitionKey, data, describe(record), failure -> {
+                writer.submit(partitionKey, previousPartitionKey(record), data, describe(record), failure -> {
                     if (failure == null) {
                         partition.acknowledge(entry);
                     }
@@ -170,6 +171,31 @@ public class KinesisSinkTask extends SinkTask {
             text = record.originalTopic() + "-" + record.originalKafkaPartition();
         }
         return PartitionKey.limit(text);
+    }
+
+    /**
+     * The row's previous partition key when the change moved it to another primary key: the header the wal2json source
+     * sets (it survives Kafka as a String with the default header converter, or as bytes). Null when absent: a record
+     * written by an older source, or no key change. The value is not parsed to find one (that would cost a parse of
+     * every record); such a key change is then ordered only under its new key, as before.
+     */
+    static String previousPartitionKey(SinkRecord record) {
+        if (record.headers().isEmpty()) {
+            return null;
+        }
+        Header header = record.headers().lastWithName(PartitionKey.PREVIOUS_KEY_HEADER);
+        Object value = header == null ? null : header.value();
+        String text;
+        if (value == null) {
+            return null;
+        } else if (value instanceof byte[] bytes) {
+            text = new String(bytes, StandardCharsets.UTF_8);
+        } else if (value instanceof ByteBuffer buffer) {
+            text = StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
+        } else {
+            text = value.toString();
+        }
+        return text.isEmpty() ? null : PartitionKey.limit(text);
     }
 
     static byte[] data(SinkRecord record) {

@@ -167,6 +167,30 @@ class KinesisSinkTaskTest {
     }
 
     @Test
+    void aKeyChangeCarriedInTheHeaderWaitsForTheEarlierChangeOfItsOldKey() throws InterruptedException {
+        task.start(props());
+        kinesis.block("s.t|1");
+        SinkRecord update = record(P0, 1, "s.t|2", "U 1->2");
+        update.headers().addString(io.cdclr.connector.envelope.PartitionKey.PREVIOUS_KEY_HEADER, "s.t|1");
+        task.put(List.of(record(P0, 0, "s.t|1", "U 1"), update, record(P0, 2, "s.t|3", "I 3")));
+        waitFor(() -> kinesis.has("s.t|3"));
+        Thread.sleep(50);
+        assertTrue(!kinesis.has("s.t|2"), "the key change waits while the earlier change of its old key is throttled");
+        kinesis.unblock("s.t|1");
+        waitFor(() -> kinesis.has("s.t|2"));
+        waitFor(() -> task.preCommit(Map.of(P0, new OffsetAndMetadata(3))).get(P0).offset() == 3);
+    }
+
+    @Test
+    void previousKeyHeaderIsReadAsStringOrBytes() {
+        SinkRecord asBytes = record(P0, 0, "k", "v");
+        asBytes.headers().addBytes(io.cdclr.connector.envelope.PartitionKey.PREVIOUS_KEY_HEADER,
+                "s.t|1".getBytes(StandardCharsets.UTF_8));
+        assertEquals("s.t|1", KinesisSinkTask.previousPartitionKey(asBytes));
+        assertEquals(null, KinesisSinkTask.previousPartitionKey(record(P0, 1, "k", "v")));
+    }
+
+    @Test
     void longKeysAreHashedLikeTheEnvelopeKeys() throws InterruptedException {
         task.start(props());
         String longKey = "x".repeat(300);

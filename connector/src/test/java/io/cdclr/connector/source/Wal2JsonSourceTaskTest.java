@@ -104,4 +104,18 @@ class Wal2JsonSourceTaskTest {
         assertTrue(e.getMessage().contains(bad.substring(0, 200)), e.getMessage());
         assertTrue(!e.getMessage().contains(bad.substring(0, 201)), e.getMessage());
     }
+    @Test
+    void onlyAKeyChangeCarriesThePreviousPartitionKeyHeader() {
+        Wal2JsonSourceTask t = task(Map.of());
+        t.toRecord(msg(B, "0/100", 1));
+        String moved = "{\"action\":\"U\",\"lsn\":\"0/150\",\"schema\":\"public\",\"table\":\"orders\","
+                + "\"columns\":[{\"name\":\"id\",\"value\":8},{\"name\":\"amount\",\"value\":1}],"
+                + "\"identity\":[{\"name\":\"id\",\"value\":7}],\"pk\":[{\"name\":\"id\"}]}";
+        SourceRecord r = t.toRecord(msg(moved, "0/150", 2));
+        assertEquals("public.orders|8", r.key());
+        assertEquals("public.orders|7", r.headers().lastWithName(
+                io.cdclr.connector.envelope.PartitionKey.PREVIOUS_KEY_HEADER).value());
+        SourceRecord kept = t.toRecord(msg(moved.replace("\"value\":7", "\"value\":8"), "0/160", 3));
+        assertTrue(kept.headers().isEmpty(), "an update that keeps its key has no header");
+    }
 }

@@ -1,5 +1,6 @@
 package io.cdclr.runner.engine;
 
+import io.cdclr.connector.envelope.PartitionKey;
 import io.cdclr.connector.kinesis.KinesisWriter;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,12 +84,21 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
                 }
                 String key = String.valueOf(record.key());
                 // The topic names the change in the writer's error messages, which add the partition key.
-                writer.submit(key, data, record.topic(), error -> inFlight.complete(entry, error));
+                writer.submit(key, previousKey(record), data, record.topic(), error -> inFlight.complete(entry, error));
             }
         } finally {
             batchLock.unlock();
         }
         committer.markBatchFinished();
+    }
+
+    /**
+     * The row's previous partition key when the change moved it to another primary key (header set by the source),
+     * else null: the writer then orders the change against both keys (docs/envelope.md, "Key changes").
+     */
+    static String previousKey(SourceRecord record) {
+        Header header = record.headers().isEmpty() ? null : record.headers().lastWithName(PartitionKey.PREVIOUS_KEY_HEADER);
+        return header == null || header.value() == null ? null : header.value().toString();
     }
 
     /** The record's message as Kinesis data: the bytes wal2json wrote (value.format=bytes, as the runner sets it). */
