@@ -23,12 +23,14 @@ final class FaultReport {
     }
 
     private static String format(List<Row> rows) {
-        StringBuilder out = new StringBuilder(String.format("%-34s %9s %9s %7s %10s %10s %6s  %-16s %s%n", "scenario",
-                "committed", "delivered", "missing", "duplicated", "unexpected", "order", "recovery", "notes"));
+        StringBuilder out = new StringBuilder(String.format("%-34s %9s %9s %7s %10s %10s %13s  %-16s %s%n", "scenario",
+                "committed", "delivered", "missing", "duplicated", "unexpected", "order new/old", "recovery", "notes"));
         for (Row row : rows) {
             Checker.Result r = row.result();
-            out.append(String.format("%-34s %9d %9d %7d %10d %10d %6d  %-16s %s%n", row.scenario(), r.committed(),
-                    r.records(), r.missing(), r.duplicated(), r.unexpected(), r.orderViolations(), row.recovery(),
+            // order: per new key / per old key (a key change belongs to both keys; see Checker)
+            out.append(String.format("%-34s %9d %9d %7d %10d %10d %13s  %-16s %s%n", row.scenario(), r.committed(),
+                    r.records(), r.missing(), r.duplicated(), r.unexpected(),
+                    r.newKeyViolations() + "/" + r.oldKeyViolations(), row.recovery(),
                     row.notes()));
         }
         return out.toString();
