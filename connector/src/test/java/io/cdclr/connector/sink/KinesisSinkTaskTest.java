@@ -188,6 +188,16 @@ class KinesisSinkTaskTest {
                 "s.t|1".getBytes(StandardCharsets.UTF_8));
         assertEquals("s.t|1", KinesisSinkTask.previousPartitionKey(asBytes));
         assertEquals(null, KinesisSinkTask.previousPartitionKey(record(P0, 1, "k", "v")));
+        // Through Kafka with Connect's default header converter (SimpleHeaderConverter), both ways
+        var converter = new org.apache.kafka.connect.storage.SimpleHeaderConverter();
+        converter.configure(Map.of());
+        for (String key : List.of("public.items|5", "s.t|10.50|\\N", "s.t|true", "s.t|[1,2]", "s.t|a\\|b")) {
+            byte[] wire = converter.fromConnectHeader("t", "h", Schema.STRING_SCHEMA, key);
+            var back = converter.toConnectHeader("t", "h", wire);
+            SinkRecord r = record(P0, 2, "k", "v");
+            r.headers().add(io.cdclr.connector.envelope.PartitionKey.PREVIOUS_KEY_HEADER, back);
+            assertEquals(key, KinesisSinkTask.previousPartitionKey(r), key);
+        }
     }
 
     @Test

@@ -93,7 +93,7 @@ class KeyChangeFaultIT {
                 List<String> oracle = capture.oracle();
                 KinesisClient reader = TestEnv.kinesis();
                 awaitAll(oracle, () -> StreamTap.readAll(reader, stream.name()));
-                retries = metric(runner, "cdc_kinesis_retries");
+                retries = metric(runner, "cdc_kinesis_retries_total{reason=\"throttled\"}");
                 readyAtEnd = "ready " + runner.httpStatus("/health/ready");
                 exitCode = runner.terminate(Duration.ofSeconds(60));
                 String errors = runner.output().lines().filter(l -> l.contains("ERROR")).findFirst().orElse("none");
