@@ -103,6 +103,9 @@ class DebeziumToWal2JsonTransformTest {
         assertEquals(true, json.startsWith("{\"action\":\"U\""), json);
         assertEquals(true, json.contains("\"identity\":[{\"name\":\"id\",\"type\":\"integer\",\"value\":2}]"), json);
         assertEquals("public.customers|3", out.key());
+        // as the wal2json source: the old key in a header, so the writer orders the update against both keys
+        assertEquals("public.customers|2", out.headers().lastWithName(
+                io.cdclr.connector.envelope.PartitionKey.PREVIOUS_KEY_HEADER).value());
     }
 
     @Test
