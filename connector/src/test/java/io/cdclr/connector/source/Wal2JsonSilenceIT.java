@@ -99,6 +99,24 @@ class Wal2JsonSilenceIT {
         assertFalse(jmx.isRegistered(ReplicationStatus.objectName(slot)));
     }
 
+    @Test
+    void aHostThatDoesNotPollForLongerThanTheSilenceTimeoutIsNotMistakenForASilentServer() throws Exception {
+        exec("CREATE TABLE " + table + " (id int primary key, v text)");
+        Map<String, String> config = taskConfig(slot);
+        config.put("wal2json.add-tables", "public." + table);
+        config.put("replication.silence.timeout.ms", Long.toString(SILENCE_MS));
+        config.put("queue.capacity", "1"); // the reader soon waits for the host and stops reading the socket
+        task = new Wal2JsonSourceTask();
+        task.initialize(new InMemoryOffsets(config));
+        task.start(config);
+        exec("INSERT INTO " + table + " SELECT g, repeat('x', 2000) FROM generate_series(1, 2000) g");
+        Thread.sleep(3 * SILENCE_MS); // the host does not poll: the server's bytes wait in the socket, unread
+        System.out.println("host busy: LastReceivedAgeMs=" + attribute("LastReceivedAgeMs"));
+        assertEquals(Boolean.TRUE, attribute("Connected"), "waiting for the host is not the server's silence");
+        assertEquals(2000, pollRecords(task, 2000, 60_000).size());
+        assertEquals(0L, attribute("Reconnects"));
+    }
+
     /** Forwards TCP; frozen, forwards nothing either way and closes nothing (new connections are accepted and ignored). */
     static final class FreezingProxy implements AutoCloseable {
         private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
