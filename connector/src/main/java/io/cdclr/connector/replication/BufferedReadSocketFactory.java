@@ -25,13 +25,24 @@ import javax.net.SocketFactory;
 public final class BufferedReadSocketFactory extends SocketFactory {
     static final int READ_BUFFER_BYTES = 64 * 1024;
 
-    /** PgJDBC instantiates the factory by class name with this constructor. */
+    /** The watch the replication session registered for this connection, or null. */
+    private final SocketWatch watch;
+
     public BufferedReadSocketFactory() {
+        this.watch = null;
+    }
+
+    /**
+     * PgJDBC instantiates the factory by class name with this constructor, passing {@code socketFactoryArg}: the
+     * token of the session's {@link SocketWatch}, which learns when bytes arrive and can close the socket.
+     */
+    public BufferedReadSocketFactory(String watchToken) {
+        this.watch = SocketWatch.lookup(watchToken);
     }
 
     @Override
     public Socket createSocket() {
-        return new BufferedReadSocket();
+        return new BufferedReadSocket(watch);
     }
 
     // PgJDBC only calls createSocket() and connects it itself; the others are here for the SocketFactory contract.
@@ -71,12 +82,25 @@ public final class BufferedReadSocketFactory extends SocketFactory {
 
     /** A socket that hands out one buffered input stream: every reader (PgJDBC, then the SSLSocket) shares its buffer. */
     static final class BufferedReadSocket extends Socket {
+        private final SocketWatch watch;
         private InputStream input;
+
+        BufferedReadSocket(SocketWatch watch) {
+            this.watch = watch;
+        }
+
+        @Override
+        public void connect(java.net.SocketAddress endpoint, int timeout) throws IOException {
+            super.connect(endpoint, timeout);
+            if (watch != null) {
+                watch.attach(this);
+            }
+        }
 
         @Override
         public synchronized InputStream getInputStream() throws IOException {
             if (input == null) {
-                input = new OneReadBufferedInputStream(super.getInputStream(), READ_BUFFER_BYTES);
+                input = new OneReadBufferedInputStream(super.getInputStream(), READ_BUFFER_BYTES, watch);
             }
             return input;
         }
@@ -95,12 +119,18 @@ public final class BufferedReadSocketFactory extends SocketFactory {
     static final class OneReadBufferedInputStream extends InputStream {
         private final InputStream in;
         private final byte[] buffer;
+        private final SocketWatch watch;
         private int position;
         private int count;
 
         OneReadBufferedInputStream(InputStream in, int size) {
+            this(in, size, null);
+        }
+
+        OneReadBufferedInputStream(InputStream in, int size, SocketWatch watch) {
             this.in = in;
             this.buffer = new byte[size];
+            this.watch = watch;
         }
 
         @Override
@@ -134,6 +164,9 @@ public final class BufferedReadSocketFactory extends SocketFactory {
             }
             position = 0;
             count = n;
+            if (watch != null) {
+                watch.received();
+            }
             return true;
         }
 

@@ -41,15 +41,23 @@ public final class ReplicationSession implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
     private volatile Lsn confirmed = Lsn.INVALID;
+    /** The replication socket: when the server last sent a byte; closes it under a blocked reader. */
+    private final SocketWatch watch;
+    /** While the reader waits for the host to take messages it reads nothing: that silence is ours, not the server's. */
+    private volatile long hostBusyNanos = System.nanoTime();
+    private long lastReplyRequestNanos;
+    private Thread watchdog;
 
     private ReplicationSession(ReplicationSettings settings, Connection connection, PGReplicationStream stream,
-                               int queueCapacity) {
+                               int queueCapacity, SocketWatch watch) {
         this.settings = settings;
         this.connection = connection;
         this.stream = stream;
         this.queue = new ArrayBlockingQueue<>(Math.max(1, queueCapacity));
         this.reader = new Thread(this::readLoop, "wal2json-reader-" + settings.slotName());
         this.reader.setDaemon(true);
+        this.watch = watch;
+        this.lastReplyRequestNanos = System.nanoTime();
     }
 
     /**
@@ -60,8 +68,9 @@ public final class ReplicationSession implements AutoCloseable {
      */
     public static ReplicationSession start(ReplicationSettings settings, Lsn start, int queueCapacity) {
         Connection connection = null;
+        SocketWatch watch = SocketWatch.register(keepAliveIdleSeconds(settings));
         try {
-            connection = DriverManager.getConnection(settings.jdbcUrl(), replicationProperties(settings));
+            connection = DriverManager.getConnection(settings.jdbcUrl(), replicationProperties(settings, watch));
             ChainedLogicalStreamBuilder builder = connection.unwrap(PGConnection.class).getReplicationAPI()
                     .replicationStream().logical()
                     .withSlotName(settings.slotName())
@@ -75,13 +84,17 @@ public final class ReplicationSession implements AutoCloseable {
                 builder = builder.withSlotOption(option.getKey(), option.getValue());
             }
             PGReplicationStream stream = builder.start();
-            ReplicationSession session = new ReplicationSession(settings, connection, stream, queueCapacity);
+            // Streaming: from here on no socket timeout (see ConnectionTimeouts); the watchdog bounds silence instead.
+            connection.setNetworkTimeout(Runnable::run, 0);
+            ReplicationSession session = new ReplicationSession(settings, connection, stream, queueCapacity, watch);
             session.reader.start();
+            session.startWatchdog();
             LOG.info("Streaming from replication slot '{}' starting at {} with options {}", settings.slotName(),
                     start.isValid() ? start : "confirmed_flush_lsn", settings.pluginOptions());
             return session;
         } catch (SQLException e) {
             closeQuietly(connection);
+            watch.abort();
             if ("55006".equals(e.getSQLState())) { // object_in_use: active for another PID
                 throw new SlotException("Replication slot '" + settings.slotName() + "' is active in another session: "
                         + e.getMessage(), e);
@@ -91,17 +104,34 @@ public final class ReplicationSession implements AutoCloseable {
             }
             throw new ReplicationException("Cannot start streaming from replication slot '" + settings.slotName()
                     + "' on " + settings.host() + ":" + settings.port() + "/" + settings.database() + ": " + e.getMessage(), e);
+        } finally {
+            watch.unregister(); // the factory has attached the socket, or never will
         }
     }
 
     static Properties replicationProperties(ReplicationSettings settings) {
+        return replicationProperties(settings, null);
+    }
+
+    static Properties replicationProperties(ReplicationSettings settings, SocketWatch watch) {
+        // connectTimeout, loginTimeout, tcpKeepAlive as on every connection; the socket timeout bounds the login and
+        // START_REPLICATION only and is lifted once streaming (start()).
         Properties p = settings.connectionProperties();
         PGProperty.REPLICATION.set(p, "database");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
         // The stream is read in bulk for as long as the session lives: fewer read system calls (see the factory).
         PGProperty.SOCKET_FACTORY.set(p, BufferedReadSocketFactory.class.getName());
+        if (watch != null) {
+            PGProperty.SOCKET_FACTORY_ARG.set(p, watch.token());
+        }
         return p;
+    }
+
+    /** TCP keepalive on the replication socket: probes start after a third of the silence timeout (at least 10 s). */
+    private static int keepAliveIdleSeconds(ReplicationSettings settings) {
+        long silence = settings.silenceTimeoutMs();
+        return silence <= 0 ? 0 : (int) Math.max(10, Math.min(7200, silence / 3000));
     }
 
     /**
@@ -151,6 +181,79 @@ public final class ReplicationSession implements AutoCloseable {
         return queue.isEmpty();
     }
 
+    /** True while the reader streams: the session has neither failed nor been closed. */
+    public boolean isStreaming() {
+        return running && failure.get() == null;
+    }
+
+    /** System.nanoTime() of the last byte received from the server on the replication connection. */
+    public long lastReceivedNanos() {
+        return watch.lastReceivedNanos();
+    }
+
+    /**
+     * How long the server has said nothing while the reader was waiting for it. Time the reader spent waiting for the
+     * host to take messages does not count: it was not reading, and the server's bytes wait in the socket.
+     */
+    long silentNanos() {
+        return System.nanoTime() - Math.max(watch.lastReceivedNanos(), hostBusyNanos);
+    }
+
+    /**
+     * The watchdog (issue 19, silent networks): a host or route that stops answering without closing the connection
+     * leaves the reader polling forever, or blocked inside PgJDBC in the middle of a message. After half the silence
+     * timeout the reader asks the server for a reply (a status update with reply-requested, which the walsender
+     * answers with a keepalive); when the whole timeout passes with nothing received, this thread fails the session
+     * and closes the socket under the reader, and the task reconnects.
+     */
+    private void startWatchdog() {
+        long timeoutMs = settings.silenceTimeoutMs();
+        if (timeoutMs <= 0) {
+            return;
+        }
+        long checkMs = Math.max(50, Math.min(1000, timeoutMs / 10));
+        watchdog = new Thread(() -> {
+            try {
+                while (running) {
+                    Thread.sleep(checkMs);
+                    if (running && silentNanos() >= timeoutMs * 1_000_000L) {
+                        silenceExceeded(timeoutMs);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "wal2json-watchdog-" + settings.slotName());
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
+    private void silenceExceeded(long timeoutMs) {
+        ReplicationException e = new ReplicationException("No data from the server on the replication connection of slot '"
+                + settings.slotName() + "' for " + silentNanos() / 1_000_000L + " ms, not even an answer to a reply"
+                + " request (replication.silence.timeout.ms=" + timeoutMs + "): the host or the network went silent", null);
+        if (failure.compareAndSet(null, e)) {
+            LOG.warn("{}; closing the connection to reconnect", e.getMessage());
+            running = false;
+            watch.abort(); // releases a reader blocked in a read or a write
+        }
+    }
+
+    /** Called by the reader while it waits for the server: asks for a reply once the silence reaches half the timeout. */
+    private void requestReplyIfQuiet() throws SQLException {
+        long timeoutNanos = settings.silenceTimeoutMs() * 1_000_000L;
+        if (timeoutNanos <= 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (silentNanos() >= timeoutNanos / 2 && now - lastReplyRequestNanos >= timeoutNanos / 4) {
+            lastReplyRequestNanos = now;
+            LOG.debug("Nothing from the server for {} ms on slot '{}': requesting a reply", silentNanos() / 1_000_000L,
+                    settings.slotName());
+            stream.forceUpdateStatus(); // reply-requested = 1
+        }
+    }
+
     private void readLoop() {
         long sequence = 0;
         try {
@@ -158,6 +261,7 @@ public final class ReplicationSession implements AutoCloseable {
                 applyConfirm();
                 ByteBuffer buffer = stream.readPending();
                 if (buffer == null) {
+                    requestReplyIfQuiet();
                     idle.set(new IdlePosition(sequence, Lsn.INVALID.equals(lsn(stream.getLastReceiveLSN()))
                             ? Lsn.INVALID : lsn(stream.getLastReceiveLSN())));
                     Thread.sleep(IDLE_SLEEP_MS);
@@ -173,7 +277,9 @@ public final class ReplicationSession implements AutoCloseable {
                         stream.forceUpdateStatus();
                         lastStatus = System.nanoTime();
                     }
+                    hostBusyNanos = System.nanoTime();
                 }
+                hostBusyNanos = System.nanoTime();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -181,7 +287,7 @@ public final class ReplicationSession implements AutoCloseable {
             if (running) {
                 // With its causes: PgJDBC's message alone ("Database connection failed when reading from copy") hides them.
                 LOG.warn("Replication stream from slot '{}' failed: {}", settings.slotName(), withCauses(t));
-                failure.set(t);
+                failure.compareAndSet(null, t);
             }
         } finally {
             running = false;
@@ -235,6 +341,9 @@ public final class ReplicationSession implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (watchdog != null) {
+            watchdog.interrupt();
+        }
         reader.interrupt();
         try {
             reader.join(5000);
@@ -247,6 +356,8 @@ public final class ReplicationSession implements AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 LOG.debug("Final status update to slot '{}' failed: {}", settings.slotName(), e.toString());
             }
+        } else {
+            watch.abort(); // the reader is stuck on a silent socket: release it, never wait on it
         }
         closeQuietly(connection);
         queue.clear();

@@ -9,13 +9,15 @@ import java.util.Properties;
  * What the replication side needs to know: where PostgreSQL is, which slot, and the wal2json options to
  * start the stream with (already complete: the caller decides defaults and what it adds for itself).
  * {@code serverOptions} are PostgreSQL run-time parameters for every connection (PgJDBC's {@code options},
- * e.g. {@code -c wal_sender_timeout=30s}), or null.
+ * e.g. {@code -c wal_sender_timeout=30s}), or null. {@code timeouts} bound every connection;
+ * {@code silenceTimeoutMs} is the longest the replication connection may go without a byte from the server before
+ * the session is failed (0: never; see {@link ReplicationSession}).
  */
 public record ReplicationSettings(String host, int port, String user, String password, String database,
                                   String sslMode, String applicationName, String slotName,
                                   boolean createSlotIfMissing, long slotActiveWaitMs,
                                   Map<String, String> pluginOptions, long statusIntervalMs,
-                                  int connectTimeoutSeconds, String serverOptions) {
+                                  ConnectionTimeouts timeouts, String serverOptions, long silenceTimeoutMs) {
 
     public static final String PLUGIN = "wal2json";
 
@@ -23,6 +25,7 @@ public record ReplicationSettings(String host, int port, String user, String pas
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(slotName, "slotName");
+        Objects.requireNonNull(timeouts, "timeouts");
         pluginOptions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(pluginOptions));
     }
 
@@ -42,8 +45,7 @@ public record ReplicationSettings(String host, int port, String user, String pas
         }
         p.setProperty("sslmode", sslMode == null ? "prefer" : sslMode);
         p.setProperty("ApplicationName", applicationName);
-        p.setProperty("connectTimeout", Integer.toString(connectTimeoutSeconds));
-        p.setProperty("tcpKeepAlive", "true");
+        timeouts.applyTo(p);
         if (serverOptions != null && !serverOptions.isBlank()) {
             p.setProperty("options", serverOptions);
         }

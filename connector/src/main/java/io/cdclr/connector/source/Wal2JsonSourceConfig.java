@@ -1,5 +1,6 @@
 package io.cdclr.connector.source;
 
+import io.cdclr.connector.replication.ConnectionTimeouts;
 import io.cdclr.connector.replication.ReplicationSettings;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -29,6 +30,8 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     public static final String DATABASE_SSLMODE = "database.sslmode";
     public static final String DATABASE_CONNECT_TIMEOUT_MS = "database.connect.timeout.ms";
     public static final String DATABASE_OPTIONS = "database.options";
+    public static final String DATABASE_SOCKET_TIMEOUT_MS = "database.socket.timeout.ms";
+    public static final String REPLICATION_SILENCE_TIMEOUT_MS = "replication.silence.timeout.ms";
     public static final String SLOT_NAME = "slot.name";
     public static final String SLOT_CREATE_IF_MISSING = "slot.create.if.missing";
     public static final String SLOT_ACTIVE_WAIT_MS = "slot.active.wait.ms";
@@ -105,6 +108,13 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                     "PostgreSQL run-time parameters for the connector's connections, passed as PgJDBC's 'options',"
                             + " e.g. '-c wal_sender_timeout=30s' (settable per connection since PostgreSQL 12). Empty: none.",
                     G_DB, 8, ConfigDef.Width.MEDIUM, "Server options")
+            .define(DATABASE_SOCKET_TIMEOUT_MS, Type.LONG, 60_000L, Range.between(0L, 86_400_000L), Importance.LOW,
+                    "Longest wait for the server on an ordinary (non-replication) connection: slot checks, heartbeats,"
+                            + " the offset table, the pgoutput catalog, preflight, the slot metrics. A host that stops"
+                            + " answering fails the query after this long instead of hanging (milliseconds, rounded up"
+                            + " to whole seconds; 0: wait forever). The login (TLS handshake, authentication) is bounded"
+                            + " by " + DATABASE_CONNECT_TIMEOUT_MS + ", the replication connection by "
+                            + REPLICATION_SILENCE_TIMEOUT_MS + ".", G_DB, 9, ConfigDef.Width.SHORT, "Socket timeout")
 
             .define(SLOT_NAME, Type.STRING, "etl_slot_wal2json", new SlotNameValidator(), Importance.HIGH,
                     "Logical replication slot to stream from (plugin wal2json). One task streams from one slot.",
@@ -164,7 +174,15 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                     G_CONN, 5, ConfigDef.Width.SHORT, "Heartbeat")
             .define(HEARTBEAT_MESSAGE_PREFIX, Type.STRING, "cdclr.heartbeat", new ConfigDef.NonEmptyString(),
                     Importance.LOW, "Prefix of the heartbeat messages (see heartbeat.interval.ms).",
-                    G_CONN, 6, ConfigDef.Width.MEDIUM, "Heartbeat prefix");
+                    G_CONN, 6, ConfigDef.Width.MEDIUM, "Heartbeat prefix")
+            .define(REPLICATION_SILENCE_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(0L), Importance.LOW,
+                    "Longest time the replication connection may go without a byte from the server before the"
+                            + " connector treats it as lost and reconnects (a host or route that went silent without"
+                            + " closing the connection). After half of it in silence the connector asks the server for a"
+                            + " reply, which a live walsender answers at once. Keep it above half the server's"
+                            + " wal_sender_timeout: a walsender busy decoding a long transaction whose changes are all"
+                            + " filtered out answers only that often. 0 disables the watchdog.",
+                    G_CONN, 7, ConfigDef.Width.SHORT, "Silence timeout");
 
     private final Map<String, String> wal2jsonOptions;
     private final boolean emitTransactionBoundaries;
@@ -268,12 +286,34 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
 
     public ReplicationSettings replicationSettings() {
         Password password = getPassword(DATABASE_PASSWORD);
-        long timeoutMs = getLong(DATABASE_CONNECT_TIMEOUT_MS);
         return new ReplicationSettings(getString(DATABASE_HOSTNAME), getInt(DATABASE_PORT), getString(DATABASE_USER),
                 password == null ? null : password.value(), database(), getString(DATABASE_SSLMODE),
                 "cdclr-" + slotName(), slotName(), getBoolean(SLOT_CREATE_IF_MISSING), getLong(SLOT_ACTIVE_WAIT_MS),
-                streamOptions(), getLong(STATUS_INTERVAL_MS), (int) ((timeoutMs + 999) / 1000),
-                getString(DATABASE_OPTIONS));
+                streamOptions(), getLong(STATUS_INTERVAL_MS), connectionTimeouts(),
+                getString(DATABASE_OPTIONS), getLong(REPLICATION_SILENCE_TIMEOUT_MS));
+    }
+
+    public ConnectionTimeouts connectionTimeouts() {
+        return new ConnectionTimeouts(getLong(DATABASE_CONNECT_TIMEOUT_MS), getLong(DATABASE_SOCKET_TIMEOUT_MS));
+    }
+
+    /**
+     * The connection timeouts from a map that need not be a complete connector configuration (the runner's offset
+     * store and metrics connections): the two keys parsed and validated as declared here, their defaults when absent.
+     */
+    public static ConnectionTimeouts connectionTimeouts(Map<?, ?> values) {
+        return new ConnectionTimeouts(declaredLong(values, DATABASE_CONNECT_TIMEOUT_MS),
+                declaredLong(values, DATABASE_SOCKET_TIMEOUT_MS));
+    }
+
+    private static long declaredLong(Map<?, ?> values, String key) {
+        ConfigDef.ConfigKey declared = CONFIG_DEF.configKeys().get(key);
+        Object raw = values.get(key);
+        Object parsed = ConfigDef.parseType(key, raw == null ? declared.defaultValue : raw, declared.type);
+        if (declared.validator != null) {
+            declared.validator.ensureValid(key, parsed);
+        }
+        return (Long) parsed;
     }
 
     /** Slot names: lower-case letters, digits and underscores, at most 63 characters (PostgreSQL's rule). */

@@ -66,6 +66,10 @@ public class Wal2JsonSourceTask extends SourceTask {
     private String lastTopicSchema;
     private String lastTopicTable;
     private String lastTopic;
+    /** Replication state for the host (JMX): readiness while disconnected or reconnecting. */
+    private ReplicationStatus status;
+    private volatile long lastReceivedNanos = System.nanoTime();
+    private volatile long reconnects;
 
     @Override
     public String version() {
@@ -75,6 +79,7 @@ public class Wal2JsonSourceTask extends SourceTask {
     @Override
     public void start(Map<String, String> props) {
         configure(props);
+        registerStatus();
         SourceOffset stored = context == null || context.offsetStorageReader() == null ? null
                 : SourceOffset.fromMap(context.offsetStorageReader().offset(partition));
         skipThrough = stored;
@@ -87,6 +92,17 @@ public class Wal2JsonSourceTask extends SourceTask {
         session = ReplicationSession.start(settings, start, config.getInt(Wal2JsonSourceConfig.QUEUE_CAPACITY));
         lastSequence = 0;
         tracker.reset();
+    }
+
+    private void registerStatus() {
+        status = new ReplicationStatus(config.slotName(), () -> {
+            ReplicationSession s = session;
+            return s != null && s.isStreaming();
+        }, () -> {
+            ReplicationSession s = session;
+            return s != null ? s.lastReceivedNanos() : lastReceivedNanos;
+        }, () -> reconnectAttempts, () -> reconnects);
+        status.register();
     }
 
     /** Reads the configuration; separate from start() so the record mapping can be tested without a server. */
@@ -293,6 +309,7 @@ public class Wal2JsonSourceTask extends SourceTask {
             new ReplicationSlots(settings).ensureUsable();
             session = ReplicationSession.start(settings, Lsn.INVALID, config.getInt(Wal2JsonSourceConfig.QUEUE_CAPACITY));
             reconnectAttempts = 0;
+            reconnects++;
             if (stopping) {
                 closeSession(); // stop() came while reconnecting
                 return;
@@ -333,12 +350,16 @@ public class Wal2JsonSourceTask extends SourceTask {
         stopping = true;
         closeSession();
         closeHeartbeat();
+        if (status != null) {
+            status.unregister();
+        }
     }
 
     private void closeSession() {
         ReplicationSession s = session;
         session = null;
         if (s != null) {
+            lastReceivedNanos = s.lastReceivedNanos();
             s.close();
         }
     }

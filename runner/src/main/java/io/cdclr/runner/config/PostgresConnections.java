@@ -1,5 +1,6 @@
 package io.cdclr.runner.config;
 
+import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -25,7 +26,8 @@ public final class PostgresConnections {
         }
         props.setProperty("sslmode", values.getOrDefault("database.sslmode", "prefer"));
         props.setProperty("ApplicationName", "cdc-runner");
-        props.setProperty("connectTimeout", "10");
+        // Bounded like every connection of the connector: a silent host fails a probe instead of hanging it.
+        Wal2JsonSourceConfig.connectionTimeouts(values).applyTo(props);
     }
 
     public Connection open() throws SQLException {

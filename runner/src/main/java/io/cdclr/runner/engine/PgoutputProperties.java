@@ -1,6 +1,8 @@
 package io.cdclr.runner.engine;
 
 import io.cdclr.connector.pgoutput.DebeziumToWal2JsonTransform;
+import io.cdclr.connector.replication.ConnectionTimeouts;
+import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import io.cdclr.runner.config.DecoderSettings;
 import io.cdclr.runner.config.RunnerConfig;
 import java.util.Arrays;
@@ -41,6 +43,12 @@ public final class PgoutputProperties {
         p.setProperty("database.dbname", db);
         p.setProperty("database.sslmode", sslmode);
         p.setProperty("database.tcpKeepAlive", "true");
+        // Debezium hands database.* to PgJDBC: connect and login bounded. Not socketTimeout: Debezium's replication
+        // connection polls its stream like ours, and a read timed out mid-message would lose the message's head.
+        ConnectionTimeouts timeouts = Wal2JsonSourceConfig.connectionTimeouts(values);
+        Properties bounded = timeouts.applyTo(new Properties());
+        p.setProperty("database.connectTimeout", bounded.getProperty("connectTimeout"));
+        p.setProperty("database.loginTimeout", bounded.getProperty("loginTimeout"));
         // Debezium's own names; the records leave with the transform's topics.
         p.setProperty("topic.prefix", "cdclr_pgoutput");
         p.setProperty("plugin.name", "pgoutput");
@@ -86,6 +94,7 @@ public final class PgoutputProperties {
         }
         p.setProperty(t + "catalog.property.sslmode", sslmode);
         p.setProperty(t + "catalog.property.ApplicationName", "cdc-runner-catalog");
+        bounded.forEach((k, v) -> p.setProperty(t + "catalog.property." + k, String.valueOf(v)));
         p.setProperty(t + "unavailable.value.placeholder", UNCHANGED_TOAST);
         // Debezium heartbeats and transaction metadata are off; nothing else may reach Kinesis.
         p.setProperty(t + "non.change.records", "drop");

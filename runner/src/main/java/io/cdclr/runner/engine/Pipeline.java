@@ -48,16 +48,30 @@ public final class Pipeline {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean taskRunning;
     private volatile boolean stopping;
+    private final ReplicationHealth replication;
 
     public Pipeline(RunnerConfig config, RunnerMetrics metrics) {
         this.config = config;
         this.settings = config.settings();
         this.metrics = metrics;
+        this.replication = config.decoder().pgoutput() ? ReplicationHealth.pgoutput()
+                : ReplicationHealth.wal2json(config.slotName());
+        metrics.gauge("cdc_replication_connected", "1 while the replication connection to PostgreSQL streams; 0 while"
+                + " it is lost, reconnecting or silent", () -> taskRunning && replication.connected() ? 1 : 0);
+        if (!config.decoder().pgoutput()) {
+            metrics.gauge("cdc_replication_last_received_seconds", "Seconds since PostgreSQL last sent anything on the"
+                    + " replication connection (data or keepalive)", replication::lastReceivedSeconds);
+            metrics.counter("cdc_replication_reconnects", "Reconnects of the replication connection after it was lost",
+                    replication::reconnects);
+        }
     }
 
-    /** Connected and streaming: the source task runs and nothing has failed. */
+    /**
+     * Connected and streaming: the source task runs, its replication connection streams (not lost, reconnecting or
+     * silent), and nothing has failed.
+     */
     public boolean ready() {
-        return taskRunning && failure.get() == null && !stopping;
+        return taskRunning && failure.get() == null && !stopping && replication.connected();
     }
 
     /** The process is healthy unless the pipeline failed. */
@@ -165,6 +179,13 @@ public final class Pipeline {
         if (settings.offsetsInPostgres()) {
             props.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());
             props.setProperty(RunnerSettings.OFFSET_TABLE, settings.offsetTable());
+            // The offset store's connection is bounded like the connector's (pgoutput's properties lack the keys).
+            for (String key : List.of(Wal2JsonSourceConfig.DATABASE_CONNECT_TIMEOUT_MS,
+                    Wal2JsonSourceConfig.DATABASE_SOCKET_TIMEOUT_MS)) {
+                if (config.values().get(key) != null) {
+                    props.setProperty(key, config.values().get(key));
+                }
+            }
             if (!config.decoder().pgoutput()) {
                 excludeOffsetTableFromCapture(props);
             }

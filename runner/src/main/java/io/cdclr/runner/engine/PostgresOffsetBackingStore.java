@@ -55,7 +55,8 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
         }
         connectionProps.setProperty("sslmode", String.valueOf(originals.getOrDefault("database.sslmode", "prefer")));
         connectionProps.setProperty("ApplicationName", "cdc-runner offset store");
-        connectionProps.setProperty("connectTimeout", "10");
+        // A silent host fails the flush (and so the commit) after the socket timeout instead of hanging it.
+        io.cdclr.connector.source.Wal2JsonSourceConfig.connectionTimeouts(originals).applyTo(connectionProps);
     }
 
     @Override
