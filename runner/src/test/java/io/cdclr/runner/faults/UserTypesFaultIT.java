@@ -82,6 +82,34 @@ class UserTypesFaultIT {
         }
     }
 
+    /** {@code preflight --peek} decodes as the runner does: a type in public is named {@code public.<name>} there too. */
+    @Test
+    void preflightPeekNamesAUserTypeInPublicSchemaQualified() throws Exception {
+        String id = TestEnv.unique();
+        String pub = "public.fault_" + id;
+        Db db = Db.shared();
+        try (Capture capture = Capture.plain(db, id,
+                "CREATE TYPE " + pub + "_mood AS ENUM ('sad', 'ok', 'happy')",
+                "CREATE TABLE peeked(id int primary key, m " + pub + "_mood)")) {
+            try {
+                capture.execute("INSERT INTO peeked VALUES (1, 'ok')");
+                Map<String, String> env = TestEnv.runnerEnv();
+                db.putInto(env);
+                env.put("CBOR_ENABLED", "false");
+                env.put("KINESIS_ENDPOINT", TestEnv.env("KINESIS_ENDPOINT", "http://127.0.0.1:4567"));
+                env.put("KINESIS_STREAM", "fault-types-peek-" + id);
+                env.put("REPLICATION_SLOT", capture.runnerSlot);
+                RunnerProcess.Result result = RunnerProcess.runToEnd(env, "preflight", "--peek", "500");
+                String peeked = result.stdout().lines().filter(l -> l.contains("\"table\":\"peeked\"")).findFirst()
+                        .orElseThrow(() -> new AssertionError("the insert is not among the peeked changes:\n" + result.stdout()));
+                System.out.println("preflight --peek: " + peeked.trim());
+                assertTrue(peeked.contains("\"type\":\"" + pub + "_mood\""), peeked);
+            } finally {
+                dropPublicTypes(db, pub);
+            }
+        }
+    }
+
     private void run(Capture capture, TestStream stream, String id, String other, String pub, int big) throws Exception {
         Map<String, String> env = TestEnv.runnerEnv();
         capture.db.putInto(env);
