@@ -71,6 +71,7 @@ public final class ReplicationSession implements AutoCloseable {
         SocketWatch watch = SocketWatch.register(keepAliveIdleSeconds(settings));
         try {
             connection = DriverManager.getConnection(settings.jdbcUrl(), replicationProperties(settings, watch));
+            pinSearchPath(connection);
             ChainedLogicalStreamBuilder builder = connection.unwrap(PGConnection.class).getReplicationAPI()
                     .replicationStream().logical()
                     .withSlotName(settings.slotName())
@@ -106,6 +107,20 @@ public final class ReplicationSession implements AutoCloseable {
                     + "' on " + settings.host() + ":" + settings.port() + "/" + settings.database() + ": " + e.getMessage(), e);
         } finally {
             watch.unregister(); // the factory has attached the socket, or never will
+        }
+    }
+
+    /**
+     * wal2json names a user-defined type as format_type does: unqualified when its schema is on the session's
+     * search_path. The walsender would keep the role's default ("$user", public), so a type in public would arrive
+     * as {@code mood} here but as {@code public.mood} from pg_recvlogical, the pgoutput decoder's catalog and a
+     * peek in a session with an empty search_path. Pinned empty exactly as pg_recvlogical does (same statement, on
+     * the replication connection before START_REPLICATION), so every user type is schema-qualified whatever the
+     * role, the database's settings or the user's server options say.
+     */
+    static void pinSearchPath(Connection connection) throws SQLException {
+        try (java.sql.Statement st = connection.createStatement()) {
+            st.execute("SELECT pg_catalog.set_config('search_path', '', false)");
         }
     }
 

@@ -46,6 +46,8 @@ public class Wal2JsonSourceTask extends SourceTask {
 
     private Wal2JsonSourceConfig config;
     private ReplicationSettings settings;
+    /** {@link StreamFilters} fingerprint of the stream options: what a stored index was counted under. */
+    private String filters;
     private Map<String, Object> partition;
     private boolean valueAsBytes;
     private volatile ReplicationSession session;
@@ -82,8 +84,10 @@ public class Wal2JsonSourceTask extends SourceTask {
         registerStatus();
         SourceOffset stored = context == null || context.offsetStorageReader() == null ? null
                 : SourceOffset.fromMap(context.offsetStorageReader().offset(partition));
-        skipThrough = stored;
-        lastReturned = stored;
+        // An index stored inside a transaction under other filter options would skip the wrong messages.
+        SourceOffset resume = StreamFilters.resumeFrom(stored, filters, LOG::warn);
+        skipThrough = resume;
+        lastReturned = resume;
         allReturnedStored = true;
         new ReplicationSlots(settings).ensureUsable();
         Lsn start = stored == null ? Lsn.INVALID : stored.confirmLsn();
@@ -109,6 +113,8 @@ public class Wal2JsonSourceTask extends SourceTask {
     void configure(Map<String, String> props) {
         config = new Wal2JsonSourceConfig(props);
         settings = config.replicationSettings();
+        filters = StreamFilters.fingerprint(settings.pluginOptions());
+        tracker.filters(filters);
         partition = sourcePartition(config.database(), config.slotName());
         valueAsBytes = config.valueAsBytes();
         lastTopicSchema = null;

@@ -101,6 +101,8 @@ class PgoutputDifferentialIT {
         PgoutputHarness.dropSlot(dbzSlot);
         try {
             exec("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + s + " CASCADE");
+            exec("DROP DOMAIN IF EXISTS public." + s + "_posint",
+                    "DROP TYPE IF EXISTS public." + s + "_mood");
         } catch (SQLException ignored) {
             // best effort
         }
@@ -178,6 +180,42 @@ class PgoutputDifferentialIT {
         SourceRecord firstCustomer = records.get(0);
         assertEquals("cdc." + s + ".customers", firstCustomer.topic());
         assertEquals(s + ".customers|1", firstCustomer.key());
+    }
+
+    /**
+     * User-defined types in {@code public} and in another schema (enum, domain, enum arrays): both decoders name them
+     * schema-qualified ({@code public.<name>}, {@code <schema>.<name>}), the same envelope from each. (Composite types:
+     * wal2json only, see UserTypeNamesIT; Debezium leaves composite columns out, so the transform stops on them.)
+     */
+    @Test
+    void userTypesInPublicAndAnotherSchemaAreSchemaQualifiedLikeWal2Json() throws Exception {
+        String pub = "public." + s;
+        exec("CREATE TYPE " + pub + "_mood AS ENUM ('sad', 'ok', 'happy')",
+                "CREATE DOMAIN " + pub + "_posint AS integer CHECK (VALUE > 0)",
+                "CREATE TABLE " + s + ".user_types(id int primary key, pm " + pub + "_mood, pd " + pub + "_posint,"
+                        + " sm " + s + ".mood, sd " + s + ".posint,"
+                        + " pma " + pub + "_mood[], sma " + s + ".mood[])");
+        harness = new PgoutputHarness(dbzSlot);
+        harness.start(PgoutputHarness.properties(id, dbzSlot, publication, s, "no_data", s + "-.*"));
+        harness.awaitStreaming(Duration.ofSeconds(120));
+        exec("SELECT pg_create_logical_replication_slot('" + w2jSlot + "', 'wal2json')");
+        exec("INSERT INTO " + s + ".user_types VALUES (1, 'ok', 5, 'happy', 7, '{sad,ok}', '{happy}')",
+                "UPDATE " + s + ".user_types SET pm = 'sad', sm = 'sad', pd = 6 WHERE id = 1",
+                "DELETE FROM " + s + ".user_types");
+        String endPrefix = s + "-end";
+        exec("SELECT pg_logical_emit_message(true, '" + endPrefix + "', 'done')");
+        List<SourceRecord> records = harness.takeUntil(r -> ((String) r.value()).contains("\"prefix\":\"" + endPrefix + "\""),
+                Duration.ofSeconds(180));
+        List<String> fromPgoutput = records.stream().map(r -> (String) r.value()).toList();
+        List<String> fromWal2json = peekWal2json();
+
+        JsonNode insert = EXACT.readTree(fromWal2json.get(0));
+        java.util.Map<String, String> types = new java.util.LinkedHashMap<>();
+        insert.path("columns").forEach(c -> types.put(c.path("name").asText(), c.path("type").asText()));
+        assertEquals(java.util.Map.of("id", "integer", "pm", pub + "_mood", "pd", pub + "_posint",
+                "sm", s + ".mood", "sd", s + ".posint", "pma", pub + "_mood[]", "sma", s + ".mood[]"),
+                types, fromWal2json.get(0));
+        assertEquals(fromWal2json, fromPgoutput, "the same envelopes, text for text");
     }
 
     /**

@@ -53,7 +53,7 @@ class Wal2JsonSourceTaskTest {
         assertEquals("public.orders|7", r.key());
         assertEquals("cdc.public.orders", r.topic());
         assertEquals(Map.of("database", "shop", "slot", "s1"), r.sourcePartition());
-        assertEquals(new SourceOffset(Lsn.parse("0/150"), Lsn.parse("0/200"), 1, Lsn.parse("0/200")).toMap(), r.sourceOffset());
+        assertEquals(new SourceOffset(Lsn.parse("0/150"), Lsn.parse("0/200"), 1, Lsn.parse("0/200"), "").toMap(), r.sourceOffset());
         assertNull(t.toRecord(msg(C, "0/230", 3)));
     }
 

@@ -126,6 +126,10 @@ public final class Preflight {
 
     private void peek(Connection conn, String slot, int count) throws SQLException {
         info("next " + count + " changes (peeked, not consumed):");
+        // As the runner's replication session: an empty search_path, so user-defined types are schema-qualified.
+        try (var st = conn.createStatement()) {
+            st.execute("SELECT pg_catalog.set_config('search_path', '', false)");
+        }
         try (PreparedStatement ps = conn.prepareStatement("SELECT lsn::text, data FROM pg_logical_slot_peek_changes(?, NULL, ?,"
                 + " 'format-version', '2', 'include-pk', '1', 'include-lsn', '1', 'include-timestamp', '1')")) {
             ps.setString(1, slot);

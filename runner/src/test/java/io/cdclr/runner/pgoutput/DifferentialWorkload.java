@@ -14,7 +14,8 @@ final class DifferentialWorkload {
 
     /** Tables in the workload; nopk has no replica identity and is only inserted into and truncated. */
     static final List<String> TABLES = List.of("customers", "order_lines", "audit_log", "docs", "kitchen", "nopk",
-            "full_ident", "more_types", "idx_ident", "toasty", "toasty_full", "extra_types");
+            "full_ident", "more_types", "idx_ident", "toasty", "toasty_full", "extra_types",
+            "user_types");
 
     static List<String> ddl(String s) {
         return List.of(
@@ -44,7 +45,18 @@ final class DifferentialWorkload {
                 "ALTER TABLE " + s + ".toasty_full REPLICA IDENTITY FULL",
                 "CREATE TABLE " + s + ".extra_types(id int primary key, r4 int4range, rn numrange, rts tstzrange, rd daterange,"
                         + " c cidr, mac macaddr, tz timetz, g int GENERATED ALWAYS AS (id * 2) STORED, ts tsvector, b3 bit(3),"
-                        + " b1 bit, pt point, i2arr smallint[], tzarr timestamptz[], jarr jsonb[], earr " + s + ".mood[])");
+                        + " b1 bit, pt point, i2arr smallint[], tzarr timestamptz[], jarr jsonb[], earr " + s + ".mood[])",
+                // user-defined types in public too: schema-qualified by both decoders (public.<s>_mood), whatever the
+                // login role's search_path
+                "CREATE TYPE public." + s + "_mood AS ENUM ('sad', 'ok', 'happy')",
+                "CREATE DOMAIN public." + s + "_posint AS integer CHECK (VALUE > 0)",
+                "CREATE TABLE " + s + ".user_types(id int primary key, pm public." + s + "_mood, pd public." + s + "_posint,"
+                        + " pma public." + s + "_mood[], sm " + s + ".mood, sd " + s + ".posint)");
+    }
+
+    /** What ddl() creates outside schema {@code s}, dropped after the schema. */
+    static List<String> dropOutsideSchema(String s) {
+        return List.of("DROP DOMAIN IF EXISTS public." + s + "_posint", "DROP TYPE IF EXISTS public." + s + "_mood");
     }
 
     static String messagePrefixes(String s) {
@@ -118,6 +130,8 @@ final class DifferentialWorkload {
                 "UPDATE " + s + ".customers SET email = 'x@y' WHERE id >= 12",
                 "COMMIT",
                 "INSERT INTO " + s + ".full_ident VALUES (5, 'z')",
+                "INSERT INTO " + s + ".user_types VALUES (1, 'ok', 5, '{sad,happy}', 'happy', 7)",
+                "UPDATE " + s + ".user_types SET pm = 'sad', sm = 'ok' WHERE id = 1",
                 "TRUNCATE " + s + ".customers, " + s + ".full_ident");
     }
 

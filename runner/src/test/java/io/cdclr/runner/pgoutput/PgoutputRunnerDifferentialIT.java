@@ -107,6 +107,7 @@ class PgoutputRunnerDifferentialIT {
         assertTrue(same > 60, "the workload's envelopes arrived: " + same);
         assertTrue(texts(fromPgoutput).contains("\"action\":\"T\""), "truncates");
         assertTrue(texts(fromPgoutput).contains("\"action\":\"M\""), "messages");
+        assertTrue(texts(fromPgoutput).contains("\"type\":\"public." + s + "_mood\""), "a user type in public, qualified");
     }
 
     private static List<Record> settled(TestStream stream) throws InterruptedException {
@@ -202,6 +203,7 @@ class PgoutputRunnerDifferentialIT {
             dropSlot(pgoutputSlot);
             try {
                 exec(List.of("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + s + " CASCADE"));
+                exec(DifferentialWorkload.dropOutsideSchema(s));
             } catch (SQLException ignored) {
                 // best effort
             }
