@@ -47,6 +47,7 @@ class Wal2JsonLargeRowsIT {
 
         Map<String, String> config = taskConfig(slot);
         config.put("wal2json.add-tables", table);
+        config.put("wal2json.add-msg-prefixes", slot); // not the logical messages other tests emit on the same database
         config.put("value.format", "bytes");
         config.put("poll.max.bytes", Long.toString(BUDGET));
         config.put("queue.max.bytes", Long.toString(4 * BUDGET));
@@ -89,5 +90,53 @@ class Wal2JsonLargeRowsIT {
         expected.add(table + "|1001");
         assertEquals(expected, keys, "every row once, in commit order");
         assertTrue(batchSizes.size() >= ROWS * ROW_BYTES / BUDGET, "the backlog took several batches: " + batchSizes);
+    }
+
+    /**
+     * Nobody polls for four times the server's wal_sender_timeout while the reader's queue is full by bytes: the reader
+     * keeps sending status updates, so the walsender stays (same pid) and every row then arrives once, in order.
+     */
+    @Test
+    void aReaderWaitingOnAQueueFullByBytesKeepsTheWalsenderAlive() throws Exception {
+        exec("CREATE TABLE " + table + "(id int primary key, v text)");
+        createSlot(slot, "wal2json");
+        exec("INSERT INTO " + table + " SELECT g, (SELECT string_agg(md5(g::text || ':' || i), '') FROM generate_series(1, "
+                + ROW_BYTES / 32 + ") i) FROM generate_series(1, 20) g");
+
+        Map<String, String> config = taskConfig(slot);
+        config.put("wal2json.add-tables", table);
+        config.put("wal2json.add-msg-prefixes", slot); // not the logical messages other tests emit on the same database
+        config.put("queue.max.bytes", Long.toString(BUDGET)); // 3 of the 20 rows
+        config.put("status.interval.ms", "500");
+        config.put("database.options", "-c wal_sender_timeout=2s");
+        InMemoryOffsets offsets = new InMemoryOffsets(config);
+        task = new Wal2JsonSourceTask();
+        task.initialize(offsets);
+        task.start(config);
+        waitFor(() -> slotActive(slot), 10_000);
+        Object walsender = query1("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+        Thread.sleep(8000);
+        assertEquals(walsender, query1("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "'"),
+                "the walsender timed out while the queue was full");
+
+        List<String> keys = new ArrayList<>();
+        int emptyPolls = 0;
+        while (keys.size() < 20 && emptyPolls < 60) {
+            List<SourceRecord> batch = task.poll();
+            if (batch == null || batch.isEmpty()) {
+                emptyPolls++;
+                continue;
+            }
+            batch.forEach(r -> keys.add((String) r.key()));
+            offsets.store(batch.get(batch.size() - 1));
+            task.commit();
+        }
+        List<String> expected = new ArrayList<>();
+        for (int id = 1; id <= 20; id++) {
+            expected.add(table + "|" + id);
+        }
+        assertEquals(expected, keys);
+        assertEquals(walsender, query1("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "'"),
+                "one session throughout");
     }
 }
