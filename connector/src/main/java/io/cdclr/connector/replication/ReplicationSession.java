@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -25,7 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * One streaming session on a replication connection. A single reader thread owns the PgJDBC stream (which is
  * not thread-safe): it reads messages into a bounded queue, applies confirmations, and sends status updates
  * even while the queue is full, so the walsender never times out however slowly the host consumes. Memory is
- * bounded by the queue: a huge transaction streams through message by message.
+ * bounded by the queue, in messages and in bytes ({@link MessageQueue}): a huge transaction, or a backlog of large
+ * rows, streams through message by message.
  */
 public final class ReplicationSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationSession.class);
@@ -34,7 +33,7 @@ public final class ReplicationSession implements AutoCloseable {
     private final ReplicationSettings settings;
     private final Connection connection;
     private final PGReplicationStream stream;
-    private final BlockingQueue<StreamMessage> queue;
+    private final MessageQueue queue;
     private final Thread reader;
     private final AtomicReference<Lsn> confirmRequest = new AtomicReference<>(Lsn.INVALID);
     private final AtomicReference<IdlePosition> idle = new AtomicReference<>(new IdlePosition(0, Lsn.INVALID));
@@ -49,11 +48,11 @@ public final class ReplicationSession implements AutoCloseable {
     private Thread watchdog;
 
     private ReplicationSession(ReplicationSettings settings, Connection connection, PGReplicationStream stream,
-                               int queueCapacity, SocketWatch watch) {
+                               int queueCapacity, long queueMaxBytes, SocketWatch watch) {
         this.settings = settings;
         this.connection = connection;
         this.stream = stream;
-        this.queue = new ArrayBlockingQueue<>(Math.max(1, queueCapacity));
+        this.queue = new MessageQueue(Math.max(1, queueCapacity), Math.max(1, queueMaxBytes));
         this.reader = new Thread(this::readLoop, "wal2json-reader-" + settings.slotName());
         this.reader.setDaemon(true);
         this.watch = watch;
@@ -65,8 +64,11 @@ public final class ReplicationSession implements AutoCloseable {
      *
      * @param start where to start; {@link Lsn#INVALID} means the slot's confirmed_flush_lsn. The server never
      *              starts before confirmed_flush_lsn whatever is asked.
+     * @param queueCapacity most messages read and not yet polled
+     * @param queueMaxBytes most bytes of messages read and not yet polled (one larger message still passes, alone)
      */
-    public static ReplicationSession start(ReplicationSettings settings, Lsn start, int queueCapacity) {
+    public static ReplicationSession start(ReplicationSettings settings, Lsn start, int queueCapacity,
+                                           long queueMaxBytes) {
         Connection connection = null;
         SocketWatch watch = SocketWatch.register(keepAliveIdleSeconds(settings));
         try {
@@ -87,7 +89,8 @@ public final class ReplicationSession implements AutoCloseable {
             PGReplicationStream stream = builder.start();
             // Streaming: from here on no socket timeout (see ConnectionTimeouts); the watchdog bounds silence instead.
             connection.setNetworkTimeout(Runnable::run, 0);
-            ReplicationSession session = new ReplicationSession(settings, connection, stream, queueCapacity, watch);
+            ReplicationSession session = new ReplicationSession(settings, connection, stream, queueCapacity,
+                    queueMaxBytes, watch);
             session.reader.start();
             session.startWatchdog();
             LOG.info("Streaming from replication slot '{}' starting at {} with options {}", settings.slotName(),
@@ -155,19 +158,31 @@ public final class ReplicationSession implements AutoCloseable {
      * @throws ReplicationException once every message read before the connection failed has been taken
      */
     public List<StreamMessage> poll(int max, long timeoutMs) throws InterruptedException {
+        return poll(max, Long.MAX_VALUE, true, timeoutMs);
+    }
+
+    /**
+     * Takes up to {@code max} messages whose sizes ({@link MessageQueue#sizeOf}) add up to at most {@code maxBytes},
+     * waiting up to {@code timeoutMs} for the first one. With {@code firstAlwaysFits} the first message is taken
+     * whatever its size, so one message larger than any budget still gets through, alone.
+     *
+     * @throws ReplicationException once every message read before the connection failed has been taken
+     */
+    public List<StreamMessage> poll(int max, long maxBytes, boolean firstAlwaysFits, long timeoutMs)
+            throws InterruptedException {
         List<StreamMessage> out = new ArrayList<>(Math.min(max, 256));
-        queue.drainTo(out, max);
-        if (out.isEmpty()) {
+        if (queue.drainTo(out, max, maxBytes, firstAlwaysFits, 0) == 0) {
             throwIfFailed();
-            StreamMessage first = queue.poll(timeoutMs, TimeUnit.MILLISECONDS);
-            if (first != null) {
-                out.add(first);
-                queue.drainTo(out, max - 1);
-            } else {
+            if (queue.drainTo(out, max, maxBytes, firstAlwaysFits, timeoutMs) == 0) {
                 throwIfFailed();
             }
         }
         return out;
+    }
+
+    /** How many bytes a message counts for against {@code queue.max.bytes} and {@code poll.max.bytes}. */
+    public static long sizeOf(StreamMessage message) {
+        return MessageQueue.sizeOf(message);
     }
 
     private void throwIfFailed() {

@@ -42,6 +42,11 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     public static final String POLL_MAX_RECORDS = "poll.max.records";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
     public static final String QUEUE_CAPACITY = "queue.capacity";
+    public static final String QUEUE_MAX_BYTES = "queue.max.bytes";
+    public static final String POLL_MAX_BYTES = "poll.max.bytes";
+    /** Defaults of {@value #QUEUE_MAX_BYTES} and {@value #POLL_MAX_BYTES}; see docs/source-connector.md for the sizing rule. */
+    public static final long DEFAULT_QUEUE_MAX_BYTES = 16L * 1024 * 1024;
+    public static final long DEFAULT_POLL_MAX_BYTES = 16L * 1024 * 1024;
     public static final String VALUE_FORMAT = "value.format";
     public static final String VALUE_FORMAT_STRING = "string";
     public static final String VALUE_FORMAT_BYTES = "bytes";
@@ -145,8 +150,19 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                     "How long poll() waits for the first change before returning no records.",
                     G_OUT, 3, ConfigDef.Width.SHORT, "Poll timeout")
             .define(QUEUE_CAPACITY, Type.INT, 2048, Range.between(1, 1_000_000), Importance.LOW,
-                    "Most messages read from the server and not yet returned by poll(); bounds memory.",
-                    G_OUT, 4, ConfigDef.Width.SHORT, "Queue capacity")
+                    "Most messages read from the server and not yet returned by poll(); bounds memory together with "
+                            + QUEUE_MAX_BYTES + ".", G_OUT, 4, ConfigDef.Width.SHORT, "Queue capacity")
+            // Bytes as well as messages: 2,048 queued rows of 600 KB are 1.2 GB. Small rows (the usual case) never reach
+            // the byte bound, so it costs nothing there.
+            .define(QUEUE_MAX_BYTES, Type.LONG, DEFAULT_QUEUE_MAX_BYTES, Range.between(1024L, 1L << 40), Importance.LOW,
+                    "Most bytes of messages read from the server and not yet returned by poll() (each message counted"
+                            + " as the buffer it was read into). The reader stops reading, and keeps sending status"
+                            + " updates, while the queue is full by count or by bytes. A single message larger than this"
+                            + " still passes, alone.", G_OUT, 6, ConfigDef.Width.SHORT, "Queue bytes")
+            .define(POLL_MAX_BYTES, Type.LONG, DEFAULT_POLL_MAX_BYTES, Range.between(1024L, 1L << 40), Importance.LOW,
+                    "Most bytes of messages one poll() returns, with " + POLL_MAX_RECORDS + ": the host holds a whole"
+                            + " batch until it has handed it on. A single message larger than this is returned alone.",
+                    G_OUT, 7, ConfigDef.Width.SHORT, "Batch bytes")
             .define(VALUE_FORMAT, Type.STRING, VALUE_FORMAT_STRING,
                     ConfigDef.ValidString.in(VALUE_FORMAT_STRING, VALUE_FORMAT_BYTES), Importance.LOW,
                     "How a record carries the message: 'string', its text (STRING schema; for StringConverter or"
@@ -278,6 +294,22 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
 
     public String database() {
         return getString(DATABASE_DBNAME);
+    }
+
+    public int queueCapacity() {
+        return getInt(QUEUE_CAPACITY);
+    }
+
+    public long queueMaxBytes() {
+        return getLong(QUEUE_MAX_BYTES);
+    }
+
+    public int pollMaxRecords() {
+        return getInt(POLL_MAX_RECORDS);
+    }
+
+    public long pollMaxBytes() {
+        return getLong(POLL_MAX_BYTES);
     }
 
     public String topicPrefix() {

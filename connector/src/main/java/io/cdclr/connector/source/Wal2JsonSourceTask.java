@@ -93,7 +93,7 @@ public class Wal2JsonSourceTask extends SourceTask {
         Lsn start = stored == null ? Lsn.INVALID : stored.confirmLsn();
         LOG.info("Starting wal2json source task for slot '{}' in database '{}' from {}", config.slotName(),
                 config.database(), stored == null ? "the slot's confirmed_flush_lsn" : "stored offset " + stored);
-        session = ReplicationSession.start(settings, start, config.getInt(Wal2JsonSourceConfig.QUEUE_CAPACITY));
+        session = ReplicationSession.start(settings, start, config.queueCapacity(), config.queueMaxBytes());
         lastSequence = 0;
         tracker.reset();
     }
@@ -142,19 +142,26 @@ public class Wal2JsonSourceTask extends SourceTask {
             reconnect();
             return null;
         }
-        int max = config.getInt(Wal2JsonSourceConfig.POLL_MAX_RECORDS);
+        int max = config.pollMaxRecords();
+        long maxBytes = config.pollMaxBytes();
         List<SourceRecord> records = new ArrayList<>();
         try {
             // Messages that do not become records (B/C when not wanted, skipped duplicates) do not count against
             // the batch, but the loop stops after a bounded number of reads so poll() returns regularly.
             long deadline = System.nanoTime() + config.getLong(Wal2JsonSourceConfig.POLL_TIMEOUT_MS) * 1_000_000L;
-            while (records.size() < max && !stopping) {
+            // Bytes taken from the session in this batch (records and skipped messages alike): the engine holds the
+            // whole batch until the consumer has handed it on, so a batch is bounded in bytes as well as in records.
+            // The first message of a batch is taken whatever its size, so one larger than the bound passes alone.
+            long batchBytes = 0;
+            while (records.size() < max && batchBytes < maxBytes && !stopping) {
                 long waitMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
-                List<StreamMessage> messages = current.poll(max - records.size(), records.isEmpty() ? waitMs : 0);
+                List<StreamMessage> messages = current.poll(max - records.size(), maxBytes - batchBytes,
+                        batchBytes == 0, records.isEmpty() ? waitMs : 0);
                 if (messages.isEmpty()) {
                     break;
                 }
                 for (StreamMessage m : messages) {
+                    batchBytes += ReplicationSession.sizeOf(m);
                     SourceRecord r = toRecord(m);
                     if (r != null) {
                         records.add(r);
@@ -313,7 +320,7 @@ public class Wal2JsonSourceTask extends SourceTask {
         lastSequence = 0;
         try {
             new ReplicationSlots(settings).ensureUsable();
-            session = ReplicationSession.start(settings, Lsn.INVALID, config.getInt(Wal2JsonSourceConfig.QUEUE_CAPACITY));
+            session = ReplicationSession.start(settings, Lsn.INVALID, config.queueCapacity(), config.queueMaxBytes());
             reconnectAttempts = 0;
             reconnects++;
             if (stopping) {

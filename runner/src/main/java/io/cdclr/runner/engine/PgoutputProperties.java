@@ -82,6 +82,9 @@ public final class PgoutputProperties {
         p.setProperty("errors.max.retries", values.getOrDefault("reconnect.max.attempts", "10"));
         p.setProperty("errors.retry.delay.initial.ms", values.getOrDefault("reconnect.backoff.initial.ms", "1000"));
         p.setProperty("errors.retry.delay.max.ms", values.getOrDefault("reconnect.backoff.max.ms", "60000"));
+        // Debezium's queue is bounded by count only unless told a byte bound: the wal2json reader queue's (issue 19).
+        p.setProperty("max.queue.size.in.bytes", values.getOrDefault(Wal2JsonSourceConfig.QUEUE_MAX_BYTES,
+                Long.toString(Wal2JsonSourceConfig.DEFAULT_QUEUE_MAX_BYTES)));
 
         p.setProperty("transforms", "wal2json");
         String t = "transforms.wal2json.";

@@ -47,6 +47,23 @@ class RunnerConfigTest {
     }
 
     @Test
+    void theByteBoundsOfTheReaderQueueAndThePollBatchPassThroughToTheConnector() {
+        RunnerConfig defaults = RunnerConfig.load(Optional.empty(), env());
+        assertEquals(16L << 20, defaults.source().queueMaxBytes());
+        assertEquals(16L << 20, defaults.source().pollMaxBytes());
+        Map<String, String> env = env();
+        env.put("CDC_QUEUE_MAX_BYTES", "8388608");
+        env.put("CDC_POLL_MAX_BYTES", "4194304");
+        RunnerConfig config = RunnerConfig.load(Optional.empty(), env);
+        assertEquals(8L << 20, config.source().queueMaxBytes());
+        assertEquals(4L << 20, config.source().pollMaxBytes());
+        env.put("CDC_QUEUE_MAX_BYTES", "0");
+        List<String> problems = problems(Optional.empty(), env);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("queue.max.bytes (from CDC_QUEUE_MAX_BYTES)"), problems.get(0));
+    }
+
+    @Test
     void environmentOverridesTheFile() throws Exception {
         Path file = dir.resolve("runner.properties");
         Files.writeString(file, "slot.name=from_file\nkinesis.stream=from-file\nhttp.port=9090\n");

@@ -100,6 +100,7 @@ class PgoutputConfigTest {
                 p.getProperty("transforms.wal2json.unavailable.value.placeholder"));
         assertEquals("io.cdclr.connector.pgoutput.DebeziumToWal2JsonTransform", p.getProperty("transforms.wal2json.type"));
         assertEquals("orders", p.getProperty("transforms.wal2json.topic.prefix"));
+        assertEquals(Long.toString(16L << 20), p.getProperty("max.queue.size.in.bytes"), "queue.max.bytes's default");
         assertEquals("jdbc:postgresql://db.internal:5433/orders", p.getProperty("transforms.wal2json.catalog.url"));
         assertEquals("require", p.getProperty("transforms.wal2json.catalog.property.sslmode"));
         assertEquals("drop", p.getProperty("transforms.wal2json.non.change.records"));

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /** The real runner JAR ({@code target/cdc-runner.jar}) as a child process, with its output in a file. */
 public final class RunnerProcess implements AutoCloseable {
-    public static final Path JAR = Path.of("target", "cdc-runner.jar");
+    /** {@code -Drunner.jar=/path/to/other.jar} runs another build, e.g. the code before a fix. */
+    public static final Path JAR = Path.of(System.getProperty("runner.jar", Path.of("target", "cdc-runner.jar").toString()));
 
     private final Process process;
     private final Path log;
@@ -28,8 +29,16 @@ public final class RunnerProcess implements AutoCloseable {
     }
 
     public static RunnerProcess start(Map<String, String> env, Path log, String... args) throws IOException {
+        return start(env, log, List.of(), args);
+    }
+
+    /** With JVM options after the default ones, so they win (e.g. {@code -Xmx256m}). */
+    public static RunnerProcess start(Map<String, String> env, Path log, List<String> jvmOptions, String... args)
+            throws IOException {
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m", "-jar", JAR.toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx512m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().clear();
@@ -117,6 +126,11 @@ public final class RunnerProcess implements AutoCloseable {
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** The process id, e.g. to read {@code /proc/<pid>/status}. */
+    public long pid() {
+        return process.pid();
     }
 
     public boolean isAlive() {
