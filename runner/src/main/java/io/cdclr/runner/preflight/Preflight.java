@@ -119,7 +119,8 @@ public final class Preflight {
 
     /** wal_status 'lost' can never stream again; 'unreserved' is lost at the next checkpoint unless it catches up. */
     private void checkWalStatus(String slot, SlotState state) {
-        String safe = state.safeWalSizePretty() == null ? "unlimited (max_slot_wal_keep_size = -1)" : state.safeWalSizePretty();
+        String safe = state.safeWalSizePretty() != null ? state.safeWalSizePretty()
+                : "lost".equals(state.walStatus()) ? "none (slot lost)" : "unlimited (max_slot_wal_keep_size = -1)";
         info("wal_status " + (state.walStatus() == null ? "(not reported)" : state.walStatus()) + ", safe_wal_size " + safe);
         if ("lost".equals(state.walStatus())) {
             fail("slot " + slot + " has been invalidated (wal_status lost): the server removed WAL it needs, changes after"
