@@ -335,6 +335,7 @@ class SlotLossFaultIT {
             Path log = dir.resolve("runner.log");
             List<String> oracle;
             Map<String, Long> commitOf;
+            String walMetrics;
             int exit;
             String output;
             String statusSeen;
@@ -346,6 +347,8 @@ class SlotLossFaultIT {
                 watch = new ReadinessWatch(runner);
                 try (Workload workload = new Workload(capture, SEED, 30)) {
                     assertTrue(tap.await(r -> r.size() > 100, Duration.ofSeconds(60)), runner.output());
+                    walMetrics = runner.http("/metrics").lines().filter(l -> l.startsWith("cdc_slot_") && !l.contains(" 0.0"))
+                            .reduce((a, b) -> a + ", " + b).orElse("");
                     // Kinesis unreachable: the runner keeps reading but can deliver, and so confirm, nothing more.
                     gate.mode(ThrottlingProxy.Mode.UNREACHABLE);
                     Thread.sleep(2000);
@@ -378,6 +381,7 @@ class SlotLossFaultIT {
             }
             long stoppedAfter = System.nanoTime() - lostAt;
             String line = errorLine(output);
+            System.out.println("metrics while streaming: " + walMetrics);
             System.out.println("wal_status " + statusSeen + " after " + rounds + " round(s); runner exit " + exit + " after "
                     + String.format("%.1fs", stoppedAfter / 1e9) + "; readiness " + watch.describe()
                     + (watch.saw503After200 ? String.format(" (503 %.1fs after lost)", (watch.first503Nanos - lostAt) / 1e9)
@@ -413,6 +417,9 @@ class SlotLossFaultIT {
             assertEquals(EXIT_SLOT_LOST, exit, output);
             assertSlotLostLine(line, capture.runnerSlot);
             assertTrue(line.contains("invalidated"), line);
+            assertTrue(walMetrics.contains("cdc_slot_safe_wal_size_bytes ") && walMetrics.contains("cdc_slot_retained_wal_bytes ")
+                    && walMetrics.contains("cdc_slot_wal_status{status=\"reserved\"} 1.0"), walMetrics);
+            assertTrue(output.contains("event=slot_safe_wal_size_low"), "warned below slot.safe.wal.size.warn.bytes");
             assertTrue(watch.saw503After200, "readiness turns 503 once the slot is known lost: " + watch.describe());
             assertEquals(EXIT_SLOT_LOST, again.exitCode(), again.stderr());
             assertNoStackTrace(again.stderr());
