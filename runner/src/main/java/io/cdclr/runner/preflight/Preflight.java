@@ -146,7 +146,8 @@ public final class Preflight {
             }
             fail("slot " + slot + " does not exist but an offset is stored in " + offsets.where() + " (confirm LSN "
                     + (confirm.isValid() ? confirm : "unknown") + "): the slot was dropped and changes after that LSN may"
-                    + " be lost; the runner would stop with exit code 4 rather than re-create it. To start over on purpose:"
+                    + " be lost; " + (pgoutput ? "Debezium's connector would create a new slot and skip them"
+                    : "the runner would stop with exit code 4 rather than re-create it") + ". To start over on purpose:"
                     + " java -jar cdc-runner.jar reset");
             return true;
         } catch (IOException | SQLException e) {
