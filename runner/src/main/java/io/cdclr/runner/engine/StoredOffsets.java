@@ -24,7 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import org.apache.kafka.connect.util.SafeObjectInputStream;
 
 /**
  * The engine's stored offsets of this runner, outside a running engine: for {@code preflight} (is a position
@@ -111,7 +111,8 @@ public final class StoredOffsets {
     @SuppressWarnings("unchecked")
     private Map<byte[], byte[]> loadFile() throws IOException {
         Path file = settings.offsetFile();
-        try (InputStream in = Files.newInputStream(file); ObjectInputStream is = new ObjectInputStream(in)) {
+        // As Kafka's FileOffsetBackingStore reads it: only the classes an offset map can hold are deserialized.
+        try (InputStream in = Files.newInputStream(file); ObjectInputStream is = new SafeObjectInputStream(in)) {
             Object raw = is.readObject();
             if (!(raw instanceof HashMap<?, ?> map)) {
                 throw new IOException("offset file " + file + " does not hold a map");
