@@ -103,8 +103,14 @@ public final class ReplicationSession implements AutoCloseable {
                 throw new SlotException("Replication slot '" + settings.slotName() + "' is active in another session: "
                         + e.getMessage(), e);
             }
-            if ("42704".equals(e.getSQLState())) { // undefined_object
-                throw new SlotException("Replication slot '" + settings.slotName() + "' does not exist: " + e.getMessage(), e);
+            if ("42704".equals(e.getSQLState())) { // undefined_object: checked just before, so it was dropped since
+                throw new SlotLostException(settings.slotName(), "does not exist (dropped just before streaming"
+                        + " started)", start, e);
+            }
+            if ("55000".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("can no longer get changes")) {
+                // object_not_in_prerequisite_state: the slot was invalidated (WAL removed past max_slot_wal_keep_size)
+                throw new SlotLostException(settings.slotName(), "has been invalidated by the server (\"can no longer"
+                        + " get changes from replication slot\")", start, e);
             }
             throw new ReplicationException("Cannot start streaming from replication slot '" + settings.slotName()
                     + "' on " + settings.host() + ":" + settings.port() + "/" + settings.database() + ": " + e.getMessage(), e);

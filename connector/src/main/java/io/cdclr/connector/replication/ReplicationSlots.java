@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Checks, and if allowed creates, the logical replication slot before streaming starts. A slot held by another
- * session is never taken over: we fail, naming who holds it, or wait for it to be released.
+ * session is never taken over: we fail, naming who holds it, or wait for it to be released. A slot is created only
+ * on a first start; one that vanished or was invalidated later is a {@link SlotLostException}, never re-created.
  */
 public final class ReplicationSlots {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationSlots.class);
@@ -39,7 +40,9 @@ public final class ReplicationSlots {
     static Optional<SlotState> find(Connection c, String slot) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT s.slot_name, s.plugin, s.slot_type, s.database, s.active, s.active_pid, a.application_name,"
-                        + " s.confirmed_flush_lsn::text FROM pg_replication_slots s"
+                        + " s.confirmed_flush_lsn::text,"
+                        // wal_status exists from PostgreSQL 13 on; read through jsonb so older servers give null.
+                        + " to_jsonb(s) ->> 'wal_status' FROM pg_replication_slots s"
                         + " LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = ?")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
@@ -50,23 +53,37 @@ public final class ReplicationSlots {
                 Integer activePid = rs.wasNull() ? null : pid;
                 String flushed = rs.getString(8);
                 return Optional.of(new SlotState(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getBoolean(5), activePid, rs.getString(7), flushed == null ? Lsn.INVALID : Lsn.parse(flushed)));
+                        rs.getBoolean(5), activePid, rs.getString(7), flushed == null ? Lsn.INVALID : Lsn.parse(flushed),
+                        rs.getString(9)));
             }
         }
     }
 
     /**
-     * Makes sure the slot exists with the wal2json plugin in the configured database and is not streaming to
-     * another session (waiting up to {@code slotActiveWaitMs} for it to be released).
+     * Makes sure the slot exists with the wal2json plugin in the configured database, has not been invalidated,
+     * and is not streaming to another session (waiting up to {@code slotActiveWaitMs} for it to be released).
      *
+     * @param mayCreate     whether a missing slot may be created: only on a first start, with no stored offset and
+     *                      before this task streamed anything. Otherwise a missing slot was dropped (by an operator,
+     *                      or a failover to a server without it) and creating a new one would silently skip every
+     *                      change in between.
+     * @param lastConfirmed the last position known to be confirmed (stored offset, or what this task confirmed), for
+     *                      the message when the slot is lost
      * @return the slot as it stands, ready to stream from
-     * @throws SlotException when the slot is missing (and may not be created), has another plugin, belongs to
-     *                       another database, or stays active in another session
+     * @throws SlotLostException when the slot is missing and may not be created because a position is known, or
+     *                           has been invalidated (wal_status 'lost')
+     * @throws SlotException     when the slot is missing on a first start with slot.create.if.missing=false, has
+     *                           another plugin, belongs to another database, or stays active in another session
      */
-    public SlotState ensureUsable() {
+    public SlotState ensureUsable(boolean mayCreate, Lsn lastConfirmed) {
         try (Connection c = connect()) {
             SlotState slot = find(c, settings.slotName()).orElse(null);
             if (slot == null) {
+                if (!mayCreate) {
+                    throw new SlotLostException(settings.slotName(), "does not exist in database '" + settings.database()
+                            + "' although this connector has a position in it (dropped, or a failover to a server"
+                            + " without it)", lastConfirmed);
+                }
                 if (!settings.createSlotIfMissing()) {
                     throw new SlotException("Replication slot '" + settings.slotName() + "' does not exist in database '"
                             + settings.database() + "' and slot.create.if.missing is false: create it with"
@@ -76,6 +93,7 @@ public final class ReplicationSlots {
                 slot = create(c);
             }
             checkPluginAndDatabase(slot);
+            checkNotLost(slot, lastConfirmed);
             long deadline = System.nanoTime() + settings.slotActiveWaitMs() * 1_000_000L;
             while (slot.active()) {
                 if (System.nanoTime() - deadline >= 0) {
@@ -84,13 +102,25 @@ public final class ReplicationSlots {
                 LOG.info("Replication slot '{}' is active in another session (pid {}, application '{}'); waiting for it"
                         + " to be released", slot.name(), slot.activePid(), slot.activeApplication());
                 sleep(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000L)));
-                slot = find(c, settings.slotName()).orElseThrow(() -> new SlotException(
-                        "Replication slot '" + settings.slotName() + "' was dropped while waiting for it to be released"));
+                slot = find(c, settings.slotName()).orElseThrow(() -> mayCreate
+                        ? new SlotException("Replication slot '" + settings.slotName()
+                                + "' was dropped while waiting for it to be released")
+                        : new SlotLostException(settings.slotName(), "was dropped while waiting for it to be released",
+                                lastConfirmed));
+                checkNotLost(slot, lastConfirmed);
             }
             return slot;
         } catch (SQLException e) {
             throw new ReplicationException("Cannot check replication slot '" + settings.slotName() + "' on "
                     + settings.host() + ":" + settings.port() + "/" + settings.database() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkNotLost(SlotState slot, Lsn lastConfirmed) {
+        if (slot.lost()) {
+            throw new SlotLostException(slot.name(), "has been invalidated by the server (wal_status 'lost': WAL it"
+                    + " needed was removed, e.g. past max_slot_wal_keep_size)", Lsn.max(lastConfirmed == null
+                    ? Lsn.INVALID : lastConfirmed, slot.confirmedFlushLsn()));
         }
     }
 

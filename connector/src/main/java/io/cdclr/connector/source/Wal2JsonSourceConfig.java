@@ -125,8 +125,10 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                     "Logical replication slot to stream from (plugin wal2json). One task streams from one slot.",
                     G_SLOT, 1, ConfigDef.Width.MEDIUM, "Slot")
             .define(SLOT_CREATE_IF_MISSING, Type.BOOLEAN, true, Importance.MEDIUM,
-                    "Create the slot with the wal2json plugin when it does not exist. When false, a missing slot is"
-                            + " an error.", G_SLOT, 2, ConfigDef.Width.SHORT, "Create slot")
+                    "Create the slot with the wal2json plugin when it does not exist on a first start (no stored"
+                            + " offset). When false, a missing slot is an error. A slot missing or invalidated once an"
+                            + " offset is stored, or after streaming began, is never re-created: the task fails naming"
+                            + " the slot and the last confirmed LSN.", G_SLOT, 2, ConfigDef.Width.SHORT, "Create slot")
             .define(SLOT_ACTIVE_WAIT_MS, Type.LONG, 0L, Range.atLeast(0L), Importance.MEDIUM,
                     "When the slot is active in another session: 0 fails at once (naming the pid and application"
                             + " holding it); a positive value waits up to that many milliseconds for it to be released."

@@ -12,6 +12,8 @@ import io.cdclr.connector.replication.ReplicationSession;
 import io.cdclr.connector.replication.ReplicationSettings;
 import io.cdclr.connector.replication.ReplicationSlots;
 import io.cdclr.connector.replication.SlotException;
+import io.cdclr.connector.replication.SlotLostException;
+import io.cdclr.connector.replication.SlotState;
 import io.cdclr.connector.replication.StreamMessage;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -62,6 +64,8 @@ public class Wal2JsonSourceTask extends SourceTask {
     private final Object positionLock = new Object();
     private long lastSequence;
     private int reconnectAttempts;
+    /** The highest position known confirmed to the slot (stored offset, slot at start, commits since), for messages. */
+    private volatile Lsn lastConfirmed = Lsn.INVALID;
     private long lastActivityNanos = System.nanoTime();
     private long lastHeartbeatNanos = System.nanoTime();
     private HeartbeatWriter heartbeat;
@@ -89,11 +93,19 @@ public class Wal2JsonSourceTask extends SourceTask {
         skipThrough = resume;
         lastReturned = resume;
         allReturnedStored = true;
-        new ReplicationSlots(settings).ensureUsable();
         Lsn start = stored == null ? Lsn.INVALID : stored.confirmLsn();
-        LOG.info("Starting wal2json source task for slot '{}' in database '{}' from {}", config.slotName(),
-                config.database(), stored == null ? "the slot's confirmed_flush_lsn" : "stored offset " + stored);
-        session = ReplicationSession.start(settings, start, config.queueCapacity(), config.queueMaxBytes());
+        lastConfirmed = start;
+        try {
+            // A slot is created only on a first start: with a stored offset a missing slot was dropped, and a new
+            // one would start at "now", silently skipping every change in between.
+            SlotState slot = new ReplicationSlots(settings).ensureUsable(stored == null, start);
+            lastConfirmed = Lsn.max(start, slot.confirmedFlushLsn());
+            LOG.info("Starting wal2json source task for slot '{}' in database '{}' from {}", config.slotName(),
+                    config.database(), stored == null ? "the slot's confirmed_flush_lsn" : "stored offset " + stored);
+            session = ReplicationSession.start(settings, start, config.queueCapacity(), config.queueMaxBytes());
+        } catch (SlotLostException e) {
+            throw slotLost(e);
+        }
         lastSequence = 0;
         tracker.reset();
     }
@@ -319,7 +331,8 @@ public class Wal2JsonSourceTask extends SourceTask {
         tracker.reset();
         lastSequence = 0;
         try {
-            new ReplicationSlots(settings).ensureUsable();
+            // Never creates: this task streamed from the slot already, so a missing one was dropped.
+            new ReplicationSlots(settings).ensureUsable(false, lastConfirmed);
             session = ReplicationSession.start(settings, Lsn.INVALID, config.queueCapacity(), config.queueMaxBytes());
             reconnectAttempts = 0;
             reconnects++;
@@ -329,6 +342,10 @@ public class Wal2JsonSourceTask extends SourceTask {
             }
             LOG.info("Reconnected to slot '{}'", config.slotName());
             commit(); // confirm what the host stored while the connection was down
+        } catch (SlotLostException e) {
+            // Dropped or invalidated (the checkpointer terminates the walsender of a slot it invalidates, which is
+            // how a mid-stream loss shows up here): retrying cannot bring the changes back.
+            throw slotLost(e);
         } catch (ReplicationException | SlotException e) {
             // SlotException too: the old walsender may not have noticed the lost connection yet.
             LOG.warn("Reconnect to slot '{}' failed: {}", config.slotName(), e.getMessage());
@@ -351,11 +368,21 @@ public class Wal2JsonSourceTask extends SourceTask {
             return;
         }
         current.confirm(stored.confirmLsn());
+        lastConfirmed = Lsn.max(lastConfirmed, stored.confirmLsn());
         synchronized (positionLock) {
             if (returnedBefore != null && stored.compareTo(returnedBefore) >= 0 && lastReturned == returnedBefore) {
                 allReturnedStored = true;
             }
         }
+    }
+
+    /** Non-retryable: the task fails with the one-line message naming the slot and the last confirmed LSN. */
+    private ConnectException slotLost(SlotLostException e) {
+        SlotLostException lost = e.withLastConfirmed(lastConfirmed);
+        LOG.error("{}", lost.getMessage());
+        stopping = true;
+        closeSession();
+        return new ConnectException(lost.getMessage(), lost);
     }
 
     @Override

@@ -26,6 +26,11 @@ final class InMemoryOffsets implements SourceTaskContext, OffsetStorageReader {
         stored.put(Map.copyOf(r.sourcePartition()), copy);
     }
 
+    /** Takes over another store's offsets (a restart with other settings). */
+    void copyFrom(InMemoryOffsets other) {
+        stored.putAll(other.stored);
+    }
+
     @Override
     public Map<String, String> configs() {
         return configs;

@@ -4,10 +4,10 @@ import io.cdclr.runner.config.ConfigError;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** {@code [run|preflight|tail] [--config FILE] [command options]}, parsed. */
-record CommandLine(Command command, Optional<Path> configFile, int peek, boolean fromStart, long limit) {
+/** {@code [run|preflight|tail|reset] [--config FILE] [command options]}, parsed. */
+record CommandLine(Command command, Optional<Path> configFile, int peek, boolean fromStart, long limit, boolean force) {
 
-    enum Command { RUN, PREFLIGHT, TAIL, HELP }
+    enum Command { RUN, PREFLIGHT, TAIL, RESET, HELP }
 
     static CommandLine parse(String... args) {
         Command command = Command.RUN;
@@ -15,14 +15,17 @@ record CommandLine(Command command, Optional<Path> configFile, int peek, boolean
         int peek = 0;
         boolean fromStart = false;
         long limit = Long.MAX_VALUE;
+        boolean force = false;
         int i = 0;
         if (args.length > 0 && !args[0].startsWith("-")) {
             command = switch (args[0]) {
                 case "run" -> Command.RUN;
                 case "preflight" -> Command.PREFLIGHT;
                 case "tail" -> Command.TAIL;
+                case "reset" -> Command.RESET;
                 case "help" -> Command.HELP;
-                default -> throw new ConfigError("unknown command '" + args[0] + "'; expected run, preflight, tail or help");
+                default -> throw new ConfigError("unknown command '" + args[0]
+                        + "'; expected run, preflight, tail, reset or help");
             };
             i = 1;
         }
@@ -34,6 +37,7 @@ record CommandLine(Command command, Optional<Path> configFile, int peek, boolean
                 case "--peek" -> peek = (int) number(value(args, ++i, arg), arg);
                 case "--from-start" -> fromStart = true;
                 case "--limit" -> limit = number(value(args, ++i, arg), arg);
+                case "--force" -> force = true;
                 default -> {
                     if (arg.startsWith("--config=")) {
                         config = Optional.of(Path.of(arg.substring("--config=".length())));
@@ -43,7 +47,10 @@ record CommandLine(Command command, Optional<Path> configFile, int peek, boolean
                 }
             }
         }
-        return new CommandLine(command, config, peek, fromStart, limit);
+        if (force && command != Command.RESET) {
+            throw new ConfigError("--force applies to reset only; see --help");
+        }
+        return new CommandLine(command, config, peek, fromStart, limit, force);
     }
 
     private static String value(String[] args, int index, String option) {

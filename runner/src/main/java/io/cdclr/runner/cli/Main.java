@@ -17,10 +17,11 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Entry point of {@code cdc-runner.jar}: {@code [run|preflight|tail|help] [--config FILE]}.
+ * Entry point of {@code cdc-runner.jar}: {@code [run|preflight|tail|reset|help] [--config FILE]}.
  *
  * <p>Exit codes: 0 done (or GO), 1 pipeline failure (or NO-GO), 2 configuration or usage error, 3 stopped by
- * SIGTERM before in-flight changes were acknowledged (they are not confirmed and will be replayed).
+ * SIGTERM before in-flight changes were acknowledged (they are not confirmed and will be replayed), 4 the replication
+ * slot was dropped or invalidated (changes after the last confirmed LSN may be lost; {@code reset} starts over).
  */
 public final class Main {
     static final int EXIT_USAGE = 2;
@@ -43,6 +44,7 @@ public final class Main {
             return switch (cmd.command()) {
                 case PREFLIGHT -> new Preflight(config, c -> KinesisClients.sync(c.values()), out).run(cmd.peek());
                 case TAIL -> TailCommand.run(config, cmd.fromStart(), cmd.limit(), out);
+                case RESET -> new ResetCommand(config, out, err).run(cmd.force());
                 default -> runPipeline(config);
             };
         } catch (ConfigError e) {
@@ -74,13 +76,13 @@ public final class Main {
         try (HealthServer http = new HealthServer(settings.httpBindAddress(), settings.httpPort(), pipeline::live,
                 pipeline::ready, metrics);
              SlotLagProbe ignored = new SlotLagProbe(postgres, config.slotName(),
-                     metrics, settings.slotLagInterval())) {
+                     metrics, settings.slotLagInterval(), settings.slotSafeWalSizeWarnBytes(), pipeline::slotLost)) {
             log.info("event=starting slot={} stream={} database={} http=http://{}:{}/",
                     config.slotName(), config.values().get("kinesis.stream"),
                     postgres.target(), settings.httpBindAddress(), http.port());
             int code = pipeline.run();
             if (pipeline.failure() != null) {
-                System.err.println("error: " + ErrorMessages.oneLine(pipeline.failure()));
+                System.err.println("error: " + Pipeline.failureLine(pipeline.failure()));
             }
             return code;
         }
@@ -101,13 +103,18 @@ public final class Main {
                   tail                print records arriving on the stream: partition key, tab, envelope
                       --from-start    from the oldest record in the stream instead of new ones
                       --limit N       stop after N records
+                  reset               start over after the slot was lost (exit code 4): clear the stored offset, drop
+                                      the lost slot, create a new one; changes in between are not captured. Refuses an
+                                      active slot, and a healthy one unless --force
+                      --force         drop the slot even if it is healthy (its pending changes are skipped)
                   help, --help        this text
 
                 options:
                   --config FILE       properties file; environment variables override it
 
                 exit codes: 0 ok, 1 failure or no-go, 2 configuration error, 3 stopped before in-flight changes
-                were acknowledged (not confirmed; replayed on restart)
+                were acknowledged (not confirmed; replayed on restart), 4 replication slot dropped or invalidated
+                (changes after the last confirmed LSN may be lost; never re-created by itself: see reset)
 
                 """ + ConfigReference.text();
     }

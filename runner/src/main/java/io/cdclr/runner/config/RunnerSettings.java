@@ -21,6 +21,7 @@ public final class RunnerSettings extends AbstractConfig {
     public static final String HTTP_BIND_ADDRESS = "http.bind.address";
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
     public static final String SLOT_LAG_INTERVAL_MS = "slot.lag.interval.ms";
+    public static final String SLOT_SAFE_WAL_SIZE_WARN_BYTES = "slot.safe.wal.size.warn.bytes";
 
     public static final String STORAGE_FILE = "file";
     public static final String STORAGE_POSTGRES = "postgres";
@@ -49,7 +50,12 @@ public final class RunnerSettings extends AbstractConfig {
                     "On SIGTERM: how long to wait for in-flight Kinesis writes before exiting. Nothing unwritten is "
                             + "ever confirmed; past this bound the runner exits and those changes are replayed.")
             .define(SLOT_LAG_INTERVAL_MS, Type.LONG, 10_000L, Range.atLeast(100), Importance.LOW,
-                    "How often the slot lag metric is read from PostgreSQL.");
+                    "How often the slot lag metric is read from PostgreSQL.")
+            .define(SLOT_SAFE_WAL_SIZE_WARN_BYTES, Type.LONG, 1L << 30, Range.atLeast(0), Importance.LOW,
+                    "Log a warning (event=slot_safe_wal_size_low) when the slot's safe_wal_size, the WAL that can "
+                            + "still be written before max_slot_wal_keep_size invalidates the slot, falls below this many "
+                            + "bytes. Read every " + SLOT_LAG_INTERVAL_MS + "; no warning when max_slot_wal_keep_size is "
+                            + "unlimited (safe_wal_size null). 0 turns the warning off.");
 
     public RunnerSettings(Map<?, ?> originals) {
         super(CONFIG_DEF, originals, false);
@@ -89,5 +95,9 @@ public final class RunnerSettings extends AbstractConfig {
 
     public Duration slotLagInterval() {
         return Duration.ofMillis(getLong(SLOT_LAG_INTERVAL_MS));
+    }
+
+    public long slotSafeWalSizeWarnBytes() {
+        return getLong(SLOT_SAFE_WAL_SIZE_WARN_BYTES);
     }
 }

@@ -1,6 +1,7 @@
 package io.cdclr.runner.engine;
 
 import io.cdclr.connector.kinesis.KinesisWriter;
+import io.cdclr.connector.replication.SlotLostException;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import io.cdclr.connector.source.Wal2JsonSourceConnector;
 import io.cdclr.runner.config.RunnerConfig;
@@ -35,10 +36,14 @@ import org.slf4j.LoggerFactory;
 public final class Pipeline {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-    /** Exit codes: 0 clean stop, 1 pipeline failure, 3 graceful stop that could not drain in time. */
+    /**
+     * Exit codes: 0 clean stop, 1 pipeline failure, 3 graceful stop that could not drain in time, 4 the replication
+     * slot was dropped or invalidated (changes after the last confirmed LSN may be lost; see the reset command).
+     */
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_DRAIN_TIMEOUT = 3;
+    public static final int EXIT_SLOT_LOST = 4;
 
     private final RunnerConfig config;
     private final RunnerSettings settings;
@@ -49,6 +54,8 @@ public final class Pipeline {
     private volatile boolean taskRunning;
     private volatile boolean stopping;
     private final ReplicationHealth replication;
+    /** Set when the slot probe sees the slot lost, before the stream itself fails: readiness turns off at once. */
+    private volatile boolean slotLost;
 
     public Pipeline(RunnerConfig config, RunnerMetrics metrics) {
         this.config = config;
@@ -71,7 +78,12 @@ public final class Pipeline {
      * silent), and nothing has failed.
      */
     public boolean ready() {
-        return taskRunning && failure.get() == null && !stopping && replication.connected();
+        return taskRunning && failure.get() == null && !stopping && !slotLost && replication.connected();
+    }
+
+    /** The slot was seen dropped or invalidated (wal_status 'lost'): not ready from now on. */
+    public void slotLost() {
+        slotLost = true;
     }
 
     /** The process is healthy unless the pipeline failed. */
@@ -145,7 +157,7 @@ public final class Pipeline {
             }
             stopping = true;
             // The engine's close flushes the marked offsets, calls the task's commit() (confirming the LSN) and stops it.
-            engine.close();
+            closeEngine(engine);
             engineDone.await(settings.shutdownTimeout().toMillis() + 30_000, TimeUnit.MILLISECONDS);
         } finally {
             consumer.close();
@@ -153,10 +165,25 @@ public final class Pipeline {
             executor.shutdownNow();
         }
         if (failure.get() != null) {
-            return EXIT_FAILED;
+            return SlotLostException.find(failure.get()) != null ? EXIT_SLOT_LOST : EXIT_FAILED;
         }
         LOG.info("event=stopped exit_code={}", exitCode);
         return exitCode;
+    }
+
+    /**
+     * An engine whose task failed has shut itself down already, and its close() then throws "Engine has been already
+     * shut down": that must not replace the failure (and its exit code) with an exception of its own.
+     */
+    private void closeEngine(DebeziumEngine<?> engine) throws IOException {
+        try {
+            engine.close();
+        } catch (IllegalStateException e) {
+            if (failure.get() == null && engineDone.getCount() > 0) {
+                throw e;
+            }
+            LOG.debug("event=engine_already_stopped message=\"{}\"", e.getMessage());
+        }
     }
 
     /** The first failure, for the one-line error the CLI prints. */
@@ -164,9 +191,26 @@ public final class Pipeline {
         return failure.get();
     }
 
+    /**
+     * The line the CLI prints for the failure: a lost slot's own message alone (it says everything the operator
+     * needs; the driver's wording of how it was noticed would only make it longer).
+     */
+    public static String failureLine(Throwable error) {
+        SlotLostException lost = SlotLostException.find(error);
+        return lost != null ? lost.getMessage() : ErrorMessages.oneLine(error);
+    }
+
     private void fail(Throwable error) {
         if (failure.compareAndSet(null, error)) {
-            LOG.error("event=pipeline_failed error=\"{}\"", ErrorMessages.oneLine(error), error);
+            SlotLostException lost = SlotLostException.find(error);
+            if (lost != null) {
+                slotLost = true;
+                // No stack trace: the cause is outside the process, and the message says what to do.
+                LOG.error("event=slot_lost slot={} last_confirmed_lsn={} error=\"{}\"", lost.slot(), lost.lastConfirmed(),
+                        lost.getMessage());
+            } else {
+                LOG.error("event=pipeline_failed error=\"{}\"", ErrorMessages.oneLine(error), error);
+            }
         }
     }
 

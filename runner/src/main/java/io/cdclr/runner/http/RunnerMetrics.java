@@ -29,13 +29,57 @@ public final class RunnerMetrics {
             .name("cdc_slot_lag_bytes")
             .help("pg_current_wal_lsn() - confirmed_flush_lsn of the replication slot: WAL the slot retains unconfirmed")
             .register(registry);
+    private final Gauge slotWalStatus = Gauge.builder()
+            .name("cdc_slot_wal_status")
+            .help("1 for the replication slot's current pg_replication_slots.wal_status, 0 for the others; 'lost' "
+                    + "means the slot was invalidated and can never stream again")
+            .labelNames("status")
+            .register(registry);
+    private volatile Long slotSafeWalSize;
+    private volatile Long slotRetainedWal;
     private final Gauge ready = Gauge.builder()
             .name("cdc_ready")
             .help("1 while connected and streaming")
             .register(registry);
 
+    /** wal_status values of PostgreSQL 13+, in the order the slot moves through them. */
+    public static final java.util.List<String> WAL_STATUSES = java.util.List.of("reserved", "extended", "unreserved", "lost");
+
+    public RunnerMetrics() {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("cdc_slot_safe_wal_size_bytes")
+                .help("pg_replication_slots.safe_wal_size: WAL that can still be written before max_slot_wal_keep_size "
+                        + "invalidates the slot (absent when unlimited)")
+                .callback(cb -> {
+                    Long v = slotSafeWalSize;
+                    if (v != null) {
+                        cb.call(v);
+                    }
+                })
+                .register(registry);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("cdc_slot_retained_wal_bytes")
+                .help("pg_current_wal_lsn() - restart_lsn of the replication slot: WAL the server keeps for it")
+                .callback(cb -> {
+                    Long v = slotRetainedWal;
+                    if (v != null) {
+                        cb.call(v);
+                    }
+                })
+                .register(registry);
+    }
+
     public PrometheusRegistry registry() {
         return registry;
+    }
+
+    /** The slot's WAL state as last read (nulls where the server reports none, or the slot is missing). */
+    public void slotWal(String walStatus, Long safeWalSizeBytes, Long retainedWalBytes) {
+        for (String status : WAL_STATUSES) {
+            slotWalStatus.labelValues(status).set(status.equals(walStatus) ? 1 : 0);
+        }
+        slotSafeWalSize = safeWalSizeBytes;
+        slotRetainedWal = retainedWalBytes;
     }
 
     public void delivered(int changes, long bytes, Long lsn) {

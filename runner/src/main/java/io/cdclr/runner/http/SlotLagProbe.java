@@ -12,15 +12,25 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Reads the slot's lag ({@code pg_current_wal_lsn() - confirmed_flush_lsn}) on a schedule, for the metric. */
+/**
+ * Reads the slot on a schedule for the metrics: lag ({@code pg_current_wal_lsn() - confirmed_flush_lsn}), retained
+ * WAL ({@code pg_current_wal_lsn() - restart_lsn}), {@code wal_status} and {@code safe_wal_size}. Warns when
+ * safe_wal_size runs low, and reports {@code wal_status = 'lost'} at once so readiness turns off before the stream
+ * itself notices (it does on its next reconnect).
+ */
 public final class SlotLagProbe implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SlotLagProbe.class);
-    static final String QUERY = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint"
-            + " FROM pg_replication_slots WHERE slot_name = ?";
+    // wal_status and safe_wal_size exist from PostgreSQL 13 on: read through jsonb so older servers give null.
+    static final String QUERY = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint,"
+            + " to_jsonb(s) ->> 'wal_status', (to_jsonb(s) ->> 'safe_wal_size')::bigint,"
+            + " pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint"
+            + " FROM pg_replication_slots s WHERE s.slot_name = ?";
 
     private final PostgresConnections connections;
     private final String slot;
     private final RunnerMetrics metrics;
+    private final long safeWalSizeWarnBytes;
+    private final Runnable onLost;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cdc-slot-lag");
         t.setDaemon(true);
@@ -28,11 +38,24 @@ public final class SlotLagProbe implements AutoCloseable {
     });
     private Connection connection;
     private boolean warned;
+    private boolean safeWalLow;
+    private String lastStatus;
 
     public SlotLagProbe(PostgresConnections connections, String slot, RunnerMetrics metrics, Duration interval) {
+        this(connections, slot, metrics, interval, 0, () -> { });
+    }
+
+    /**
+     * @param safeWalSizeWarnBytes warn when safe_wal_size is below this (0: never)
+     * @param onLost               called (once per probe that sees it) when the slot's wal_status is 'lost'
+     */
+    public SlotLagProbe(PostgresConnections connections, String slot, RunnerMetrics metrics, Duration interval,
+                        long safeWalSizeWarnBytes, Runnable onLost) {
         this.connections = connections;
         this.slot = slot;
         this.metrics = metrics;
+        this.safeWalSizeWarnBytes = safeWalSizeWarnBytes;
+        this.onLost = onLost;
         scheduler.scheduleWithFixedDelay(this::probe, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -45,7 +68,20 @@ public final class SlotLagProbe implements AutoCloseable {
                 ps.setString(1, slot);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        metrics.slotLag(rs.getLong(1));
+                        long lag = rs.getLong(1);
+                        boolean lagKnown = !rs.wasNull();
+                        String status = rs.getString(2);
+                        long safe = rs.getLong(3);
+                        Long safeWalSize = rs.wasNull() ? null : safe;
+                        long retained = rs.getLong(4);
+                        Long retainedWal = rs.wasNull() ? null : retained;
+                        if (lagKnown) {
+                            metrics.slotLag(lag);
+                        }
+                        metrics.slotWal(status, safeWalSize, retainedWal);
+                        observe(status, safeWalSize);
+                    } else {
+                        metrics.slotWal(null, null, null);
                     }
                 }
             }
@@ -56,7 +92,38 @@ public final class SlotLagProbe implements AutoCloseable {
                 warned = true;
             }
             closeConnection();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again: keep probing.
+            LOG.warn("event=slot_lag_unavailable slot={} error=\"{}\"", slot, e);
         }
+    }
+
+    private void observe(String status, Long safeWalSize) {
+        if ("lost".equals(status)) {
+            if (!"lost".equals(lastStatus)) {
+                LOG.error("event=slot_invalidated slot={} wal_status=lost note=\"the server removed WAL the slot needs; "
+                        + "readiness is off and the runner stops when the stream notices\"", slot);
+            }
+            onLost.run();
+        } else if (status != null && !status.equals(lastStatus) && lastStatus != null) {
+            if ("unreserved".equals(status)) {
+                LOG.warn("event=slot_wal_status slot={} wal_status=unreserved safe_wal_size_bytes={} note=\"the slot "
+                        + "will be invalidated at the next checkpoint unless it catches up\"", slot, safeWalSize);
+            } else {
+                LOG.info("event=slot_wal_status slot={} wal_status={} previous={}", slot, status, lastStatus);
+            }
+        }
+        lastStatus = status;
+        boolean low = safeWalSize != null && safeWalSizeWarnBytes > 0 && safeWalSize < safeWalSizeWarnBytes;
+        if (low && !safeWalLow) {
+            LOG.warn("event=slot_safe_wal_size_low slot={} safe_wal_size_bytes={} threshold_bytes={} wal_status={}"
+                    + " note=\"the slot is invalidated when this reaches 0 (max_slot_wal_keep_size)\"",
+                    slot, safeWalSize, safeWalSizeWarnBytes, status);
+        } else if (!low && safeWalLow && safeWalSize != null) {
+            LOG.info("event=slot_safe_wal_size_ok slot={} safe_wal_size_bytes={} threshold_bytes={}",
+                    slot, safeWalSize, safeWalSizeWarnBytes);
+        }
+        safeWalLow = low;
     }
 
     private void closeConnection() {

@@ -51,6 +51,7 @@ public final class RunnerLogging extends ContextAwareBase implements Configurato
         root.addAppender(stderr);
         context.getLogger("io.cdclr").setLevel(Level.toLevel(System.getenv("CDC_LOG_LEVEL"), Level.INFO));
         LIBRARY_LEVELS.forEach((name, level) -> context.getLogger(name).setLevel(level));
+        context.addTurboFilter(new SlotLostLogFilter());
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

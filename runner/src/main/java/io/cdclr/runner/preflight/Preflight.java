@@ -1,6 +1,9 @@
 package io.cdclr.runner.preflight;
 
+import io.cdclr.connector.replication.Lsn;
 import io.cdclr.runner.config.PostgresConnections;
+import io.cdclr.runner.engine.StoredOffsets;
+import java.io.IOException;
 import io.cdclr.runner.config.RunnerConfig;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -84,6 +87,9 @@ public final class Preflight {
 
     private void checkSlot(Connection conn, String slot, SlotState state) throws SQLException {
         if (state == null) {
+            if (storedOffsetWithoutSlot(slot)) {
+                return;
+            }
             if (pgoutput || Boolean.parseBoolean(config.values().getOrDefault("slot.create.if.missing", "true"))) {
                 info("slot " + slot + " does not exist; the runner will create it with " + plugin
                         + (pgoutput ? "" : " (slot.create.if.missing=true)"));
@@ -103,10 +109,50 @@ public final class Preflight {
         }
         info("retained WAL " + state.retainedPretty() + " (restart_lsn " + state.restartLsn() + "), unconfirmed "
                 + state.unconfirmedPretty() + " (confirmed_flush_lsn " + state.confirmedFlushLsn() + ")");
+        checkWalStatus(slot, state);
         if (state.active()) {
             fail("slot " + slot + " is active: consumed now by " + consumers(conn, state.activePid()));
         } else {
             ok("slot " + slot + " is inactive: no other session consumes it");
+        }
+    }
+
+    /** wal_status 'lost' can never stream again; 'unreserved' is lost at the next checkpoint unless it catches up. */
+    private void checkWalStatus(String slot, SlotState state) {
+        String safe = state.safeWalSizePretty() != null ? state.safeWalSizePretty()
+                : "lost".equals(state.walStatus()) ? "none (slot lost)" : "unlimited (max_slot_wal_keep_size = -1)";
+        info("wal_status " + (state.walStatus() == null ? "(not reported)" : state.walStatus()) + ", safe_wal_size " + safe);
+        if ("lost".equals(state.walStatus())) {
+            fail("slot " + slot + " has been invalidated (wal_status lost): the server removed WAL it needs, changes after"
+                    + " its confirmed_flush_lsn " + state.confirmedFlushLsn() + " may be lost; the runner would stop with"
+                    + " exit code 4. To start over on purpose: java -jar cdc-runner.jar reset");
+        } else if ("unreserved".equals(state.walStatus())) {
+            fail("slot " + slot + " has wal_status unreserved: it retains more than max_slot_wal_keep_size and is"
+                    + " invalidated at the next checkpoint unless it catches up");
+        }
+    }
+
+    /** A stored offset and no slot: the slot was dropped (or lost in a failover); the runner refuses to re-create it. */
+    private boolean storedOffsetWithoutSlot(String slot) {
+        StoredOffsets offsets = new StoredOffsets(config);
+        try {
+            List<StoredOffsets.Entry> stored = offsets.read();
+            if (stored.isEmpty()) {
+                return false;
+            }
+            Lsn confirm = Lsn.INVALID;
+            for (StoredOffsets.Entry entry : stored) {
+                confirm = Lsn.max(confirm, entry.confirmLsn());
+            }
+            fail("slot " + slot + " does not exist but an offset is stored in " + offsets.where() + " (confirm LSN "
+                    + (confirm.isValid() ? confirm : "unknown") + "): the slot was dropped and changes after that LSN may"
+                    + " be lost; " + (pgoutput ? "Debezium's connector would create a new slot and skip them"
+                    : "the runner would stop with exit code 4 rather than re-create it") + ". To start over on purpose:"
+                    + " java -jar cdc-runner.jar reset");
+            return true;
+        } catch (IOException | SQLException e) {
+            info("cannot read the stored offset from " + offsets.where() + ": " + String.valueOf(e.getMessage()).split("\n")[0]);
+            return false;
         }
     }
 

@@ -23,6 +23,8 @@ final class OwnPostgres implements AutoCloseable {
     private final Path data;
     private final int port;
     final Db db;
+    /** Extra server settings ({@code name=value}), passed as {@code -c} options on every start. */
+    private final List<String> settings = new ArrayList<>();
 
     private OwnPostgres(Path dir, int port) {
         this.dir = dir;
@@ -32,8 +34,14 @@ final class OwnPostgres implements AutoCloseable {
     }
 
     static OwnPostgres start() throws IOException, InterruptedException {
+        return start(new String[0]);
+    }
+
+    /** A cluster started with extra server settings, e.g. {@code max_slot_wal_keep_size=32MB}. */
+    static OwnPostgres start(String... serverSettings) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("faults-pg-");
         OwnPostgres pg = new OwnPostgres(dir, freePort());
+        pg.settings.addAll(List.of(serverSettings));
         Path pwfile = dir.resolve("pw");
         Files.writeString(pwfile, "cdc\n");
         if (ROOT) {
@@ -49,8 +57,16 @@ final class OwnPostgres implements AutoCloseable {
         pgRun(BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w",
                 "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir
                         + " -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c fsync=off"
-                        + " -c shared_buffers=32MB",
+                        + " -c shared_buffers=32MB" + extraSettings(),
                 "start");
+    }
+
+    private String extraSettings() {
+        StringBuilder out = new StringBuilder();
+        for (String setting : settings) {
+            out.append(" -c ").append(setting);
+        }
+        return out.toString();
     }
 
     /** pg_ctl stop -m fast: clients (the walsender included) are disconnected, the cluster shuts down cleanly. */

@@ -1,0 +1,118 @@
+package io.cdclr.runner.cli;
+
+import io.cdclr.connector.replication.Lsn;
+import io.cdclr.runner.config.PostgresConnections;
+import io.cdclr.runner.config.RunnerConfig;
+import io.cdclr.runner.engine.StoredOffsets;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+
+/**
+ * {@code reset [--force]}: starts over on purpose after the slot was lost (dropped, or invalidated by the server).
+ * Forgets this runner's stored offset, drops the slot if it exists and is lost, creates a new one, and says which
+ * changes were not captured. The runner itself never does this: a slot that vanishes stops it (exit code 4) so the
+ * loss is noticed, not papered over.
+ *
+ * <p>Refuses a slot that is active (someone streams from it: stop that first) and a healthy slot unless
+ * {@code --force}: dropping a healthy slot throws away the changes it still holds.
+ */
+final class ResetCommand {
+    private final RunnerConfig config;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    ResetCommand(RunnerConfig config, PrintStream out, PrintStream err) {
+        this.config = config;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** The slot as reset needs to see it. */
+    private record Slot(String plugin, boolean active, Integer activePid, String application, String walStatus,
+                        boolean conflicting, Lsn confirmedFlushLsn) {
+        boolean invalid() {
+            return "lost".equals(walStatus) || conflicting;
+        }
+    }
+
+    int run(boolean force) throws Exception {
+        String slotName = config.slotName();
+        String plugin = config.decoder().pgoutput() ? "pgoutput" : "wal2json";
+        PostgresConnections connections = new PostgresConnections(config.values());
+        StoredOffsets offsets = new StoredOffsets(config);
+        try (Connection c = connections.open()) {
+            Slot slot = read(c, slotName);
+            if (slot != null && slot.active()) {
+                err.println("error: reset refused: slot '" + slotName + "' is active in session pid " + slot.activePid()
+                        + " (application '" + (slot.application() == null ? "" : slot.application())
+                        + "'); stop that consumer (the runner) first");
+                return 1;
+            }
+            if (slot != null && !slot.invalid() && !force) {
+                err.println("error: reset refused: slot '" + slotName + "' is healthy (wal_status " + slot.walStatus()
+                        + ", confirmed_flush_lsn " + slot.confirmedFlushLsn() + "); dropping it would throw away the"
+                        + " changes it still holds. Start the runner instead, or pass --force to drop it anyway");
+                return 1;
+            }
+            Lsn oldConfirmed = slot == null ? Lsn.INVALID : slot.confirmedFlushLsn();
+
+            List<StoredOffsets.Entry> cleared = offsets.clear();
+            for (StoredOffsets.Entry entry : cleared) {
+                oldConfirmed = Lsn.max(oldConfirmed, entry.confirmLsn());
+            }
+            out.println(cleared.isEmpty()
+                    ? "reset: no stored offset of runner '" + config.settings().name() + "' in " + offsets.where()
+                    : "reset: cleared the stored offset of runner '" + config.settings().name() + "' in " + offsets.where()
+                            + " (confirm LSN " + text(oldConfirmed) + ")");
+            if (slot != null) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                    ps.setString(1, slotName);
+                    ps.execute();
+                }
+                out.println("reset: dropped slot '" + slotName + "' (" + (slot.invalid() ? "invalidated" : "healthy, --force")
+                        + ", wal_status " + slot.walStatus() + ", confirmed_flush_lsn " + slot.confirmedFlushLsn() + ")");
+            } else {
+                out.println("reset: slot '" + slotName + "' did not exist");
+            }
+            Lsn created;
+            try (PreparedStatement ps = c.prepareStatement("SELECT lsn::text FROM pg_create_logical_replication_slot(?, ?)")) {
+                ps.setString(1, slotName);
+                ps.setString(2, plugin);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    created = Lsn.parse(rs.getString(1));
+                }
+            }
+            out.println("reset: created slot '" + slotName + "' with " + plugin + " at " + created);
+            out.println("reset: changes between " + text(oldConfirmed) + " and " + created + " were not captured;"
+                    + " the next run streams from " + created);
+            return 0;
+        }
+    }
+
+    private static String text(Lsn lsn) {
+        return lsn.isValid() ? lsn.toString() : "(unknown)";
+    }
+
+    private static Slot read(Connection c, String slot) throws java.sql.SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT s.plugin, s.active, s.active_pid, a.application_name,"
+                + " to_jsonb(s) ->> 'wal_status', coalesce(to_jsonb(s) ->> 'conflicting', 'false'),"
+                + " s.confirmed_flush_lsn::text FROM pg_replication_slots s"
+                + " LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                int pid = rs.getInt(3);
+                Integer activePid = rs.wasNull() ? null : pid;
+                String flushed = rs.getString(7);
+                return new Slot(rs.getString(1), rs.getBoolean(2), activePid, rs.getString(4), rs.getString(5),
+                        Boolean.parseBoolean(rs.getString(6)), flushed == null ? Lsn.INVALID : Lsn.parse(flushed));
+            }
+        }
+    }
+}
