@@ -5,8 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import io.cdclr.runner.testing.TestEnv;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A schema with a runner slot and an oracle slot on one database, created at the same point: what wal2json emits on
@@ -70,6 +73,26 @@ final class Capture implements AutoCloseable {
     }
 
     /** Every committed change of the captured tables, in commit order, peeked (not consumed) from the oracle slot. */
+    /**
+     * The runner's environment for this capture: its database, slot, tables and message prefix, Kinesis at
+     * {@code kinesisEndpoint} (CBOR off, as the emulator needs), offsets in {@code offsetsFile}.
+     */
+    Map<String, String> runnerEnv(String kinesisEndpoint, String stream, Path offsetsFile) {
+        Map<String, String> env = TestEnv.runnerEnv();
+        db.putInto(env);
+        env.put("CBOR_ENABLED", "false");
+        env.put("KINESIS_ENDPOINT", kinesisEndpoint);
+        env.put("KINESIS_STREAM", stream);
+        env.put("REPLICATION_SLOT", runnerSlot);
+        env.put("CDC_WAL2JSON_ADD_TABLES", addTables);
+        env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", messagePrefix);
+        // The JVM decodes environment variables with the locale's charset: without a UTF-8 locale a non-ASCII table
+        // name in CDC_WAL2JSON_ADD_TABLES arrives as '?' and matches nothing (the container image sets one).
+        env.put("LANG", "C.UTF-8");
+        env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", offsetsFile.toString());
+        return env;
+    }
+
     /** Waits until everything inserted into the WAL so far is flushed (the WAL writer does it within a second). */
     private static void awaitWalFlushed(Statement st) throws SQLException {
         try (ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_current_wal_insert_lsn()::text")) {

@@ -70,19 +70,7 @@ class FaultSuiteIT {
     }
 
     private Map<String, String> runnerEnv(Capture capture, String endpoint, String stream) {
-        Map<String, String> env = TestEnv.runnerEnv();
-        capture.db.putInto(env);
-        env.put("CBOR_ENABLED", "false");
-        env.put("KINESIS_ENDPOINT", endpoint);
-        env.put("KINESIS_STREAM", stream);
-        env.put("REPLICATION_SLOT", capture.runnerSlot);
-        env.put("CDC_WAL2JSON_ADD_TABLES", capture.addTables);
-        env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", capture.messagePrefix);
-        // The JVM decodes environment variables with the locale's charset: without a UTF-8 locale a non-ASCII table
-        // name in CDC_WAL2JSON_ADD_TABLES arrives as '?' and matches nothing (the container image sets one).
-        env.put("LANG", "C.UTF-8");
-        env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", dir.resolve("offsets.dat").toString());
-        return env;
+        return capture.runnerEnv(endpoint, stream, dir.resolve("offsets.dat"));
     }
 
     private static String sharedEndpoint() {

@@ -135,17 +135,7 @@ class LargeRowBacklogFaultIT {
     }
 
     private Map<String, String> runnerEnv(Capture capture, String stream) {
-        Map<String, String> env = TestEnv.runnerEnv();
-        capture.db.putInto(env);
-        env.put("CBOR_ENABLED", "false");
-        env.put("KINESIS_ENDPOINT", TestEnv.env("KINESIS_ENDPOINT", "http://127.0.0.1:4567"));
-        env.put("KINESIS_STREAM", stream);
-        env.put("REPLICATION_SLOT", capture.runnerSlot);
-        env.put("CDC_WAL2JSON_ADD_TABLES", capture.addTables);
-        env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", capture.messagePrefix);
-        env.put("LANG", "C.UTF-8");
-        env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", dir.resolve("offsets.dat").toString());
-        return env;
+        return capture.runnerEnv(TestEnv.env("KINESIS_ENDPOINT", "http://127.0.0.1:4567"), stream, dir.resolve("offsets.dat"));
     }
 
     /** The process's peak resident set size in KiB (VmHWM), or 0 once it is gone. */

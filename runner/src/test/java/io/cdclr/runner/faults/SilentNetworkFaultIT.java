@@ -66,17 +66,10 @@ class SilentNetworkFaultIT {
              Capture capture = Capture.plain(shared, id, Workload.DDL);
              TestStream stream = new TestStream("fault-silent-" + id, 2);
              StreamTap tap = new StreamTap(TestEnv.kinesis(), stream.name())) {
-            Map<String, String> env = TestEnv.runnerEnv();
-            capture.db.putInto(env);
-            env.put("PGHOST", "127.0.0.1");
+            Map<String, String> env = capture.runnerEnv(TestEnv.env("KINESIS_ENDPOINT", "http://127.0.0.1:4567"),
+                    stream.name(), dir.resolve("offsets.dat"));
+            env.put("PGHOST", "127.0.0.1"); // through the proxy
             env.put("PGPORT", Integer.toString(proxy.port()));
-            env.put("CBOR_ENABLED", "false");
-            env.put("KINESIS_ENDPOINT", TestEnv.env("KINESIS_ENDPOINT", "http://127.0.0.1:4567"));
-            env.put("KINESIS_STREAM", stream.name());
-            env.put("REPLICATION_SLOT", capture.runnerSlot);
-            env.put("CDC_WAL2JSON_ADD_TABLES", capture.addTables);
-            env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", capture.messagePrefix);
-            env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", dir.resolve("offsets.dat").toString());
             env.put("CDC_REPLICATION_SILENCE_TIMEOUT_MS", "6000");
             env.put("CDC_DATABASE_SOCKET_TIMEOUT_MS", "5000");
             env.put("CDC_DATABASE_CONNECT_TIMEOUT_MS", "3000");

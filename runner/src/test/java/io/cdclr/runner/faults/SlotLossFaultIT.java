@@ -62,16 +62,7 @@ class SlotLossFaultIT {
     }
 
     private Map<String, String> runnerEnv(Capture capture, String endpoint, String stream) {
-        Map<String, String> env = TestEnv.runnerEnv();
-        capture.db.putInto(env);
-        env.put("CBOR_ENABLED", "false");
-        env.put("KINESIS_ENDPOINT", endpoint);
-        env.put("KINESIS_STREAM", stream);
-        env.put("REPLICATION_SLOT", capture.runnerSlot);
-        env.put("CDC_WAL2JSON_ADD_TABLES", capture.addTables);
-        env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", capture.messagePrefix);
-        env.put("LANG", "C.UTF-8");
-        env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", dir.resolve("offsets.dat").toString());
+        Map<String, String> env = capture.runnerEnv(endpoint, stream, dir.resolve("offsets.dat"));
         env.put("CDC_SLOT_LAG_INTERVAL_MS", "500");
         return env;
     }
