@@ -4,6 +4,7 @@ import io.cdclr.connector.kinesis.KinesisWriter;
 import io.cdclr.connector.replication.SlotLostException;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import io.cdclr.connector.source.Wal2JsonSourceConnector;
+import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.config.RunnerSettings;
 import io.cdclr.runner.http.RunnerMetrics;
@@ -56,6 +57,8 @@ public final class Pipeline {
     private final ReplicationHealth replication;
     /** Set when the slot probe sees the slot lost, before the stream itself fails: readiness turns off at once. */
     private volatile boolean slotLost;
+    /** decoder=pgoutput: keeps Debezium from re-creating a slot this runner has a position in (null for wal2json). */
+    private volatile SlotGuard slotGuard;
 
     public Pipeline(RunnerConfig config, RunnerMetrics metrics) {
         this.config = config;
@@ -86,6 +89,18 @@ public final class Pipeline {
         slotLost = true;
     }
 
+    /**
+     * The slot probe saw the slot gone after it had seen it. With pgoutput that stops the runner now (exit 4), unless
+     * this is a first start that has not streamed yet; the guard keeps Debezium from re-creating it meanwhile. With
+     * wal2json the connector notices by itself on its reconnect, as before.
+     */
+    public void slotMissing() {
+        SlotGuard guard = slotGuard;
+        if (guard != null && !guard.mayCreate()) {
+            fail(guard.missing());
+        }
+    }
+
     /** The process is healthy unless the pipeline failed. */
     public boolean live() {
         return failure.get() == null;
@@ -98,6 +113,51 @@ public final class Pipeline {
     }
 
     public int run() throws InterruptedException, IOException {
+        if (config.decoder().pgoutput()) {
+            slotGuard = slotGuard();
+            if (slotGuard == null) {
+                return EXIT_SLOT_LOST;
+            }
+        }
+        try {
+            return runEngine();
+        } finally {
+            if (slotGuard != null) {
+                slotGuard.unregister();
+            }
+        }
+    }
+
+    /**
+     * decoder=pgoutput: the slot rule before anything starts (the wal2json connector applies it itself on every start
+     * of its task, under Kafka Connect too): with an offset stored, a missing or lost slot stops here, before the
+     * engine starts and before Debezium could create it. Returns null after failing the pipeline.
+     */
+    private SlotGuard slotGuard() throws IOException {
+        StoredOffsets offsets = new StoredOffsets(config);
+        List<StoredOffsets.Entry> stored;
+        try {
+            stored = offsets.read();
+        } catch (java.sql.SQLException e) {
+            throw new IOException("cannot read the stored offsets (" + offsets.where() + "): " + e.getMessage(), e);
+        }
+        io.cdclr.connector.replication.Lsn confirmed = stored.stream().map(StoredOffsets.Entry::confirmLsn)
+                .reduce(io.cdclr.connector.replication.Lsn.INVALID, io.cdclr.connector.replication.Lsn::max);
+        SlotGuard guard = new SlotGuard(new PostgresConnections(config.values()), config.slotName(),
+                config.values().getOrDefault("database.dbname", config.values().get("database.user")), stored.isEmpty(), confirmed);
+        try {
+            guard.check();
+        } catch (SlotLostException lost) {
+            fail(lost);
+            return null;
+        } catch (java.sql.SQLException e) {
+            // Not known either way: the task checks again before it starts, and retries while it cannot tell.
+            LOG.warn("event=slot_check_unavailable slot={} error=\"{}\"", config.slotName(), e.getMessage());
+        }
+        return guard;
+    }
+
+    private int runEngine() throws InterruptedException, IOException {
         KinesisWriter writer = KinesisWriter.create(config.writer());
         metrics.register(writer.metrics());
         KinesisChangeConsumer consumer = new KinesisChangeConsumer(writer, new KinesisChangeConsumer.DeliveryListener() {
@@ -216,6 +276,10 @@ public final class Pipeline {
 
     private Properties engineProperties() throws IOException {
         Properties props = config.decoder().pgoutput() ? PgoutputProperties.of(config) : wal2jsonProperties();
+        if (slotGuard != null) {
+            props.setProperty("connector.class", GuardedPostgresConnector.class.getName());
+            props.setProperty(SlotGuard.PROPERTY, slotGuard.register());
+        }
         props.setProperty("name", settings.name());
         props.setProperty("tasks.max", "1");
         props.setProperty("offset.flush.interval.ms", Long.toString(settings.offsetFlushIntervalMs()));
