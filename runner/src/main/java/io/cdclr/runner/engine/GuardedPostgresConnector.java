@@ -88,51 +88,60 @@ public class GuardedPostgresConnector extends PostgresConnector {
         private static final Field SLOT_CREATION_INFO = creationField();
         private final ReplicationConnection delegate;
         private final SlotGuard guard;
-        /** Captured when the task (re)starts: true only on a first start with no offset stored. */
-        private final boolean mayCreate;
+        /** What the one creation the guard allowed returned (a first start), to tell it from a later one. */
+        private volatile SlotCreationResult allowed;
 
         GuardedConnection(ReplicationConnection delegate, SlotGuard guard) {
             this.delegate = delegate;
             this.guard = guard;
-            this.mayCreate = guard.mayCreate();
         }
 
         @Override
         public Optional<SlotCreationResult> createReplicationSlot() throws SQLException {
-            if (!mayCreate) {
+            if (!guard.mayCreate()) {
                 throw guard.missing();
             }
-            return delegate.createReplicationSlot();
+            Optional<SlotCreationResult> created = delegate.createReplicationSlot();
+            allowed = created.orElse(null);
+            guard.exists();
+            return created;
         }
 
         @Override
         public ReplicationStream startStreaming(WalPositionLocator walPosition) throws SQLException, InterruptedException {
-            check(guard);
-            return streaming(delegate.startStreaming(walPosition));
+            boolean mayCreate = checked();
+            return streaming(delegate.startStreaming(walPosition), mayCreate);
         }
 
         @Override
         public ReplicationStream startStreaming(Lsn offset, WalPositionLocator walPosition) throws SQLException, InterruptedException {
-            check(guard);
-            return streaming(delegate.startStreaming(offset, walPosition));
+            boolean mayCreate = checked();
+            return streaming(delegate.startStreaming(offset, walPosition), mayCreate);
         }
 
         @Override
         public void initConnection() throws SQLException, InterruptedException {
-            check(guard);
+            boolean mayCreate = checked();
             delegate.initConnection();
-            refuseCreated(null);
+            refuseCreated(null, mayCreate);
         }
 
-        private ReplicationStream streaming(ReplicationStream stream) throws SQLException {
-            refuseCreated(stream);
-            guard.streaming();
+        /** Checks the slot; returns whether a slot may still be created (never, once it has been seen). */
+        private boolean checked() {
+            check(guard);
+            return guard.mayCreate();
+        }
+
+        private ReplicationStream streaming(ReplicationStream stream, boolean mayCreate) throws SQLException {
+            refuseCreated(stream, mayCreate);
+            guard.exists();
             return stream;
         }
 
-        /** Debezium created the slot inside the call although it may not: undo it and stop. */
-        private void refuseCreated(ReplicationStream stream) throws SQLException {
-            if (mayCreate || !createdByDebezium()) {
+        /** Debezium created the slot inside the call although it may not (it vanished after the check): undo, stop. */
+        private void refuseCreated(ReplicationStream stream, boolean mayCreate) throws SQLException {
+            Object created = creationInfo();
+            if (mayCreate || created == null || created == allowed) {
                 return;
             }
             SlotLostException lost = guard.missing();
@@ -148,9 +157,9 @@ public class GuardedPostgresConnector extends PostgresConnector {
             throw lost;
         }
 
-        private boolean createdByDebezium() {
+        private Object creationInfo() {
             try {
-                return SLOT_CREATION_INFO.get(delegate) != null;
+                return SLOT_CREATION_INFO.get(delegate);
             } catch (IllegalAccessException | IllegalArgumentException e) {
                 throw new IllegalStateException("cannot tell whether Debezium created replication slot '" + guard.slot()
                         + "': " + e.getMessage(), e);

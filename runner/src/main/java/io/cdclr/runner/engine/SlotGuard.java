@@ -39,7 +39,7 @@ public final class SlotGuard {
 
     /**
      * @param mayCreate     whether a missing slot may be created: only on a first start (no stored offset); false
-     *                      from the moment streaming began
+     *                      from the moment the slot has been seen or created
      * @param lastConfirmed the stored offset's position, for the message
      */
     public SlotGuard(PostgresConnections connections, String slot, String database, boolean mayCreate, Lsn lastConfirmed) {
@@ -78,8 +78,11 @@ public final class SlotGuard {
         return mayCreate;
     }
 
-    /** Streaming has begun: from now on the slot holds this runner's position and is never created again. */
-    void streaming() {
+    /**
+     * The slot exists (seen, or just created by Debezium on a first start): from now on it holds this runner's
+     * position, and if it disappears it was dropped, so it is never created again by this runner.
+     */
+    void exists() {
         if (mayCreate) {
             mayCreate = false;
             LOG.debug("event=slot_guard_armed slot={}", slot);
@@ -104,6 +107,7 @@ public final class SlotGuard {
                     }
                     return;
                 }
+                exists();
                 String flushed = rs.getString(2);
                 if (flushed != null) {
                     lastConfirmed = Lsn.max(lastConfirmed, Lsn.parse(flushed));

@@ -93,11 +93,46 @@ class PgoutputSlotLossIT {
 
     @Test
     void slotDroppedMidRunStopsWithExit4Readiness503AndNoSlotIsRecreated() throws Exception {
+        dropMidRun(true);
+    }
+
+    /**
+     * The same with the slot probe too slow to see it (interval 10 minutes): Debezium restarts its task 10 s after the
+     * walsender ended, and the guard in front of that restart stops the runner before Debezium can create a slot.
+     */
+    @Test
+    void slotDroppedMidRunIsCaughtAtDebeziumsTaskRestartWithoutTheProbe() throws Exception {
+        dropMidRun(false, true);
+    }
+
+    /**
+     * Streaming has begun but nothing was delivered yet, so no offset is stored: Debezium's own log-position check
+     * does not apply and, unguarded, it re-creates the slot silently (the changes in between are lost).
+     */
+    @Test
+    void slotDroppedBeforeAnyOffsetWasStoredIsNotRecreatedEither() throws Exception {
+        dropMidRun(false, false);
+    }
+
+    private void dropMidRun(boolean probe) throws Exception {
+        dropMidRun(probe, true);
+    }
+
+    private void dropMidRun(boolean probe, boolean deliverFirst) throws Exception {
         exec(List.of("CREATE SCHEMA " + s, "CREATE TABLE " + s + ".items(id int primary key, v text)"));
         try (TestStream stream = new TestStream("pgo-slotloss-b-" + TestEnv.unique(), 1)) {
             Map<String, String> env = env(stream.name());
+            if (!probe) {
+                env.put("CDC_SLOT_LAG_INTERVAL_MS", "600000");
+            }
             try (RunnerProcess runner = RunnerProcess.start(env, dir.resolve("runner.log"))) {
-                streamSome(runner, stream, 1);
+                if (deliverFirst) {
+                    streamSome(runner, stream, 1);
+                } else {
+                    runner.awaitReady(Duration.ofSeconds(120));
+                    assertFalse(java.nio.file.Files.exists(dir.resolve("offsets.dat"))
+                            && runner.output().contains("lsn="), "no offset stored yet");
+                }
                 AtomicBoolean saw503 = new AtomicBoolean();
                 Thread watch = new Thread(() -> {
                     while (runner.isAlive()) {
@@ -135,17 +170,23 @@ class PgoutputSlotLossIT {
                 watch.join(5_000);
                 String output = runner.output();
                 String line = output.lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("(no error line)");
-                System.out.println("slot dropped after " + attempts + " attempt(s); runner exit " + exit
+                System.out.println((probe ? "[probe] " : "[task restart] ") + (deliverFirst ? "" : "[no offset] ") + "slot dropped after " + attempts + " attempt(s); runner exit " + exit
                         + String.format(" %.1fs after the drop", (System.nanoTime() - droppedAt) / 1e9)
                         + "; readiness 503 seen: " + saw503.get() + "; slot re-created: " + slotExists() + "\n  " + line);
                 // How it was noticed: the slot probe, or the guard at Debezium's task restart.
-                output.lines().filter(l -> l.contains("event=slot_lost") || l.contains("Attempting to restart task")
+                output.lines().filter(l -> l.contains("event=slot_lost") || l.contains("Going to restart connector")
                         || l.contains("Creating replication slot") || l.contains("retriable exception"))
                         .forEach(l -> System.out.println("  | " + l));
                 assertEquals(4, exit, output);
                 assertTrue(line.contains("'" + slot + "'") && line.contains("reset"), line);
                 assertFalse(slotExists(), "the slot must not be re-created:\n" + output);
-                assertTrue(saw503.get(), "readiness must turn 503 before the exit");
+                if (probe) {
+                    assertTrue(saw503.get(), "readiness must turn 503 before the exit");
+                } else if (deliverFirst) {
+                    // Noticed by the guard when Debezium restarted its task, not by the probe's thread.
+                    assertTrue(output.contains("Going to restart connector"), output);
+                    assertFalse(output.contains("[cdc-slot-lag] Pipeline event=slot_lost"), output);
+                }
             }
         }
     }
