@@ -84,9 +84,22 @@ public final class Pipeline {
         return taskRunning && failure.get() == null && !stopping && !slotLost && replication.connected();
     }
 
-    /** The slot was seen dropped or invalidated (wal_status 'lost'): not ready from now on. */
+    /**
+     * The slot was seen dropped or invalidated (wal_status 'lost'): not ready from now on. With pgoutput the runner
+     * also stops now (exit 4): Debezium would notice only when it restarts its task.
+     */
     public void slotLost() {
         slotLost = true;
+        SlotGuard guard = slotGuard;
+        if (guard != null) {
+            try {
+                guard.check();
+            } catch (SlotLostException lost) {
+                fail(lost);
+            } catch (java.sql.SQLException e) {
+                // not readable now: the guard checks again when Debezium restarts its task
+            }
+        }
     }
 
     /**

@@ -170,7 +170,7 @@ class PgoutputSlotLossIT {
                 watch.join(5_000);
                 String output = runner.output();
                 String line = output.lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("(no error line)");
-                System.out.println((probe ? "[probe] " : "[task restart] ") + (deliverFirst ? "" : "[no offset] ") + "slot dropped after " + attempts + " attempt(s); runner exit " + exit
+                System.out.println((probe ? "[probe] " : "[probe off] ") + (deliverFirst ? "" : "[no offset] ") + "slot dropped after " + attempts + " attempt(s); runner exit " + exit
                         + String.format(" %.1fs after the drop", (System.nanoTime() - droppedAt) / 1e9)
                         + "; readiness 503 seen: " + saw503.get() + "; slot re-created: " + slotExists() + "\n  " + line);
                 // How it was noticed: the slot probe, or the guard at Debezium's task restart.
