@@ -88,6 +88,19 @@ class PgoutputSlotLossIT {
             assertOneErrorLine(again.stderr());
             assertFalse((again.stdout() + again.stderr()).contains("Creating replication slot"), again.stderr());
             assertFalse(slotExists(), "no slot may be created with an offset stored");
+
+            // Starting over on purpose: reset creates the slot and clears the offset; the guard lets that run stream.
+            RunnerProcess.Result reset = RunnerProcess.runToEnd(env, "reset");
+            System.out.println("reset: exit " + reset.exitCode() + "\n" + reset.stdout().strip());
+            assertEquals(0, reset.exitCode(), reset.stdout() + reset.stderr());
+            try (RunnerProcess runner = RunnerProcess.start(env, dir.resolve("runner2.log"))) {
+                runner.awaitReady(Duration.ofSeconds(120));
+                exec(List.of("INSERT INTO " + s + ".items VALUES (200, 'after reset')"));
+                assertTrue(stream.readUntil(rs -> rs.stream().anyMatch(r -> io.cdclr.runner.testing.Envelopes.data(r)
+                        .contains("after reset")), Duration.ofSeconds(60)).stream()
+                        .anyMatch(r -> io.cdclr.runner.testing.Envelopes.data(r).contains("after reset")), runner.output());
+                assertEquals(0, runner.terminate(Duration.ofSeconds(60)), runner.output());
+            }
         }
     }
 
