@@ -1,6 +1,7 @@
 package io.cdclr.runner.engine;
 
 import io.cdclr.connector.kinesis.KinesisWriter;
+import io.cdclr.connector.replication.Lsn;
 import io.cdclr.connector.replication.SlotLostException;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import io.cdclr.connector.source.Wal2JsonSourceConnector;
@@ -15,6 +16,7 @@ import io.debezium.engine.RecordChangeEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +98,7 @@ public final class Pipeline {
                 guard.check();
             } catch (SlotLostException lost) {
                 fail(lost);
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 // not readable now: the guard checks again when Debezium restarts its task
             }
         }
@@ -151,19 +153,20 @@ public final class Pipeline {
         List<StoredOffsets.Entry> stored;
         try {
             stored = offsets.read();
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IOException("cannot read the stored offsets (" + offsets.where() + "): " + e.getMessage(), e);
         }
-        io.cdclr.connector.replication.Lsn confirmed = stored.stream().map(StoredOffsets.Entry::confirmLsn)
-                .reduce(io.cdclr.connector.replication.Lsn.INVALID, io.cdclr.connector.replication.Lsn::max);
-        SlotGuard guard = new SlotGuard(new PostgresConnections(config.values()), config.slotName(),
-                config.values().getOrDefault("database.dbname", config.values().get("database.user")), stored.isEmpty(), confirmed);
+        Lsn confirmed = stored.stream().map(StoredOffsets.Entry::confirmLsn)
+                .reduce(Lsn.INVALID, Lsn::max);
+        String database = config.values().getOrDefault("database.dbname", config.values().get("database.user"));
+        SlotGuard guard = new SlotGuard(new PostgresConnections(config.values()), config.slotName(), database,
+                stored.isEmpty(), confirmed);
         try {
             guard.check();
         } catch (SlotLostException lost) {
             fail(lost);
             return null;
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             // Not known either way: the task checks again before it starts, and retries while it cannot tell.
             LOG.warn("event=slot_check_unavailable slot={} error=\"{}\"", config.slotName(), e.getMessage());
         }
