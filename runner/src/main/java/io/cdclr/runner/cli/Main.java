@@ -76,7 +76,8 @@ public final class Main {
         try (HealthServer http = new HealthServer(settings.httpBindAddress(), settings.httpPort(), pipeline::live,
                 pipeline::ready, metrics);
              SlotLagProbe ignored = new SlotLagProbe(postgres, config.slotName(),
-                     metrics, settings.slotLagInterval(), settings.slotSafeWalSizeWarnBytes(), pipeline::slotLost)) {
+                     metrics, settings.slotLagInterval(), settings.slotSafeWalSizeWarnBytes(), pipeline::slotLost,
+                     pipeline::slotMissing)) {
             log.info("event=starting slot={} stream={} database={} http=http://{}:{}/",
                     config.slotName(), config.values().get("kinesis.stream"),
                     postgres.target(), settings.httpBindAddress(), http.port());

@@ -1,9 +1,11 @@
 package io.cdclr.runner.engine;
 
 import io.cdclr.connector.kinesis.KinesisWriter;
+import io.cdclr.connector.replication.Lsn;
 import io.cdclr.connector.replication.SlotLostException;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import io.cdclr.connector.source.Wal2JsonSourceConnector;
+import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.config.RunnerSettings;
 import io.cdclr.runner.http.RunnerMetrics;
@@ -14,6 +16,7 @@ import io.debezium.engine.RecordChangeEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +59,8 @@ public final class Pipeline {
     private final ReplicationHealth replication;
     /** Set when the slot probe sees the slot lost, before the stream itself fails: readiness turns off at once. */
     private volatile boolean slotLost;
+    /** decoder=pgoutput: keeps Debezium from re-creating a slot this runner has a position in (null for wal2json). */
+    private volatile SlotGuard slotGuard;
 
     public Pipeline(RunnerConfig config, RunnerMetrics metrics) {
         this.config = config;
@@ -81,9 +86,34 @@ public final class Pipeline {
         return taskRunning && failure.get() == null && !stopping && !slotLost && replication.connected();
     }
 
-    /** The slot was seen dropped or invalidated (wal_status 'lost'): not ready from now on. */
+    /**
+     * The slot was seen dropped or invalidated (wal_status 'lost'): not ready from now on. With pgoutput the runner
+     * also stops now (exit 4): Debezium would notice only when it restarts its task.
+     */
     public void slotLost() {
         slotLost = true;
+        SlotGuard guard = slotGuard;
+        if (guard != null) {
+            try {
+                guard.check();
+            } catch (SlotLostException lost) {
+                fail(lost);
+            } catch (SQLException e) {
+                // not readable now: the guard checks again when Debezium restarts its task
+            }
+        }
+    }
+
+    /**
+     * The slot probe saw the slot gone after it had seen it. With pgoutput that stops the runner now (exit 4), unless
+     * this is a first start that has not streamed yet; the guard keeps Debezium from re-creating it meanwhile. With
+     * wal2json the connector notices by itself on its reconnect, as before.
+     */
+    public void slotMissing() {
+        SlotGuard guard = slotGuard;
+        if (guard != null && !guard.mayCreate()) {
+            fail(guard.missing());
+        }
     }
 
     /** The process is healthy unless the pipeline failed. */
@@ -98,6 +128,52 @@ public final class Pipeline {
     }
 
     public int run() throws InterruptedException, IOException {
+        if (config.decoder().pgoutput()) {
+            slotGuard = slotGuard();
+            if (slotGuard == null) {
+                return EXIT_SLOT_LOST;
+            }
+        }
+        try {
+            return runEngine();
+        } finally {
+            if (slotGuard != null) {
+                slotGuard.unregister();
+            }
+        }
+    }
+
+    /**
+     * decoder=pgoutput: the slot rule before anything starts (the wal2json connector applies it itself on every start
+     * of its task, under Kafka Connect too): with an offset stored, a missing or lost slot stops here, before the
+     * engine starts and before Debezium could create it. Returns null after failing the pipeline.
+     */
+    private SlotGuard slotGuard() throws IOException {
+        StoredOffsets offsets = new StoredOffsets(config);
+        List<StoredOffsets.Entry> stored;
+        try {
+            stored = offsets.read();
+        } catch (SQLException e) {
+            throw new IOException("cannot read the stored offsets (" + offsets.where() + "): " + e.getMessage(), e);
+        }
+        Lsn confirmed = stored.stream().map(StoredOffsets.Entry::confirmLsn)
+                .reduce(Lsn.INVALID, Lsn::max);
+        String database = config.values().getOrDefault("database.dbname", config.values().get("database.user"));
+        SlotGuard guard = new SlotGuard(new PostgresConnections(config.values()), config.slotName(), database,
+                stored.isEmpty(), confirmed);
+        try {
+            guard.check();
+        } catch (SlotLostException lost) {
+            fail(lost);
+            return null;
+        } catch (SQLException e) {
+            // Not known either way: the task checks again before it starts, and retries while it cannot tell.
+            LOG.warn("event=slot_check_unavailable slot={} error=\"{}\"", config.slotName(), e.getMessage());
+        }
+        return guard;
+    }
+
+    private int runEngine() throws InterruptedException, IOException {
         KinesisWriter writer = KinesisWriter.create(config.writer());
         metrics.register(writer.metrics());
         KinesisChangeConsumer consumer = new KinesisChangeConsumer(writer, new KinesisChangeConsumer.DeliveryListener() {
@@ -216,6 +292,10 @@ public final class Pipeline {
 
     private Properties engineProperties() throws IOException {
         Properties props = config.decoder().pgoutput() ? PgoutputProperties.of(config) : wal2jsonProperties();
+        if (slotGuard != null) {
+            props.setProperty("connector.class", GuardedPostgresConnector.class.getName());
+            props.setProperty(SlotGuard.PROPERTY, slotGuard.register());
+        }
         props.setProperty("name", settings.name());
         props.setProperty("tasks.max", "1");
         props.setProperty("offset.flush.interval.ms", Long.toString(settings.offsetFlushIntervalMs()));

@@ -31,6 +31,9 @@ public final class SlotLagProbe implements AutoCloseable {
     private final RunnerMetrics metrics;
     private final long safeWalSizeWarnBytes;
     private final Runnable onLost;
+    private final Runnable onMissing;
+    /** The slot has been seen: from then on its absence means it was dropped. */
+    private boolean seen;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cdc-slot-lag");
         t.setDaemon(true);
@@ -51,6 +54,13 @@ public final class SlotLagProbe implements AutoCloseable {
      */
     public SlotLagProbe(PostgresConnections connections, String slot, RunnerMetrics metrics, Duration interval,
                         long safeWalSizeWarnBytes, Runnable onLost) {
+        this(connections, slot, metrics, interval, safeWalSizeWarnBytes, onLost, () -> { });
+    }
+
+    /** @param onMissing called (once per probe that sees it) when the slot, seen before, no longer exists */
+    public SlotLagProbe(PostgresConnections connections, String slot, RunnerMetrics metrics, Duration interval,
+                        long safeWalSizeWarnBytes, Runnable onLost, Runnable onMissing) {
+        this.onMissing = onMissing;
         this.connections = connections;
         this.slot = slot;
         this.metrics = metrics;
@@ -80,8 +90,12 @@ public final class SlotLagProbe implements AutoCloseable {
                         }
                         metrics.slotWal(status, safeWalSize, retainedWal);
                         observe(status, safeWalSize);
+                        seen = true;
                     } else {
                         metrics.slotWal(null, null, null);
+                        if (seen) {
+                            onMissing.run();
+                        }
                     }
                 }
             }
