@@ -2,6 +2,7 @@ package io.cdclr.runner.cli;
 
 import io.cdclr.runner.config.ConfigError;
 import io.cdclr.runner.config.ConfigReference;
+import io.cdclr.runner.config.ConnectFailure;
 import io.cdclr.runner.config.DatabaseUnreachableException;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
@@ -72,6 +73,8 @@ public final class Main {
     private static int runPipeline(RunnerConfig config) throws Exception {
         Logger log = LoggerFactory.getLogger(Main.class);
         PostgresConnections postgres = new PostgresConnections(config);
+        // Wrong credentials, database or TLS: exit 2 here, before anything starts. Unreachable: waited for below.
+        ConnectFailure unreachable = postgres.tryConnect();
 
         RunnerMetrics metrics = new RunnerMetrics();
         Pipeline pipeline = new Pipeline(config, metrics);
@@ -90,13 +93,14 @@ public final class Main {
         // The HTTP server runs while the database is waited for: live, not ready.
         try (HealthServer http = new HealthServer(settings.httpBindAddress(), settings.httpPort(), pipeline::live,
                 pipeline::ready, metrics)) {
-            log.info("event=starting slot={} stream={} database={} tls=\"{}\" http=http://{}:{}/",
-                    config.slotName(), config.values().get("kinesis.stream"),
-                    postgres.target(), postgres.endpoint().describeTls(), settings.httpBindAddress(), http.port());
-            if (!postgres.awaitReachable(settings.databaseConnectWait(), stopRequested::get)) {
+            if (unreachable != null
+                    && !postgres.awaitReachable(unreachable, settings.databaseConnectWait(), stopRequested::get)) {
                 log.info("event=stopped_before_start reason=\"stop requested while waiting for the database\"");
                 return Pipeline.EXIT_OK;
             }
+            log.info("event=starting slot={} stream={} database={} tls=\"{}\" http=http://{}:{}/",
+                    config.slotName(), config.values().get("kinesis.stream"),
+                    postgres.target(), postgres.endpoint().describeTls(), settings.httpBindAddress(), http.port());
             try (SlotLagProbe ignored = new SlotLagProbe(postgres, config.slotName(),
                     metrics, settings.slotLagInterval(), settings.slotSafeWalSizeWarnBytes(), pipeline::slotLost)) {
                 int code = pipeline.run();

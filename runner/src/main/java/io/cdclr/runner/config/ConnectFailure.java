@@ -64,7 +64,8 @@ public record ConnectFailure(Kind kind, String message) {
     }
 
     private static String unreachable(String target, String detail) {
-        return "PostgreSQL at " + target + " cannot be reached: " + detail;
+        return "database.hostname/database.port (PGHOST/PGPORT): PostgreSQL at " + target + " cannot be reached: "
+                + detail;
     }
 
     private static boolean isTls(SQLException e) {

@@ -49,64 +49,60 @@ public final class PostgresConnections {
     }
 
     /**
-     * Opens and closes a connection, turning failure into one line for the operator: {@link ConfigError} for what
-     * will not pass by itself (credentials, database, TLS), {@link DatabaseUnreachableException} otherwise.
+     * One connection attempt, for the start: null when connected, the failure when it is worth waiting for
+     * ({@link #awaitReachable}); what waiting cannot fix (credentials, unknown database, TLS) is a {@link ConfigError}.
      */
-    public void checkReachable() {
+    public ConnectFailure tryConnect() {
         try (Connection ignored = open()) {
-            // reachable and authenticated
+            return null;
         } catch (SQLException e) {
             ConnectFailure failure = ConnectFailure.of(e, endpoint);
-            if (failure.worthWaiting()) {
-                throw new DatabaseUnreachableException(failure.message());
+            if (!failure.worthWaiting()) {
+                throw new ConfigError(failure.message());
             }
-            throw new ConfigError(failure.message());
+            return failure;
         }
     }
 
     /**
-     * Connects, waiting with exponential backoff while the database cannot be reached (a failover, a database
-     * starting after the runner), at most {@code bound}; a warning per attempt names the target. What waiting cannot
-     * fix (credentials, unknown database, TLS) is a {@link ConfigError} at once.
+     * Keeps trying after {@code first} failed, with exponential backoff, while the database cannot be reached (a
+     * failover, a database starting after the runner), at most {@code bound}; a warning per attempt names the target.
+     * What waiting cannot fix is a {@link ConfigError} at once.
      *
      * @param stopped polled while waiting: a stop request (SIGTERM) ends the wait
      * @return true once connected, false if stopped first
      * @throws DatabaseUnreachableException when the bound runs out
      */
-    public boolean awaitReachable(Duration bound, BooleanSupplier stopped) throws InterruptedException {
+    public boolean awaitReachable(ConnectFailure first, Duration bound, BooleanSupplier stopped)
+            throws InterruptedException {
         long started = System.nanoTime();
         long backoff = FIRST_BACKOFF_MS;
-        for (int attempt = 1; ; attempt++) {
-            try (Connection ignored = open()) {
-                if (attempt > 1) {
-                    LOG.info("event=database_reachable target={} attempts={} waited_ms={}", target(), attempt,
-                            elapsedMs(started));
+        ConnectFailure failure = first;
+        for (int attempt = 1; failure != null; attempt++) {
+            long remaining = bound.toMillis() - elapsedMs(started);
+            if (remaining <= 0) {
+                throw new DatabaseUnreachableException(failure.message() + "; gave up after " + attempt
+                        + (attempt == 1 ? " attempt" : " attempts") + " in " + elapsedMs(started) / 1000 + " s ("
+                        + RunnerSettings.DATABASE_CONNECT_WAIT_MS + "=" + bound.toMillis() + ")");
+            }
+            long pause = Math.min(backoff, remaining);
+            LOG.warn("event=database_unreachable target={} attempt={} retry_in_ms={} waited_ms={} wait_bound_ms={}"
+                    + " error=\"{}\"", target(), attempt, pause, elapsedMs(started), bound.toMillis(), failure.message());
+            long until = System.nanoTime() + pause * 1_000_000L;
+            while (System.nanoTime() < until) {
+                if (stopped.getAsBoolean()) {
+                    return false;
                 }
-                return true;
-            } catch (SQLException e) {
-                ConnectFailure failure = ConnectFailure.of(e, endpoint);
-                if (!failure.worthWaiting()) {
-                    throw new ConfigError(failure.message());
-                }
-                long remaining = bound.toMillis() - elapsedMs(started);
-                if (remaining <= 0) {
-                    throw new DatabaseUnreachableException(failure.message() + "; gave up after " + attempt
-                            + (attempt == 1 ? " attempt" : " attempts") + " in " + elapsedMs(started) / 1000 + " s ("
-                            + RunnerSettings.DATABASE_CONNECT_WAIT_MS + "=" + bound.toMillis() + ")");
-                }
-                long pause = Math.min(backoff, remaining);
-                LOG.warn("event=database_unreachable target={} attempt={} retry_in_ms={} waited_ms={} wait_bound_ms={}"
-                        + " error=\"{}\"", target(), attempt, pause, elapsedMs(started), bound.toMillis(), failure.message());
-                long until = System.nanoTime() + pause * 1_000_000L;
-                while (System.nanoTime() < until) {
-                    if (stopped.getAsBoolean()) {
-                        return false;
-                    }
-                    Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000L)));
-                }
-                backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000L)));
+            }
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+            failure = tryConnect();
+            if (failure == null) {
+                LOG.info("event=database_reachable target={} attempts={} waited_ms={}", target(), attempt + 1,
+                        elapsedMs(started));
             }
         }
+        return true;
     }
 
     private static long elapsedMs(long startedNanos) {
