@@ -150,7 +150,7 @@ class DatabaseEndpointIT {
              TestStream stream = new TestStream("endpoint-wait-" + id, 1);
              StreamTap tap = new StreamTap(TestEnv.kinesis(), stream.name())) {
             Map<String, String> env = env(capture, stream, "verify-full", tls.resolve("ca.pem"));
-            env.put("CDC_DATABASE_CONNECT_WAIT_MS", "120000");
+            // database.connect.wait.ms: its default (5 minutes)
             pg.stopFast();
             List<String> timeline = new ArrayList<>();
             try (RunnerProcess runner = RunnerProcess.start(env, dir.resolve("runner.log"))) {
@@ -236,7 +236,6 @@ class DatabaseEndpointIT {
         env.put("PGSSLMODE", sslmode);
         env.put("PGSSLROOTCERT", rootCert.toString());
         env.put("PGCONNECT_TIMEOUT", "3");
-        env.put("CDC_DATABASE_CONNECT_WAIT_MS", "20000");
         env.put("CDC_HTTP_PORT", "0"); // runs to the end bind no fixed port
         return env;
     }
