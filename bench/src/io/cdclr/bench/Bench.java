@@ -438,7 +438,8 @@ public final class Bench {
             props.put("debezium.source.database.user", pg.user);
             props.put("debezium.source.database.password", pg.password);
             props.put("debezium.source.database.dbname", pg.database);
-            props.put("debezium.source.database.sslmode", "prefer");
+            // The same TLS as the runner's connections (sslmode, sslrootcert, ...), from the same PG* variables.
+            Postgres.ENDPOINT.tlsProperties().forEach((k, v) -> props.put("debezium.source.database." + k, String.valueOf(v)));
             props.put("debezium.source.topic.prefix", prefix);
             props.put("debezium.source.plugin.name", "pgoutput");
             props.put("debezium.source.slot.name", slot);

@@ -1,12 +1,16 @@
 package io.cdclr.bench;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
+import io.cdclr.connector.replication.PostgresEndpoint;
+import io.cdclr.connector.source.Wal2JsonSourceConfig;
+import io.cdclr.runner.config.EnvironmentVariables;
+import io.cdclr.runner.config.RunnerConfig;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.LongConsumer;
 
 /** The benchmark's database side: tables, slots, publications and the workloads, over plain JDBC. */
@@ -14,20 +18,31 @@ final class Postgres implements AutoCloseable {
     static final String COLUMNS = "id bigint PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, "
             + "amount numeric(12,2) NOT NULL, note text, updated_at timestamptz NOT NULL DEFAULT now()";
 
-    final String host = env("PGHOST", "127.0.0.1");
-    final String port = env("PGPORT", "5432");
-    final String user = env("PGUSER", "cdc");
-    final String password = env("PGPASSWORD", "cdc");
-    final String database = env("PGDATABASE", "cdc");
+    /** The runner's endpoint for the same PG* variables (TLS included), with the local services' defaults. */
+    static final PostgresEndpoint ENDPOINT = endpoint();
+
+    final String host = ENDPOINT.host();
+    final String port = Integer.toString(ENDPOINT.port());
+    final String user = ENDPOINT.user();
+    final String password = ENDPOINT.password();
+    final String database = ENDPOINT.database();
     private final Connection connection;
 
     Postgres() throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        props.setProperty("sslmode", env("PGSSLMODE", "prefer"));
-        connection = DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + database, props);
+        connection = ENDPOINT.open();
         connection.setAutoCommit(true);
+    }
+
+    private static PostgresEndpoint endpoint() {
+        Map<String, String> values = new HashMap<>();
+        values.put("database.hostname", "127.0.0.1");
+        values.put("database.user", "cdc");
+        values.put("database.password", "cdc");
+        values.put("database.dbname", "cdc");
+        values.put("database.application.name", "cdc-bench");
+        EnvironmentVariables.overrides(System.getenv(), RunnerConfig.knownKeys())
+                .forEach((key, override) -> values.put(key, override.value()));
+        return Wal2JsonSourceConfig.endpoint(values);
     }
 
     void execute(String sql) throws SQLException {
@@ -110,11 +125,6 @@ final class Postgres implements AutoCloseable {
             }
         }
         return id - firstId;
-    }
-
-    private static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isEmpty() ? fallback : value;
     }
 
     @Override

@@ -4,10 +4,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Properties;
 
 /**
  * Writes a small non-transactional logical decoding message so that an otherwise idle database still produces
@@ -29,9 +27,7 @@ public final class HeartbeatWriter implements AutoCloseable {
     public void beat() {
         try {
             if (connection == null || connection.isClosed()) {
-                Properties p = settings.connectionProperties();
-                p.setProperty("ApplicationName", settings.applicationName() + "-heartbeat");
-                connection = DriverManager.getConnection(settings.jdbcUrl(), p);
+                connection = settings.endpoint().withApplicationName(settings.applicationName() + "-heartbeat").open();
                 connection.setAutoCommit(true);
             }
             try (PreparedStatement ps = connection.prepareStatement("SELECT pg_logical_emit_message(false, ?, '')")) {

@@ -72,7 +72,8 @@ public final class ReplicationSession implements AutoCloseable {
         Connection connection = null;
         SocketWatch watch = SocketWatch.register(keepAliveIdleSeconds(settings));
         try {
-            connection = DriverManager.getConnection(settings.jdbcUrl(), replicationProperties(settings, watch));
+            connection = DriverManager.getConnection(settings.endpoint().jdbcUrl(),
+                    replicationProperties(settings, watch));
             pinSearchPath(connection);
             ChainedLogicalStreamBuilder builder = connection.unwrap(PGConnection.class).getReplicationAPI()
                     .replicationStream().logical()
@@ -113,7 +114,7 @@ public final class ReplicationSession implements AutoCloseable {
                         + " get changes from replication slot\")", start, e);
             }
             throw new ReplicationException("Cannot start streaming from replication slot '" + settings.slotName()
-                    + "' on " + settings.host() + ":" + settings.port() + "/" + settings.database() + ": " + e.getMessage(), e);
+                    + "' on " + settings.endpoint().target() + ": " + e.getMessage(), e);
         } finally {
             watch.unregister(); // the factory has attached the socket, or never will
         }
@@ -140,10 +141,7 @@ public final class ReplicationSession implements AutoCloseable {
     static Properties replicationProperties(ReplicationSettings settings, SocketWatch watch) {
         // connectTimeout, loginTimeout, tcpKeepAlive as on every connection; the socket timeout bounds the login and
         // START_REPLICATION only and is lifted once streaming (start()).
-        Properties p = settings.connectionProperties();
-        PGProperty.REPLICATION.set(p, "database");
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
-        PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+        Properties p = settings.endpoint().replicationProperties();
         // The stream is read in bulk for as long as the session lives: fewer read system calls (see the factory).
         PGProperty.SOCKET_FACTORY.set(p, BufferedReadSocketFactory.class.getName());
         if (watch != null) {

@@ -4,7 +4,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,7 +25,7 @@ public final class ReplicationSlots {
     }
 
     Connection connect() throws SQLException {
-        return DriverManager.getConnection(settings.jdbcUrl(), settings.connectionProperties());
+        return settings.endpoint().open();
     }
 
     public Optional<SlotState> find() {
@@ -112,7 +111,7 @@ public final class ReplicationSlots {
             return slot;
         } catch (SQLException e) {
             throw new ReplicationException("Cannot check replication slot '" + settings.slotName() + "' on "
-                    + settings.host() + ":" + settings.port() + "/" + settings.database() + ": " + e.getMessage(), e);
+                    + settings.endpoint().target() + ": " + e.getMessage(), e);
         }
     }
 

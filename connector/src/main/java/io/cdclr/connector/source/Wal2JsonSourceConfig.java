@@ -1,6 +1,7 @@
 package io.cdclr.connector.source;
 
 import io.cdclr.connector.replication.ConnectionTimeouts;
+import io.cdclr.connector.replication.PostgresEndpoint;
 import io.cdclr.connector.replication.ReplicationSettings;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -31,6 +32,10 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     public static final String DATABASE_CONNECT_TIMEOUT_MS = "database.connect.timeout.ms";
     public static final String DATABASE_OPTIONS = "database.options";
     public static final String DATABASE_SOCKET_TIMEOUT_MS = "database.socket.timeout.ms";
+    public static final String DATABASE_SSLROOTCERT = "database.sslrootcert";
+    public static final String DATABASE_SSLCERT = "database.sslcert";
+    public static final String DATABASE_SSLKEY = "database.sslkey";
+    public static final String DATABASE_APPLICATION_NAME = "database.application.name";
     public static final String REPLICATION_SILENCE_TIMEOUT_MS = "replication.silence.timeout.ms";
     public static final String SLOT_NAME = "slot.name";
     public static final String SLOT_CREATE_IF_MISSING = "slot.create.if.missing";
@@ -120,6 +125,24 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                             + " to whole seconds; 0: wait forever). The login (TLS handshake, authentication) is bounded"
                             + " by " + DATABASE_CONNECT_TIMEOUT_MS + ", the replication connection by "
                             + REPLICATION_SILENCE_TIMEOUT_MS + ".", G_DB, 9, ConfigDef.Width.SHORT, "Socket timeout")
+            .define(DATABASE_SSLROOTCERT, Type.STRING, "", Importance.MEDIUM,
+                    "File (PEM) of the certificate authorities trusted to sign the server's certificate, passed to"
+                            + " PgJDBC's sslrootcert; checked with " + DATABASE_SSLMODE + "=verify-ca or verify-full,"
+                            + " e.g. the RDS CA bundle /etc/cdc/tls/rds-ca.pem. Empty: PgJDBC reads"
+                            + " ~/.postgresql/root.crt of the user running the JVM (PgJDBC ignores libpq's"
+                            + " PGSSLROOTCERT by itself).", G_DB, 10, ConfigDef.Width.LONG, "SSL root certificate")
+            .define(DATABASE_SSLCERT, Type.STRING, "", Importance.LOW,
+                    "Client certificate file for certificate authentication, passed to PgJDBC's sslcert. Empty:"
+                            + " PgJDBC's default (~/.postgresql/postgresql.crt, used only if it exists).",
+                    G_DB, 11, ConfigDef.Width.LONG, "SSL client certificate")
+            .define(DATABASE_SSLKEY, Type.STRING, "", Importance.LOW,
+                    "Client key file of " + DATABASE_SSLCERT + ", passed to PgJDBC's sslkey (PKCS-8 DER .pk8 or"
+                            + " PKCS-12 .p12, as PgJDBC reads it). Empty: PgJDBC's default"
+                            + " (~/.postgresql/postgresql.pk8).", G_DB, 12, ConfigDef.Width.LONG, "SSL client key")
+            .define(DATABASE_APPLICATION_NAME, Type.STRING, "", Importance.LOW,
+                    "application_name of the connections as pg_stat_activity shows them; helper connections append"
+                            + " their role (-heartbeat, -runner, -offsets, -catalog). Empty: cdclr-<slot.name>.",
+                    G_DB, 13, ConfigDef.Width.MEDIUM, "Application name")
 
             .define(SLOT_NAME, Type.STRING, "etl_slot_wal2json", new SlotNameValidator(), Importance.HIGH,
                     "Logical replication slot to stream from (plugin wal2json). One task streams from one slot.",
@@ -319,12 +342,44 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     }
 
     public ReplicationSettings replicationSettings() {
+        return new ReplicationSettings(endpoint(), slotName(), getBoolean(SLOT_CREATE_IF_MISSING),
+                getLong(SLOT_ACTIVE_WAIT_MS), streamOptions(), getLong(STATUS_INTERVAL_MS),
+                getLong(REPLICATION_SILENCE_TIMEOUT_MS));
+    }
+
+    /**
+     * The source database endpoint every connection is built from: host, port, database, user, password, TLS,
+     * timeouts, server options; application name {@value #DATABASE_APPLICATION_NAME} or cdclr-&lt;slot&gt;.
+     */
+    public PostgresEndpoint endpoint() {
         Password password = getPassword(DATABASE_PASSWORD);
-        return new ReplicationSettings(getString(DATABASE_HOSTNAME), getInt(DATABASE_PORT), getString(DATABASE_USER),
-                password == null ? null : password.value(), database(), getString(DATABASE_SSLMODE),
-                "cdclr-" + slotName(), slotName(), getBoolean(SLOT_CREATE_IF_MISSING), getLong(SLOT_ACTIVE_WAIT_MS),
-                streamOptions(), getLong(STATUS_INTERVAL_MS), connectionTimeouts(),
-                getString(DATABASE_OPTIONS), getLong(REPLICATION_SILENCE_TIMEOUT_MS));
+        String applicationName = getString(DATABASE_APPLICATION_NAME);
+        return new PostgresEndpoint(getString(DATABASE_HOSTNAME), getInt(DATABASE_PORT), database(),
+                getString(DATABASE_USER), password == null ? null : password.value(), getString(DATABASE_SSLMODE),
+                getString(DATABASE_SSLROOTCERT), getString(DATABASE_SSLCERT), getString(DATABASE_SSLKEY),
+                applicationName.isBlank() ? "cdclr-" + slotName() : applicationName, connectionTimeouts(),
+                getString(DATABASE_OPTIONS));
+    }
+
+    /**
+     * The endpoint from a map that holds the database keys but need not be a complete connector configuration (the
+     * runner's offset store inside the engine): only the {@code database.*} keys are read, parsed and validated as
+     * declared here, with their defaults.
+     */
+    public static PostgresEndpoint endpoint(Map<?, ?> values) {
+        Map<String, Object> database = new LinkedHashMap<>();
+        for (String key : CONFIG_DEF.names()) {
+            if (key.startsWith("database.") && values.get(key) != null) {
+                database.put(key, values.get(key));
+            }
+        }
+        database.putIfAbsent(DATABASE_USER, System.getProperty("user.name"));
+        database.putIfAbsent(DATABASE_DBNAME, String.valueOf(database.get(DATABASE_USER)));
+        Object slot = values.get(SLOT_NAME);
+        if (slot != null) {
+            database.put(SLOT_NAME, slot);
+        }
+        return new Wal2JsonSourceConfig(database).endpoint();
     }
 
     public ConnectionTimeouts connectionTimeouts() {

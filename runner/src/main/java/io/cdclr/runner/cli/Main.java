@@ -2,6 +2,8 @@ package io.cdclr.runner.cli;
 
 import io.cdclr.runner.config.ConfigError;
 import io.cdclr.runner.config.ConfigReference;
+import io.cdclr.runner.config.ConnectFailure;
+import io.cdclr.runner.config.DatabaseUnreachableException;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.engine.ErrorMessages;
@@ -12,6 +14,7 @@ import io.cdclr.runner.http.SlotLagProbe;
 import io.cdclr.runner.preflight.Preflight;
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -21,10 +24,13 @@ import sun.misc.Signal;
  *
  * <p>Exit codes: 0 done (or GO), 1 pipeline failure (or NO-GO), 2 configuration or usage error, 3 stopped by
  * SIGTERM before in-flight changes were acknowledged (they are not confirmed and will be replayed), 4 the replication
- * slot was dropped or invalidated (changes after the last confirmed LSN may be lost; {@code reset} starts over).
+ * slot was dropped or invalidated (changes after the last confirmed LSN may be lost; {@code reset} starts over),
+ * 5 the database could not be reached within {@code database.connect.wait.ms} (transient: a restart may succeed).
  */
 public final class Main {
     static final int EXIT_USAGE = 2;
+    /** The database could not be reached within database.connect.wait.ms (transient, unlike a configuration error). */
+    static final int EXIT_UNREACHABLE = 5;
 
     private Main() {
     }
@@ -47,6 +53,9 @@ public final class Main {
                 case RESET -> new ResetCommand(config, out, err).run(cmd.force());
                 default -> runPipeline(config);
             };
+        } catch (DatabaseUnreachableException e) {
+            err.println("error: database unreachable: " + e.getMessage());
+            return EXIT_UNREACHABLE;
         } catch (ConfigError e) {
             for (String problem : e.problems()) {
                 err.println("config error: " + problem);
@@ -63,29 +72,44 @@ public final class Main {
 
     private static int runPipeline(RunnerConfig config) throws Exception {
         Logger log = LoggerFactory.getLogger(Main.class);
-        PostgresConnections postgres = new PostgresConnections(config.values());
-        postgres.checkReachable();
+        PostgresConnections postgres = new PostgresConnections(config);
+        // Wrong credentials, database or TLS: exit 2 here, before anything starts. Unreachable: waited for below.
+        ConnectFailure unreachable = postgres.tryConnect();
 
         RunnerMetrics metrics = new RunnerMetrics();
         Pipeline pipeline = new Pipeline(config, metrics);
         var settings = config.settings();
         // SIGTERM (Kubernetes) and SIGINT (Ctrl-C) start a graceful stop instead of killing the JVM, so the exit code
         // says whether everything in flight reached Kinesis.
-        Signal.handle(new Signal("TERM"), s -> pipeline.requestStop());
-        Signal.handle(new Signal("INT"), s -> pipeline.requestStop());
+        AtomicBoolean stopRequested = new AtomicBoolean();
+        Signal.handle(new Signal("TERM"), s -> {
+            stopRequested.set(true);
+            pipeline.requestStop();
+        });
+        Signal.handle(new Signal("INT"), s -> {
+            stopRequested.set(true);
+            pipeline.requestStop();
+        });
+        // The HTTP server runs while the database is waited for: live, not ready.
         try (HealthServer http = new HealthServer(settings.httpBindAddress(), settings.httpPort(), pipeline::live,
-                pipeline::ready, metrics);
-             SlotLagProbe ignored = new SlotLagProbe(postgres, config.slotName(),
-                     metrics, settings.slotLagInterval(), settings.slotSafeWalSizeWarnBytes(), pipeline::slotLost,
-                     pipeline::slotMissing)) {
-            log.info("event=starting slot={} stream={} database={} http=http://{}:{}/",
-                    config.slotName(), config.values().get("kinesis.stream"),
-                    postgres.target(), settings.httpBindAddress(), http.port());
-            int code = pipeline.run();
-            if (pipeline.failure() != null) {
-                System.err.println("error: " + Pipeline.failureLine(pipeline.failure()));
+                pipeline::ready, metrics)) {
+            if (unreachable != null
+                    && !postgres.awaitReachable(unreachable, settings.databaseConnectWait(), stopRequested::get)) {
+                log.info("event=stopped_before_start reason=\"stop requested while waiting for the database\"");
+                return Pipeline.EXIT_OK;
             }
-            return code;
+            log.info("event=starting slot={} stream={} database={} tls=\"{}\" http=http://{}:{}/",
+                    config.slotName(), config.values().get("kinesis.stream"),
+                    postgres.target(), postgres.endpoint().describeTls(), settings.httpBindAddress(), http.port());
+            try (SlotLagProbe ignored = new SlotLagProbe(postgres, config.slotName(),
+                    metrics, settings.slotLagInterval(), settings.slotSafeWalSizeWarnBytes(), pipeline::slotLost,
+                    pipeline::slotMissing)) {
+                int code = pipeline.run();
+                if (pipeline.failure() != null) {
+                    System.err.println("error: " + Pipeline.failureLine(pipeline.failure()));
+                }
+                return code;
+            }
         }
     }
 
@@ -115,7 +139,9 @@ public final class Main {
 
                 exit codes: 0 ok, 1 failure or no-go, 2 configuration error, 3 stopped before in-flight changes
                 were acknowledged (not confirmed; replayed on restart), 4 replication slot dropped or invalidated
-                (changes after the last confirmed LSN may be lost; never re-created by itself: see reset)
+                (changes after the last confirmed LSN may be lost; never re-created by itself: see reset),
+                5 database unreachable: not reached within database.connect.wait.ms (refused, timeout, unknown
+                host, starting up, too many connections; a restart may succeed)
 
                 """ + ConfigReference.text();
     }

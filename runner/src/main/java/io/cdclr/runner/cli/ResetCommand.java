@@ -41,7 +41,7 @@ final class ResetCommand {
     int run(boolean force) throws Exception {
         String slotName = config.slotName();
         String plugin = config.decoder().pgoutput() ? "pgoutput" : "wal2json";
-        PostgresConnections connections = new PostgresConnections(config.values());
+        PostgresConnections connections = new PostgresConnections(config);
         StoredOffsets offsets = new StoredOffsets(config);
         try (Connection c = connections.open()) {
             Slot slot = read(c, slotName);

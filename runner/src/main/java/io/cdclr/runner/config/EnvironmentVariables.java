@@ -27,6 +27,13 @@ public final class EnvironmentVariables {
             new Named("PGPASSWORD", "database.password", "PostgreSQL password (never logged)"),
             new Named("PGDATABASE", "database.dbname", "PostgreSQL database"),
             new Named("PGSSLMODE", "database.sslmode", "SSL mode: disable, allow, prefer, require, verify-ca, verify-full"),
+            new Named("PGSSLROOTCERT", "database.sslrootcert", "CA certificate file (PEM) to verify the server with,"
+                    + " e.g. /etc/cdc/tls/rds-ca.pem; passed to PgJDBC as sslrootcert"),
+            new Named("PGSSLCERT", "database.sslcert", "client certificate file"),
+            new Named("PGSSLKEY", "database.sslkey", "client key file (PKCS-8 DER or PKCS-12, as PgJDBC reads it)"),
+            new Named("PGAPPNAME", "database.application.name", "application_name of the connections"),
+            new Named("PGCONNECT_TIMEOUT", "database.connect.timeout.ms", "connect timeout in whole seconds (libpq:"
+                    + " below 2 counts as 2, 0 waits the longest allowed, 1 hour)"),
             new Named("AWS_REGION", "kinesis.region", "Kinesis region (credentials come from the AWS default chain)"),
             new Named("KINESIS_STREAM", "kinesis.stream", "Kinesis stream name"),
             new Named("KINESIS_ENDPOINT", "kinesis.endpoint", "Kinesis endpoint override, e.g. a local emulator"),
@@ -61,7 +68,7 @@ public final class EnvironmentVariables {
         for (Named named : NAMED) {
             String value = env.get(named.variable());
             if (value != null && !value.isEmpty()) {
-                result.put(named.key(), new Override(named.variable(), value));
+                result.put(named.key(), new Override(named.variable(), converted(named.variable(), value)));
             }
         }
         for (String key : knownKeys) {
@@ -80,6 +87,29 @@ public final class EnvironmentVariables {
             }
         });
         return result;
+    }
+
+    /** The seconds libpq reads from this variable, as the milliseconds the key takes. */
+    private static final String SECONDS_VARIABLE = "PGCONNECT_TIMEOUT";
+    /** The longest connect timeout the key allows ({@code database.connect.timeout.ms}); libpq's 0 ("forever"). */
+    private static final long LONGEST_CONNECT_TIMEOUT_MS = 3_600_000L;
+
+    /**
+     * A named variable's value as its key takes it: PGCONNECT_TIMEOUT is whole seconds with libpq's rules (below 2
+     * counts as 2; 0 or negative waits forever, here the longest allowed). Anything not a whole number passes
+     * unchanged, for the key's validation to report naming the variable.
+     */
+    static String converted(String variable, String value) {
+        if (!SECONDS_VARIABLE.equals(variable)) {
+            return value;
+        }
+        try {
+            long seconds = Long.parseLong(value.trim());
+            long ms = seconds <= 0 ? LONGEST_CONNECT_TIMEOUT_MS : Math.min(LONGEST_CONNECT_TIMEOUT_MS, Math.max(2, seconds) * 1000L);
+            return Long.toString(ms);
+        } catch (NumberFormatException e) {
+            return value;
+        }
     }
 
     /** {@code CDC_*} variables that match no known key: a typo the operator should hear about. */

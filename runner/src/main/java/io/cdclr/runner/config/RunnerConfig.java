@@ -1,6 +1,7 @@
 package io.cdclr.runner.config;
 
 import io.cdclr.connector.kinesis.KinesisWriterConfig;
+import io.cdclr.connector.replication.PostgresEndpoint;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -30,6 +31,7 @@ public final class RunnerConfig {
 
     private final Map<String, String> values;
     private final Map<String, String> origins;
+    private PostgresEndpoint endpoint;
 
     private RunnerConfig(Map<String, String> values, Map<String, String> origins) {
         this.values = values;
@@ -182,6 +184,19 @@ public final class RunnerConfig {
             return slot;
         }
         return decoder().pgoutput() ? DecoderSettings.DEFAULT_PGOUTPUT_SLOT : DecoderSettings.DEFAULT_WAL2JSON_SLOT;
+    }
+
+    /**
+     * The source database endpoint every runner connection is built from (made once; see
+     * {@link Wal2JsonSourceConfig#endpoint()}), with the slot the runner actually uses.
+     */
+    public synchronized PostgresEndpoint endpoint() {
+        if (endpoint == null) {
+            Map<String, String> withSlot = new LinkedHashMap<>(values);
+            withSlot.put(Wal2JsonSourceConfig.SLOT_NAME, slotName());
+            endpoint = Wal2JsonSourceConfig.endpoint(withSlot);
+        }
+        return endpoint;
     }
 
     public Wal2JsonSourceConfig source() {

@@ -22,6 +22,7 @@ public final class RunnerSettings extends AbstractConfig {
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
     public static final String SLOT_LAG_INTERVAL_MS = "slot.lag.interval.ms";
     public static final String SLOT_SAFE_WAL_SIZE_WARN_BYTES = "slot.safe.wal.size.warn.bytes";
+    public static final String DATABASE_CONNECT_WAIT_MS = "database.connect.wait.ms";
 
     public static final String STORAGE_FILE = "file";
     public static final String STORAGE_POSTGRES = "postgres";
@@ -55,7 +56,13 @@ public final class RunnerSettings extends AbstractConfig {
                     "Log a warning (event=slot_safe_wal_size_low) when the slot's safe_wal_size, the WAL that can "
                             + "still be written before max_slot_wal_keep_size invalidates the slot, falls below this many "
                             + "bytes. Read every " + SLOT_LAG_INTERVAL_MS + "; no warning when max_slot_wal_keep_size is "
-                            + "unlimited (safe_wal_size null). 0 turns the warning off.");
+                            + "unlimited (safe_wal_size null). 0 turns the warning off.")
+            .define(DATABASE_CONNECT_WAIT_MS, Type.LONG, 300_000L, Range.between(0L, 86_400_000L), Importance.MEDIUM,
+                    "At start (run), how long to keep trying a database that cannot be reached (connection refused,"
+                            + " timeout, unknown host, starting up, too many connections), with exponential backoff"
+                            + " (1 s doubling to 30 s) and a warning per attempt; readiness stays off meanwhile. Past it"
+                            + " the runner exits with code 5 (unreachable). Wrong credentials, an unknown database or a"
+                            + " TLS failure are not waited for: exit 2 at once. 0: one attempt.");
 
     public RunnerSettings(Map<?, ?> originals) {
         super(CONFIG_DEF, originals, false);
@@ -95,6 +102,10 @@ public final class RunnerSettings extends AbstractConfig {
 
     public Duration slotLagInterval() {
         return Duration.ofMillis(getLong(SLOT_LAG_INTERVAL_MS));
+    }
+
+    public Duration databaseConnectWait() {
+        return Duration.ofMillis(getLong(DATABASE_CONNECT_WAIT_MS));
     }
 
     public long slotSafeWalSizeWarnBytes() {

@@ -1,7 +1,7 @@
 package io.cdclr.runner.engine;
 
 import io.cdclr.connector.pgoutput.DebeziumToWal2JsonTransform;
-import io.cdclr.connector.replication.ConnectionTimeouts;
+import io.cdclr.connector.replication.PostgresEndpoint;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import io.cdclr.runner.config.DecoderSettings;
 import io.cdclr.runner.config.RunnerConfig;
@@ -27,26 +27,23 @@ public final class PgoutputProperties {
     public static Properties of(RunnerConfig config) {
         Map<String, String> values = config.values();
         DecoderSettings decoder = config.decoder();
-        String host = values.getOrDefault("database.hostname", "localhost");
-        String port = values.getOrDefault("database.port", "5432");
-        String db = values.get("database.dbname");
-        String sslmode = values.getOrDefault("database.sslmode", "prefer");
+        PostgresEndpoint endpoint = config.endpoint();
 
         Properties p = new Properties();
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        p.setProperty("database.hostname", host);
-        p.setProperty("database.port", port);
-        p.setProperty("database.user", values.get("database.user"));
-        if (values.get("database.password") != null) {
-            p.setProperty("database.password", values.get("database.password"));
+        p.setProperty("database.hostname", endpoint.host());
+        p.setProperty("database.port", Integer.toString(endpoint.port()));
+        p.setProperty("database.user", endpoint.user());
+        if (endpoint.password() != null) {
+            p.setProperty("database.password", endpoint.password());
         }
-        p.setProperty("database.dbname", db);
-        p.setProperty("database.sslmode", sslmode);
+        p.setProperty("database.dbname", endpoint.database());
+        // sslmode, sslrootcert, sslcert, sslkey: Debezium's names are PgJDBC's after "database.".
+        endpoint.tlsProperties().forEach((k, v) -> p.setProperty("database." + k, String.valueOf(v)));
         p.setProperty("database.tcpKeepAlive", "true");
         // Debezium hands database.* to PgJDBC: connect and login bounded. Not socketTimeout: Debezium's replication
         // connection polls its stream like ours, and a read timed out mid-message would lose the message's head.
-        ConnectionTimeouts timeouts = Wal2JsonSourceConfig.connectionTimeouts(values);
-        Properties bounded = timeouts.applyTo(new Properties());
+        Properties bounded = endpoint.timeouts().applyTo(new Properties());
         p.setProperty("database.connectTimeout", bounded.getProperty("connectTimeout"));
         p.setProperty("database.loginTimeout", bounded.getProperty("loginTimeout"));
         // Debezium's own names; the records leave with the transform's topics.
@@ -90,14 +87,19 @@ public final class PgoutputProperties {
         String t = "transforms.wal2json.";
         p.setProperty(t + "type", DebeziumToWal2JsonTransform.class.getName());
         p.setProperty(t + "topic.prefix", values.getOrDefault("topic.prefix", "cdc"));
-        p.setProperty(t + "catalog.url", "jdbc:postgresql://" + host + ":" + port + "/" + db);
-        p.setProperty(t + "catalog.user", values.get("database.user"));
-        if (values.get("database.password") != null) {
-            p.setProperty(t + "catalog.password", values.get("database.password"));
+        // The catalog's connection: the endpoint's ordinary connection (TLS, timeouts, options), its own name.
+        PostgresEndpoint catalog = endpoint.withApplicationName(endpoint.applicationName() + "-catalog");
+        p.setProperty(t + "catalog.url", catalog.jdbcUrl());
+        Properties catalogProps = catalog.connectionProperties();
+        p.setProperty(t + "catalog.user", catalogProps.getProperty("user"));
+        if (catalogProps.getProperty("password") != null) {
+            p.setProperty(t + "catalog.password", catalogProps.getProperty("password"));
         }
-        p.setProperty(t + "catalog.property.sslmode", sslmode);
-        p.setProperty(t + "catalog.property.ApplicationName", "cdc-runner-catalog");
-        bounded.forEach((k, v) -> p.setProperty(t + "catalog.property." + k, String.valueOf(v)));
+        catalogProps.forEach((k, v) -> {
+            if (!k.equals("user") && !k.equals("password")) {
+                p.setProperty(t + "catalog.property." + k, String.valueOf(v));
+            }
+        });
         p.setProperty(t + "unavailable.value.placeholder", UNCHANGED_TOAST);
         // Debezium heartbeats and transaction metadata are off; nothing else may reach Kinesis.
         p.setProperty(t + "non.change.records", "drop");

@@ -158,8 +158,8 @@ public final class Pipeline {
         }
         Lsn confirmed = stored.stream().map(StoredOffsets.Entry::confirmLsn)
                 .reduce(Lsn.INVALID, Lsn::max);
-        String database = config.values().getOrDefault("database.dbname", config.values().get("database.user"));
-        SlotGuard guard = new SlotGuard(new PostgresConnections(config.values()), config.slotName(), database,
+        PostgresConnections connections = new PostgresConnections(config);
+        SlotGuard guard = new SlotGuard(connections, config.slotName(), connections.endpoint().database(),
                 stored.isEmpty(), confirmed);
         try {
             guard.check();
@@ -303,10 +303,10 @@ public final class Pipeline {
         if (settings.offsetsInPostgres()) {
             props.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());
             props.setProperty(RunnerSettings.OFFSET_TABLE, settings.offsetTable());
-            // The offset store's connection is bounded like the connector's (pgoutput's properties lack the keys).
-            for (String key : List.of(Wal2JsonSourceConfig.DATABASE_CONNECT_TIMEOUT_MS,
-                    Wal2JsonSourceConfig.DATABASE_SOCKET_TIMEOUT_MS)) {
-                if (config.values().get(key) != null) {
+            // The offset store builds its connection from the same endpoint keys as the connector (TLS, timeouts,
+            // options); pgoutput's properties lack some of them.
+            for (String key : Wal2JsonSourceConfig.CONFIG_DEF.names()) {
+                if (key.startsWith("database.") && config.values().get(key) != null) {
                     props.setProperty(key, config.values().get(key));
                 }
             }

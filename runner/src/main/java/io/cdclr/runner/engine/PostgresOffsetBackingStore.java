@@ -2,14 +2,12 @@ package io.cdclr.runner.engine;
 
 import java.nio.ByteBuffer;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -31,8 +29,7 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
     private static final Pattern TABLE_NAME = Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
 
     private String table;
-    private String url;
-    private Properties connectionProps;
+    private io.cdclr.connector.replication.PostgresEndpoint endpoint;
     private Connection connection;
 
     @Override
@@ -44,19 +41,10 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
             throw new ConnectException("offset.storage.postgres.table: '" + table
                     + "' is not a plain lower-case [schema.]table name");
         }
-        url = "jdbc:postgresql://" + originals.getOrDefault("database.hostname", "localhost") + ":"
-                + originals.getOrDefault("database.port", "5432") + "/" + originals.get("database.dbname");
-        connectionProps = new Properties();
-        connectionProps.setProperty("user", String.valueOf(originals.get("database.user")));
-        Object password = originals.get("database.password");
-        if (password != null) {
-            connectionProps.setProperty("password", password instanceof org.apache.kafka.common.config.types.Password p
-                    ? p.value() : String.valueOf(password));
-        }
-        connectionProps.setProperty("sslmode", String.valueOf(originals.getOrDefault("database.sslmode", "prefer")));
-        connectionProps.setProperty("ApplicationName", "cdc-runner offset store");
+        // The endpoint every connection is built from (TLS, timeouts, options), from the engine's database.* keys.
         // A silent host fails the flush (and so the commit) after the socket timeout instead of hanging it.
-        io.cdclr.connector.source.Wal2JsonSourceConfig.connectionTimeouts(originals).applyTo(connectionProps);
+        endpoint = io.cdclr.connector.source.Wal2JsonSourceConfig.endpoint(originals);
+        endpoint = endpoint.withApplicationName(endpoint.applicationName() + "-offsets");
     }
 
     @Override
@@ -125,7 +113,7 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
 
     private Connection connection() throws SQLException {
         if (connection == null || connection.isClosed()) {
-            connection = DriverManager.getConnection(url, connectionProps);
+            connection = endpoint.open();
         }
         return connection;
     }

@@ -60,7 +60,7 @@ public final class StoredOffsets {
 
     public StoredOffsets(RunnerConfig config) {
         this.settings = config.settings();
-        this.connections = new PostgresConnections(config.values());
+        this.connections = new PostgresConnections(config);
     }
 
     /** "file data/cdc-offsets.dat" or "table public.cdc_runner_offsets", for messages. */

@@ -31,7 +31,7 @@ public final class Preflight {
 
     public Preflight(RunnerConfig config, Function<RunnerConfig, KinesisClient> kinesis, PrintStream out) {
         this.config = config;
-        this.connections = new PostgresConnections(config.values());
+        this.connections = new PostgresConnections(config);
         this.kinesis = kinesis;
         this.out = out;
         this.pgoutput = config.decoder().pgoutput();

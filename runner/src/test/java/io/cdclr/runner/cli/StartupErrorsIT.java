@@ -66,10 +66,20 @@ class StartupErrorsIT {
     }
 
     @Test
-    void unreachableDatabaseIsNamed() throws Exception {
+    void unreachableDatabaseIsNamedAsUnreachableNotAsAConfigurationError() throws Exception {
         Map<String, String> env = validEnv();
         env.put("PGPORT", "1");
-        assertOneLineError(RunnerProcess.runToEnd(env), "PGHOST/PGPORT", "127.0.0.1:1");
+        env.put("CDC_DATABASE_CONNECT_WAIT_MS", "0"); // one attempt; DatabaseEndpointIT covers the wait
+        env.put("CDC_HTTP_PORT", "0");
+        RunnerProcess.Result result = RunnerProcess.runToEnd(env);
+        assertEquals(5, result.exitCode(), result.stderr());
+        String[] lines = result.stderr().strip().split("\n");
+        assertEquals(1, lines.length, "one line expected:\n" + result.stderr());
+        for (String expected : new String[] {"database unreachable", "PGHOST/PGPORT", "127.0.0.1:1"}) {
+            assertTrue(lines[0].contains(expected), "'" + expected + "' missing in: " + lines[0]);
+        }
+        assertFalse(result.stderr().contains("\tat "), "no stack trace expected:\n" + result.stderr());
+        assertFalse(result.stderr().contains("s3cret-not-to-be-logged"), "password leaked:\n" + result.stderr());
     }
 
     @Test
@@ -77,7 +87,8 @@ class StartupErrorsIT {
         RunnerProcess.Result result = RunnerProcess.runToEnd(Map.of(), "--help");
         assertEquals(0, result.exitCode());
         for (String variable : new String[] {"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE",
-                "AWS_REGION", "KINESIS_STREAM", "KINESIS_ENDPOINT", "REPLICATION_SLOT", "WAL2JSON_FORMAT_VERSION",
+                "PGSSLROOTCERT", "PGCONNECT_TIMEOUT", "AWS_REGION", "KINESIS_STREAM", "KINESIS_ENDPOINT", "REPLICATION_SLOT",
+                "WAL2JSON_FORMAT_VERSION",
                 "CDC_HTTP_PORT", "CDC_OFFSET_STORAGE"}) {
             assertTrue(result.stdout().contains(variable), variable + " missing from --help");
         }
