@@ -5,6 +5,7 @@ import io.cdclr.runner.config.ConfigReference;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.engine.ErrorMessages;
+import io.cdclr.runner.engine.OffsetStoreCheck;
 import io.cdclr.runner.engine.Pipeline;
 import io.cdclr.runner.http.HealthServer;
 import io.cdclr.runner.http.RunnerMetrics;
@@ -65,6 +66,8 @@ public final class Main {
         Logger log = LoggerFactory.getLogger(Main.class);
         PostgresConnections postgres = new PostgresConnections(config.values());
         postgres.checkReachable();
+        // A store the runner cannot read or write: one line naming the missing grant, before the engine starts.
+        new OffsetStoreCheck(config).checkBeforeRun();
 
         RunnerMetrics metrics = new RunnerMetrics();
         Pipeline pipeline = new Pipeline(config, metrics);
