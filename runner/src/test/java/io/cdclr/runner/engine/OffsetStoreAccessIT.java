@@ -45,6 +45,9 @@ class OffsetStoreAccessIT {
     @AfterEach
     void dropUser() throws Exception {
         try (Connection c = TestEnv.connect(); Statement st = c.createStatement()) {
+            // The fix stops the runner before it creates its slot; without it, a slot may be left behind.
+            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
+                    + "deploy_store_" + unique + "' AND NOT active");
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             st.execute("DROP OWNED BY " + user);
             st.execute("DROP ROLE IF EXISTS " + user);
