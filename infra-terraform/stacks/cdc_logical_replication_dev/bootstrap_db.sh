@@ -37,7 +37,8 @@
 #                             pg_current_wal_lsn() and pg_stat_replication / pg_stat_activity; without
 #                             pg_monitor the last two hide other users' sessions (e.g. which process
 #                             holds the slot). pg_monitor is read-only.
-#   USAGE, CREATE on schema   the runner may keep its offsets in a table cdc_offsets that it creates
+#   USAGE, CREATE on schema   the runner keeps its offsets (offset.storage=postgres) in its default table
+#                             OFFSETS_SCHEMA.cdc_runner_offsets (cdc.cdc_runner_offsets), which it creates
 #     OFFSETS_SCHEMA          itself; the schema is owned by the master user, the table by the runner.
 #   SELECT on PUBLICATION_TABLES  only with PUBLICATION_NAME: pgoutput's initial snapshot reads the
 #                             tables (Debezium's snapshot.mode=initial).
@@ -216,7 +217,7 @@ GRANT CONNECT ON DATABASE :"dbname" TO :"repl_user";
 GRANT pg_monitor TO :"repl_user";
 \echo [bootstrap_db] granted pg_monitor
 
--- A schema for the runner's own tables (cdc_offsets), owned by the master user.
+-- A schema for the runner's own tables (its default offset table cdc.cdc_runner_offsets), owned by the master user.
 CREATE SCHEMA IF NOT EXISTS :"offsets_schema";
 GRANT USAGE, CREATE ON SCHEMA :"offsets_schema" TO :"repl_user";
 \echo [bootstrap_db] granted USAGE, CREATE on schema :offsets_schema

@@ -127,3 +127,22 @@ resource "null_resource" "bootstrap_db" {
     }
   }
 }
+
+# ---------------------------------------------------------------------------------------------
+# IAM roles for the runner on EKS (IRSA): only when a cluster's OIDC provider is given
+# ---------------------------------------------------------------------------------------------
+
+module "runner_iam" {
+  source = "../../modules/runner_iam"
+  count  = var.eks_oidc_provider_arn == null ? 0 : 1
+
+  name                 = "${var.name_prefix}-runner"
+  oidc_provider_arn    = var.eks_oidc_provider_arn
+  oidc_provider_url    = var.eks_oidc_provider_url
+  namespace            = var.eks_namespace
+  service_account      = "cdc-runner"
+  tail_service_account = "cdc-runner-tail"
+  stream_arn           = module.kinesis.arn
+  # The stream uses the AWS-managed key alias/aws/kinesis, which needs no KMS permission.
+  kms_key_arn = null
+}

@@ -72,3 +72,18 @@ output "env_exports" {
     unset KINESIS_ENDPOINT
   EOT
 }
+
+output "offset_table" {
+  description = "The runner's default offset table (offset.storage.postgres.table) in the schema bootstrap_db.sh grants USAGE, CREATE on; set CDC_OFFSET_STORAGE_POSTGRES_TABLE to this if offsets_schema is not cdc."
+  value       = "${var.offsets_schema}.cdc_runner_offsets"
+}
+
+output "runner_role_arn" {
+  description = "IRSA role of the runner (eks.amazonaws.com/role-arn of service account cdc-runner); null without eks_oidc_provider_arn."
+  value       = one(module.runner_iam[*].writer_role_arn)
+}
+
+output "tail_role_arn" {
+  description = "Read-only IRSA role for tail (service account cdc-runner-tail); null without eks_oidc_provider_arn."
+  value       = one(module.runner_iam[*].reader_role_arn)
+}

@@ -102,7 +102,7 @@ variable "replication_username" {
 }
 
 variable "offsets_schema" {
-  description = "Schema in which the replication user may create tables (the runner's optional cdc_offsets table)."
+  description = "Schema in which the replication user may create tables (the runner's offset table, default cdc.cdc_runner_offsets)."
   type        = string
   default     = "cdc"
 
@@ -191,4 +191,27 @@ variable "bootstrap_psql_mode" {
     condition     = contains(["auto", "docker", "native"], var.bootstrap_psql_mode)
     error_message = "bootstrap_psql_mode must be auto, docker or native."
   }
+}
+
+variable "eks_oidc_provider_arn" {
+  description = "ARN of an EKS cluster's IAM OIDC provider: creates the runner's IRSA roles (modules/runner_iam) for deploy/kubernetes/. null (default): no roles."
+  type        = string
+  default     = null
+}
+
+variable "eks_oidc_provider_url" {
+  description = "Issuer URL of that OIDC provider (aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer --output text)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.eks_oidc_provider_arn == null || var.eks_oidc_provider_url != null
+    error_message = "eks_oidc_provider_url is required with eks_oidc_provider_arn."
+  }
+}
+
+variable "eks_namespace" {
+  description = "Namespace of the runner's service accounts (cdc-runner, cdc-runner-tail) in deploy/kubernetes/."
+  type        = string
+  default     = "cdc"
 }

@@ -57,7 +57,10 @@ class TerraformStackTest {
                 "stacks/cdc_logical_replication_dev/versions.tf",
                 "stacks/cdc_logical_replication_dev/main.tf",
                 "stacks/cdc_logical_replication_dev/variables.tf",
-                "stacks/cdc_logical_replication_dev/outputs.tf");
+                "stacks/cdc_logical_replication_dev/outputs.tf",
+                "modules/runner_iam/main.tf",
+                "modules/runner_iam/variables.tf",
+                "modules/runner_iam/outputs.tf");
         for (String f : expected) {
             Path p = InfraPaths.moduleDir().resolve(f).toAbsolutePath().normalize();
             assertTrue(parsed.containsKey(p), "missing " + f);
@@ -322,6 +325,7 @@ class TerraformStackTest {
         outputs.path("output").fieldNames().forEachRemaining(all::add);
         Set<String> expected = new HashSet<>(values.keySet());
         expected.add("env_exports");
+        expected.addAll(List.of("offset_table", "runner_role_arn", "tail_role_arn")); // RunnerIamModuleTest checks them
         assertEquals(expected, all);
 
         // The module outputs they read exist, and the master password is sensitive there too.

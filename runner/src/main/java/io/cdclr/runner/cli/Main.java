@@ -7,6 +7,7 @@ import io.cdclr.runner.config.DatabaseUnreachableException;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.engine.ErrorMessages;
+import io.cdclr.runner.engine.OffsetStoreCheck;
 import io.cdclr.runner.engine.Pipeline;
 import io.cdclr.runner.http.HealthServer;
 import io.cdclr.runner.http.RunnerMetrics;
@@ -98,6 +99,8 @@ public final class Main {
                 log.info("event=stopped_before_start reason=\"stop requested while waiting for the database\"");
                 return Pipeline.EXIT_OK;
             }
+            // A store the runner cannot read or write: one line naming the missing grant, before the engine starts.
+            new OffsetStoreCheck(config).checkBeforeRun();
             log.info("event=starting slot={} stream={} database={} tls=\"{}\" http=http://{}:{}/",
                     config.slotName(), config.values().get("kinesis.stream"),
                     postgres.target(), postgres.endpoint().describeTls(), settings.httpBindAddress(), http.port());

@@ -26,6 +26,11 @@ public final class RunnerSettings extends AbstractConfig {
 
     public static final String STORAGE_FILE = "file";
     public static final String STORAGE_POSTGRES = "postgres";
+    /**
+     * In schema cdc, not public: since PostgreSQL 15 only the owner may create in public, and bootstrap_db.sh grants
+     * USAGE, CREATE on schema cdc (OFFSETS_SCHEMA) to the replication user.
+     */
+    public static final String DEFAULT_OFFSET_TABLE = "cdc.cdc_runner_offsets";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(NAME, Type.STRING, "cdc-runner", Importance.LOW,
@@ -37,9 +42,11 @@ public final class RunnerSettings extends AbstractConfig {
                             + OFFSET_TABLE + ", for stateless containers).")
             .define(OFFSET_FILE, Type.STRING, "data/cdc-offsets.dat", Importance.MEDIUM,
                     "Offset file when " + OFFSET_STORAGE + "=file; its directory is created if missing.")
-            .define(OFFSET_TABLE, Type.STRING, "public.cdc_runner_offsets", Importance.MEDIUM,
-                    "Offset table when " + OFFSET_STORAGE + "=postgres (schema-qualified; created if missing). "
-                            + "Exclude it from capture with wal2json.filter-tables if the slot captures all tables.")
+            .define(OFFSET_TABLE, Type.STRING, DEFAULT_OFFSET_TABLE, Importance.MEDIUM,
+                    "Offset table when " + OFFSET_STORAGE + "=postgres (schema-qualified; created if missing, its "
+                            + "schema too if the user may). The user needs USAGE and CREATE on its schema (the dev "
+                            + "stack's bootstrap_db.sh grants both on schema cdc), or SELECT, INSERT, UPDATE on a table "
+                            + "created beforehand; preflight checks this. Exclude it from capture with wal2json.filter-tables if the slot captures all tables.")
             .define(OFFSET_FLUSH_INTERVAL_MS, Type.LONG, 1000L, Range.atLeast(10), Importance.MEDIUM,
                     "How often delivered offsets are stored and then confirmed to the replication slot. Lower means "
                             + "fewer replayed changes after a crash and less retained WAL.")

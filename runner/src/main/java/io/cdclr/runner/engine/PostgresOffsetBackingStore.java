@@ -36,7 +36,8 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
     public void configure(WorkerConfig config) {
         super.configure(config);
         Map<String, Object> originals = config.originals();
-        table = String.valueOf(originals.getOrDefault("offset.storage.postgres.table", "public.cdc_runner_offsets"));
+        table = String.valueOf(originals.getOrDefault("offset.storage.postgres.table",
+                io.cdclr.runner.config.RunnerSettings.DEFAULT_OFFSET_TABLE));
         if (!TABLE_NAME.matcher(table).matches()) {
             throw new ConnectException("offset.storage.postgres.table: '" + table
                     + "' is not a plain lower-case [schema.]table name");
@@ -52,10 +53,7 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
         super.start();
         try {
             Connection conn = connection();
-            try (Statement st = conn.createStatement()) {
-                st.execute("CREATE TABLE IF NOT EXISTS " + table
-                        + " (offset_key bytea PRIMARY KEY, offset_value bytea, updated_at timestamptz NOT NULL DEFAULT now())");
-            }
+            createIfMissing(conn, table);
             Map<ByteBuffer, ByteBuffer> loaded = new HashMap<>();
             try (Statement st = conn.createStatement();
                  ResultSet rs = st.executeQuery("SELECT offset_key, offset_value FROM " + table)) {
@@ -68,7 +66,7 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
             LOG.info("event=offset_store_started table={} entries={}", table, loaded.size());
         } catch (SQLException e) {
             throw new ConnectException("offset.storage=postgres: cannot read offsets from table " + table + " ("
-                    + e.getMessage() + ")", e);
+                    + e.getMessage() + ")" + OffsetStoreCheck.hint(e), e);
         }
     }
 
@@ -83,9 +81,7 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
         try {
             Connection conn = connection();
             conn.setAutoCommit(false);
-            try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + table
-                    + " (offset_key, offset_value, updated_at) VALUES (?, ?, now())"
-                    + " ON CONFLICT (offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value, updated_at = now()")) {
+            try (PreparedStatement ps = conn.prepareStatement(upsertSql(table))) {
                 for (Map.Entry<ByteBuffer, ByteBuffer> entry : data.entrySet()) {
                     ps.setBytes(1, bytes(entry.getKey()));
                     ps.setBytes(2, entry.getValue() == null ? null : bytes(entry.getValue()));
@@ -103,6 +99,36 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
             closeConnection(); // reconnect on the next flush
             throw new ConnectException("cannot store offsets in table " + table + " (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * Creates the table (and its schema) only when missing: CREATE TABLE IF NOT EXISTS would need CREATE on the schema
+     * even when the table exists, and a table a DBA created beforehand needs only SELECT, INSERT, UPDATE.
+     */
+    static void createIfMissing(Connection conn, String table) throws SQLException {
+        if (OffsetStoreCheck.exists(conn, "SELECT to_regclass(?) IS NOT NULL", table)) {
+            return;
+        }
+        int dot = table.indexOf('.');
+        try (Statement st = conn.createStatement()) {
+            if (dot > 0 && !OffsetStoreCheck.exists(conn, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?)",
+                    table.substring(0, dot))) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + table.substring(0, dot));
+            }
+            st.execute(createTableSql(table));
+        }
+    }
+
+    /** The table's definition, here and in the preflight check. */
+    static String createTableSql(String table) {
+        return "CREATE TABLE IF NOT EXISTS " + table
+                + " (offset_key bytea PRIMARY KEY, offset_value bytea, updated_at timestamptz NOT NULL DEFAULT now())";
+    }
+
+    /** The statement every flush runs, here and (rolled back) in the preflight check. */
+    static String upsertSql(String table) {
+        return "INSERT INTO " + table + " (offset_key, offset_value, updated_at) VALUES (?, ?, now())"
+                + " ON CONFLICT (offset_key) DO UPDATE SET offset_value = EXCLUDED.offset_value, updated_at = now()";
     }
 
     @Override

@@ -63,7 +63,7 @@ public final class StoredOffsets {
         this.connections = new PostgresConnections(config);
     }
 
-    /** "file data/cdc-offsets.dat" or "table public.cdc_runner_offsets", for messages. */
+    /** "file data/cdc-offsets.dat" or "table cdc.cdc_runner_offsets", for messages. */
     public String where() {
         return settings.offsetsInPostgres() ? "table " + settings.offsetTable()
                 : "file " + settings.offsetFile().toAbsolutePath();

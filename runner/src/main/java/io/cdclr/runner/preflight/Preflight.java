@@ -2,6 +2,7 @@ package io.cdclr.runner.preflight;
 
 import io.cdclr.connector.replication.Lsn;
 import io.cdclr.runner.config.PostgresConnections;
+import io.cdclr.runner.engine.OffsetStoreCheck;
 import io.cdclr.runner.engine.StoredOffsets;
 import java.io.IOException;
 import io.cdclr.runner.config.RunnerConfig;
@@ -59,6 +60,7 @@ public final class Preflight {
         } catch (SQLException e) {
             fail("PostgreSQL at " + connections.target() + ": " + e.getMessage().split("\n")[0]);
         }
+        checkOffsetStore();
         checkStream();
         if (noGo.isEmpty()) {
             out.println("GO");
@@ -190,6 +192,15 @@ public final class Preflight {
                     out.println("       (nothing pending)");
                 }
             }
+        }
+    }
+
+    /** The offset store can be read and written (offset.storage): a missing grant is a NO-GO naming it. */
+    private void checkOffsetStore() {
+        try {
+            ok(new OffsetStoreCheck(config).check());
+        } catch (OffsetStoreCheck.Problem e) {
+            fail(e.getMessage());
         }
     }
 
