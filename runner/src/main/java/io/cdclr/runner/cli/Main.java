@@ -10,6 +10,7 @@ import io.cdclr.runner.engine.Pipeline;
 import io.cdclr.runner.http.HealthServer;
 import io.cdclr.runner.http.RunnerMetrics;
 import io.cdclr.runner.http.SlotLagProbe;
+import io.cdclr.runner.logging.JsonLineEncoder;
 import io.cdclr.runner.logging.LogFormat;
 import io.cdclr.runner.preflight.Preflight;
 import java.io.PrintStream;
@@ -66,14 +67,14 @@ public final class Main {
             };
         } catch (ConfigError e) {
             for (String problem : e.problems()) {
-                err.println("config error: " + problem);
+                errorLine(err, env, "config error: " + problem);
             }
             return EXIT_USAGE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Pipeline.EXIT_FAILED;
         } catch (Exception e) {
-            err.println("error: " + ErrorMessages.oneLine(e));
+            errorLine(err, env, "error: " + ErrorMessages.oneLine(e));
             return Pipeline.EXIT_FAILED;
         }
     }
@@ -99,10 +100,17 @@ public final class Main {
                     postgres.target(), settings.httpBindAddress(), http.port());
             int code = pipeline.run();
             if (pipeline.failure() != null) {
-                System.err.println("error: " + Pipeline.failureLine(pipeline.failure()));
+                errorLine(System.err, System.getenv(), "error: " + Pipeline.failureLine(pipeline.failure()));
             }
             return code;
         }
+    }
+
+    /** The CLI's own error line: as is, or with CDC_LOG_FORMAT=json one JSON object like every log line. */
+    private static void errorLine(PrintStream err, Map<String, String> env, String line) {
+        boolean json = LogFormat.problem(env.get(LogFormat.VARIABLE)) == null
+                && LogFormat.parse(env.get(LogFormat.VARIABLE)) == LogFormat.JSON;
+        err.println(json ? JsonLineEncoder.line("ERROR", Main.class.getName(), line) : line);
     }
 
     private static java.util.List<String> prepend(String first, java.util.List<String> rest) {

@@ -29,18 +29,28 @@ public final class JsonLineEncoder extends EncoderBase<ILoggingEvent> {
 
     @Override
     public byte[] encode(ILoggingEvent event) {
-        StringBuilder json = new StringBuilder(256);
-        json.append("{\"timestamp\":\"").append(TIME.format(Instant.ofEpochMilli(event.getTimeStamp()))).append('"');
-        field(json, "level", event.getLevel().toString());
-        field(json, "logger", event.getLoggerName());
-        field(json, "thread", event.getThreadName());
-        field(json, "message", event.getFormattedMessage());
         IThrowableProxy thrown = event.getThrowableProxy();
-        if (thrown != null) {
-            field(json, "exception", ThrowableProxyUtil.asString(thrown));
+        return (line(event.getTimeStamp(), event.getLevel().toString(), event.getLoggerName(), event.getThreadName(),
+                event.getFormattedMessage(), thrown == null ? null : ThrowableProxyUtil.asString(thrown)) + "\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A line in the same shape for text written outside logging (the CLI's final error line), now, this thread. */
+    public static String line(String level, String logger, String message) {
+        return line(System.currentTimeMillis(), level, logger, Thread.currentThread().getName(), message, null);
+    }
+
+    static String line(long epochMillis, String level, String logger, String thread, String message, String exception) {
+        StringBuilder json = new StringBuilder(256);
+        json.append("{\"timestamp\":\"").append(TIME.format(Instant.ofEpochMilli(epochMillis))).append('"');
+        field(json, "level", level);
+        field(json, "logger", logger);
+        field(json, "thread", thread);
+        field(json, "message", message);
+        if (exception != null) {
+            field(json, "exception", exception);
         }
-        json.append("}\n");
-        return json.toString().getBytes(StandardCharsets.UTF_8);
+        return json.append('}').toString();
     }
 
     @Override
