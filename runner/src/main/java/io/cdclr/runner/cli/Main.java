@@ -146,6 +146,10 @@ public final class Main {
                 options:
                   --config FILE       properties file; environment variables override it
 
+                logging (environment only):
+                  CDC_LOG_LEVEL       level of the runner's own loggers (default INFO)
+                  CDC_LOG_FORMAT      text (default) or json: one JSON object per line on stderr
+
                 exit codes: 0 ok, 1 failure or no-go, 2 configuration error, 3 stopped before in-flight changes
                 were acknowledged (not confirmed; replayed on restart), 4 replication slot dropped or invalidated
                 (changes after the last confirmed LSN may be lost; never re-created by itself: see reset)

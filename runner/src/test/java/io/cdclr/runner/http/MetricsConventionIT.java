@@ -41,6 +41,8 @@ class MetricsConventionIT {
      */
     private static final Set<String> CONDITIONAL = Set.of("cdc_slot_safe_wal_size_bytes");
 
+    private static final int IDLE_SECONDS = 8;
+
     @TempDir
     Path dir;
 
@@ -63,6 +65,8 @@ class MetricsConventionIT {
             env.put("CDC_OFFSET_FLUSH_INTERVAL_MS", "200");
             env.put("CDC_SLOT_LAG_INTERVAL_MS", "500");
             env.put("CDC_LOG_FORMAT", "json");
+            // Keepalives asked for after 2 s of silence: the idle lag below is bounded by that, not by the test's wait.
+            env.put("CDC_REPLICATION_SILENCE_TIMEOUT_MS", "4000");
             Path log = dir.resolve("runner.log");
             Map<String, Double> samples;
             try (RunnerProcess runner = RunnerProcess.start(env, log)) {
@@ -105,6 +109,17 @@ class MetricsConventionIT {
                     assertTrue(exported.contains(name) || CONDITIONAL.contains(name),
                             "the dashboard uses " + name + ", which the runner does not export: " + exported);
                 }
+
+                // Idle: nothing changes for IDLE seconds. The lag measured from the last commit alone would now be over
+                // IDLE; keepalives keep it near the keepalive interval instead.
+                long idleFrom = System.nanoTime();
+                Thread.sleep(IDLE_SECONDS * 1000);
+                double idleLag = parse(runner.http("/metrics")).get("cdc_replication_lag_seconds");
+                System.out.printf("[MetricsConventionIT] lag after delivery %.3f s, after %.1f s idle %.3f s%n", lag,
+                        (System.nanoTime() - idleFrom) / 1e9, idleLag);
+                assertTrue(idleLag < IDLE_SECONDS, "while idle the lag (" + idleLag + " s) stays below the time since the "
+                        + "last change (over " + IDLE_SECONDS + " s)");
+
                 assertEquals(0, runner.terminate(Duration.ofSeconds(60)), runner.output());
                 assertJsonLines(runner.output());
             }
