@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -23,6 +24,8 @@ public final class KinesisWriterMetrics {
     private final LongSupplier recordsInFlight;
     private final LongSupplier bytesInFlight;
     private final LongSupplier callsInFlight;
+    /** Told the duration of every completed PutRecords call (the runner's histogram); none by default. */
+    private volatile LongConsumer callDurationListener;
 
     KinesisWriterMetrics(LongSupplier recordsInFlight, LongSupplier bytesInFlight, LongSupplier callsInFlight) {
         this.recordsInFlight = recordsInFlight;
@@ -98,6 +101,15 @@ public final class KinesisWriterMetrics {
         return callLatencyMaxNanos.get();
     }
 
+    /**
+     * Hands the duration in nanoseconds of every PutRecords call completed from now on, successful or failed as a
+     * whole, to {@code listener} (called on the writer's callback threads: it must be cheap and thread-safe). The
+     * host keeps its distribution, e.g. as a Prometheus histogram; the writer itself keeps only the sum and the max.
+     */
+    public void onCallCompleted(LongConsumer listener) {
+        this.callDurationListener = listener;
+    }
+
     void callStarted() {
         calls.increment();
     }
@@ -106,6 +118,10 @@ public final class KinesisWriterMetrics {
         callLatencyCount.increment();
         callLatencyTotalNanos.add(latencyNanos);
         callLatencyMaxNanos.accumulateAndGet(latencyNanos, Math::max);
+        LongConsumer listener = callDurationListener;
+        if (listener != null) {
+            listener.accept(latencyNanos);
+        }
         if (failedAsAWhole) {
             failedCalls.increment();
         }

@@ -26,6 +26,7 @@ public final class ReplicationStatus implements ReplicationStatusMBean {
     private final IntSupplier reconnectAttempts;
     private final LongSupplier reconnects;
     private ObjectName registeredAs;
+    private volatile LongSupplier caughtUpAtEpochMs = () -> 0L;
 
     ReplicationStatus(String slot, BooleanSupplier connected, LongSupplier lastReceivedNanos,
                       IntSupplier reconnectAttempts, LongSupplier reconnects) {
@@ -89,6 +90,16 @@ public final class ReplicationStatus implements ReplicationStatusMBean {
     @Override
     public long getReconnects() {
         return reconnects.getAsLong();
+    }
+
+    /** Where {@link #getCaughtUpAtEpochMs()} reads from. */
+    void caughtUpAt(LongSupplier epochMs) {
+        this.caughtUpAtEpochMs = epochMs;
+    }
+
+    @Override
+    public long getCaughtUpAtEpochMs() {
+        return caughtUpAtEpochMs.getAsLong();
     }
 
     @Override

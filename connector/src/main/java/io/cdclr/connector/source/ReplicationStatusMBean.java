@@ -18,5 +18,14 @@ public interface ReplicationStatusMBean {
     /** Successful reconnects since the task started. */
     long getReconnects();
 
+    /**
+     * When the task was last caught up with the server: the time (epoch milliseconds, this host's clock) of the server's
+     * last message, data or keepalive, as of the last poll that found nothing more to hand out and every received
+     * message handed out. 0 before that first happened.
+     */
+    default long getCaughtUpAtEpochMs() {
+        return 0;
+    }
+
     String getSlotName();
 }

@@ -76,6 +76,8 @@ public class Wal2JsonSourceTask extends SourceTask {
     private ReplicationStatus status;
     private volatile long lastReceivedNanos = System.nanoTime();
     private volatile long reconnects;
+    /** See {@link ReplicationStatusMBean#getCaughtUpAtEpochMs()}; 0 until the stream was first seen idle. */
+    private volatile long caughtUpAtEpochMs;
 
     @Override
     public String version() {
@@ -118,6 +120,7 @@ public class Wal2JsonSourceTask extends SourceTask {
             ReplicationSession s = session;
             return s != null ? s.lastReceivedNanos() : lastReceivedNanos;
         }, () -> reconnectAttempts, () -> reconnects);
+        status.caughtUpAt(() -> caughtUpAtEpochMs);
         status.register();
     }
 
@@ -198,6 +201,7 @@ public class Wal2JsonSourceTask extends SourceTask {
                 return null;
             }
             flushIdlePosition(current);
+            markCaughtUp(current);
             heartbeatIfDue();
             return null;
         }
@@ -290,6 +294,18 @@ public class Wal2JsonSourceTask extends SourceTask {
         if (allReturnedStored && !tracker.inTransaction() && current.isQueueEmpty()
                 && idle.sequence() == lastSequence && idle.lsn().isValid()) {
             current.confirm(idle.lsn());
+        }
+    }
+
+    /**
+     * Nothing to hand out and every message the server sent already handed out: the task is caught up with the
+     * server as of the server's last message, data or keepalive (heartbeats, when on, arrive as messages too). The
+     * runner's replication lag reads this while it holds nothing unacknowledged, so the lag stays bounded while
+     * nothing changes.
+     */
+    private void markCaughtUp(ReplicationSession current) {
+        if (current.isQueueEmpty() && current.idlePosition().sequence() == lastSequence) {
+            caughtUpAtEpochMs = System.currentTimeMillis() - (System.nanoTime() - current.lastReceivedNanos()) / 1_000_000L;
         }
     }
 

@@ -4,10 +4,10 @@ import io.cdclr.runner.config.ConfigError;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** {@code [run|preflight|tail|reset] [--config FILE] [command options]}, parsed. */
+/** {@code [run|preflight|tail|reset|help|version] [--config FILE] [command options]}, parsed. */
 record CommandLine(Command command, Optional<Path> configFile, int peek, boolean fromStart, long limit, boolean force) {
 
-    enum Command { RUN, PREFLIGHT, TAIL, RESET, HELP }
+    enum Command { RUN, PREFLIGHT, TAIL, RESET, HELP, VERSION }
 
     static CommandLine parse(String... args) {
         Command command = Command.RUN;
@@ -24,8 +24,9 @@ record CommandLine(Command command, Optional<Path> configFile, int peek, boolean
                 case "tail" -> Command.TAIL;
                 case "reset" -> Command.RESET;
                 case "help" -> Command.HELP;
+                case "version" -> Command.VERSION;
                 default -> throw new ConfigError("unknown command '" + args[0]
-                        + "'; expected run, preflight, tail, reset or help");
+                        + "'; expected run, preflight, tail, reset, help or version");
             };
             i = 1;
         }
@@ -33,6 +34,7 @@ record CommandLine(Command command, Optional<Path> configFile, int peek, boolean
             String arg = args[i];
             switch (arg) {
                 case "-h", "--help" -> command = Command.HELP;
+                case "--version" -> command = Command.VERSION;
                 case "--config" -> config = Optional.of(Path.of(value(args, ++i, arg)));
                 case "--peek" -> peek = (int) number(value(args, ++i, arg), arg);
                 case "--from-start" -> fromStart = true;

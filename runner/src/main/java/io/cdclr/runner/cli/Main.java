@@ -6,12 +6,15 @@ import io.cdclr.runner.config.ConnectFailure;
 import io.cdclr.runner.config.DatabaseUnreachableException;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
+import io.cdclr.runner.config.RunnerVersion;
 import io.cdclr.runner.engine.ErrorMessages;
 import io.cdclr.runner.engine.OffsetStoreCheck;
 import io.cdclr.runner.engine.Pipeline;
 import io.cdclr.runner.http.HealthServer;
 import io.cdclr.runner.http.RunnerMetrics;
 import io.cdclr.runner.http.SlotLagProbe;
+import io.cdclr.runner.logging.JsonLineEncoder;
+import io.cdclr.runner.logging.LogFormat;
 import io.cdclr.runner.preflight.Preflight;
 import java.io.PrintStream;
 import java.util.Map;
@@ -21,7 +24,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Entry point of {@code cdc-runner.jar}: {@code [run|preflight|tail|reset|help] [--config FILE]}.
+ * Entry point of {@code cdc-runner.jar}: {@code [run|preflight|tail|reset|help|version] [--config FILE]}.
  *
  * <p>Exit codes: 0 done (or GO), 1 pipeline failure (or NO-GO), 2 configuration or usage error, 3 stopped by
  * SIGTERM before in-flight changes were acknowledged (they are not confirmed and will be replayed), 4 the replication
@@ -47,7 +50,22 @@ public final class Main {
                 out.print(usage());
                 return 0;
             }
-            RunnerConfig config = RunnerConfig.load(cmd.configFile(), env);
+            if (cmd.command() == CommandLine.Command.VERSION) {
+                out.println("cdc-runner " + RunnerVersion.get());
+                return 0;
+            }
+            String logFormatProblem = LogFormat.problem(env.get(LogFormat.VARIABLE));
+            RunnerConfig config;
+            try {
+                // tail reads the stream only: it needs the Kinesis settings, not the database's.
+                config = cmd.command() == CommandLine.Command.TAIL ? RunnerConfig.loadKinesisOnly(cmd.configFile(), env)
+                        : RunnerConfig.load(cmd.configFile(), env);
+            } catch (ConfigError e) {
+                throw logFormatProblem == null ? e : new ConfigError(prepend(logFormatProblem, e.problems()));
+            }
+            if (logFormatProblem != null) {
+                throw new ConfigError(logFormatProblem);
+            }
             return switch (cmd.command()) {
                 case PREFLIGHT -> new Preflight(config, c -> KinesisClients.sync(c.values()), out).run(cmd.peek());
                 case TAIL -> TailCommand.run(config, cmd.fromStart(), cmd.limit(), out);
@@ -55,18 +73,18 @@ public final class Main {
                 default -> runPipeline(config);
             };
         } catch (DatabaseUnreachableException e) {
-            err.println("error: database unreachable: " + e.getMessage());
+            errorLine(err, env, "error: database unreachable: " + e.getMessage());
             return EXIT_UNREACHABLE;
         } catch (ConfigError e) {
             for (String problem : e.problems()) {
-                err.println("config error: " + problem);
+                errorLine(err, env, "config error: " + problem);
             }
             return EXIT_USAGE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Pipeline.EXIT_FAILED;
         } catch (Exception e) {
-            err.println("error: " + ErrorMessages.oneLine(e));
+            errorLine(err, env, "error: " + ErrorMessages.oneLine(e));
             return Pipeline.EXIT_FAILED;
         }
     }
@@ -109,11 +127,25 @@ public final class Main {
                     pipeline::slotMissing)) {
                 int code = pipeline.run();
                 if (pipeline.failure() != null) {
-                    System.err.println("error: " + Pipeline.failureLine(pipeline.failure()));
+                    errorLine(System.err, System.getenv(), "error: " + Pipeline.failureLine(pipeline.failure()));
                 }
                 return code;
             }
         }
+    }
+
+    /** The CLI's own error line: as is, or with CDC_LOG_FORMAT=json one JSON object like every log line. */
+    private static void errorLine(PrintStream err, Map<String, String> env, String line) {
+        boolean json = LogFormat.problem(env.get(LogFormat.VARIABLE)) == null
+                && LogFormat.parse(env.get(LogFormat.VARIABLE)) == LogFormat.JSON;
+        err.println(json ? JsonLineEncoder.line("ERROR", Main.class.getName(), line) : line);
+    }
+
+    private static java.util.List<String> prepend(String first, java.util.List<String> rest) {
+        java.util.List<String> all = new java.util.ArrayList<>();
+        all.add(first);
+        all.addAll(rest);
+        return all;
     }
 
     static String usage() {
@@ -128,7 +160,8 @@ public final class Main {
                   run                 (default) stream changes until SIGTERM/SIGINT
                   preflight           check database, slot, publication (pgoutput) and stream before starting; exit 0 = go, 1 = no-go
                       --peek N        also show the next N pending changes without consuming them
-                  tail                print records arriving on the stream: partition key, tab, envelope
+                  tail                print records arriving on the stream: partition key, tab, envelope (needs
+                                      only the Kinesis settings: stream, region, endpoint; AWS credentials)
                       --from-start    from the oldest record in the stream instead of new ones
                       --limit N       stop after N records
                   reset               start over after the slot was lost (exit code 4): clear the stored offset, drop
@@ -136,9 +169,14 @@ public final class Main {
                                       active slot, and a healthy one unless --force
                       --force         drop the slot even if it is healthy (its pending changes are skipped)
                   help, --help        this text
+                  version, --version  print the runner's version and exit
 
                 options:
                   --config FILE       properties file; environment variables override it
+
+                logging (environment only):
+                  CDC_LOG_LEVEL       level of the runner's own loggers (default INFO)
+                  CDC_LOG_FORMAT      text (default) or json: one JSON object per line on stderr
 
                 exit codes: 0 ok, 1 failure or no-go, 2 configuration error, 3 stopped before in-flight changes
                 were acknowledged (not confirmed; replayed on restart), 4 replication slot dropped or invalidated

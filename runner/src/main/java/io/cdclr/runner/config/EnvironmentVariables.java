@@ -127,7 +127,7 @@ public final class EnvironmentVariables {
     /** CDC_* variables used by the project's scripts and tests, not by the runner. */
     private static final List<String> IGNORED_GENERIC = List.of("CDC_REQUIRE_LOCAL_SERVICES", "CDC_KINESIS_MOCK",
             "CDC_LOCAL_PG_PORT", "CDC_LOCAL_KINESALITE_PORT", "CDC_LOCAL_KINESIS_MOCK_PORT", "CDC_JAVA_OPTS",
-            "CDC_LOG_LEVEL");
+            "CDC_LOG_LEVEL", "CDC_LOG_FORMAT");
 
     /** A value from the environment and the variable it came from. */
     public record Override(String variable, String value) {

@@ -49,6 +49,18 @@ public final class RunnerConfig {
     }
 
     public static RunnerConfig load(Optional<Path> file, Map<String, String> env) {
+        return load(file, env, false);
+    }
+
+    /**
+     * For commands that only read the stream ({@code tail}): checks the Kinesis keys (stream, region, endpoint) and
+     * nothing else, so no database setting is required. Unknown keys and variables are still errors.
+     */
+    public static RunnerConfig loadKinesisOnly(Optional<Path> file, Map<String, String> env) {
+        return load(file, env, true);
+    }
+
+    private static RunnerConfig load(Optional<Path> file, Map<String, String> env, boolean kinesisOnly) {
         List<String> problems = new ArrayList<>();
         Map<String, String> values = new LinkedHashMap<>();
         Map<String, String> origins = new LinkedHashMap<>();
@@ -83,6 +95,16 @@ public final class RunnerConfig {
         }
 
         RunnerConfig config = new RunnerConfig(values, origins);
+        if (kinesisOnly) {
+            problems.addAll(config.validate(KinesisWriterConfig.CONFIG_DEF));
+            if (problems.isEmpty()) {
+                problems.addAll(config.construct(() -> new KinesisWriterConfig(config.values)));
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigError(problems);
+            }
+            return config;
+        }
         problems.addAll(config.validate(RunnerSettings.CONFIG_DEF));
         problems.addAll(config.validate(DecoderSettings.CONFIG_DEF));
         problems.addAll(config.validate(Wal2JsonSourceConfig.CONFIG_DEF));

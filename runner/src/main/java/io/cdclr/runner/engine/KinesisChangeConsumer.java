@@ -32,6 +32,7 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
     private final DeliveryListener listener;
     private final AcknowledgedPrefix<RecordChangeEvent<SourceRecord>> inFlight = new AcknowledgedPrefix<>();
     private final ReentrantLock batchLock = new ReentrantLock();
+    private final CommitTimestamps commitTimes = new CommitTimestamps();
     private final Thread marker;
     /** Handed over and not yet marked processed; reaches 0 only after the marker has marked the last one. */
     private final java.util.concurrent.atomic.AtomicLong unmarked = new java.util.concurrent.atomic.AtomicLong();
@@ -47,6 +48,14 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
         void delivered(int changes, long bytes, SourceRecord last);
 
         void failed(Throwable error);
+
+        /**
+         * Kinesis acknowledged one change committed at {@code commitMicros} (epoch µs, from the envelope's
+         * {@code timestamp}; {@link CommitTimestamps#UNKNOWN} without one). Called on the writer's callback threads,
+         * in no particular order: keep it cheap.
+         */
+        default void acknowledged(long commitMicros) {
+        }
     }
 
     public KinesisChangeConsumer(KinesisWriter writer, DeliveryListener listener) {
@@ -84,7 +93,13 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
                 }
                 String key = String.valueOf(record.key());
                 // The topic names the change in the writer's error messages, which add the partition key.
-                writer.submit(key, previousKey(record), data, record.topic(), error -> inFlight.complete(entry, error));
+                long committed = commitTimes.micros(data);
+                writer.submit(key, previousKey(record), data, record.topic(), error -> {
+                    if (error == null) {
+                        listener.acknowledged(committed);
+                    }
+                    inFlight.complete(entry, error);
+                });
             }
         } finally {
             batchLock.unlock();

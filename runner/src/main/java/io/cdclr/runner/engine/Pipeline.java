@@ -61,6 +61,10 @@ public final class Pipeline {
     private volatile boolean slotLost;
     /** decoder=pgoutput: keeps Debezium from re-creating a slot this runner has a position in (null for wal2json). */
     private volatile SlotGuard slotGuard;
+    private final ReplicationLag lag = new ReplicationLag();
+    private final CommitTimestamps commitTimes = new CommitTimestamps();
+    /** Set by run(); the lag reads whether it holds anything unacknowledged. */
+    private volatile KinesisChangeConsumer consumer;
 
     public Pipeline(RunnerConfig config, RunnerMetrics metrics) {
         this.config = config;
@@ -76,6 +80,7 @@ public final class Pipeline {
             metrics.counter("cdc_replication_reconnects", "Reconnects of the replication connection after it was lost",
                     replication::reconnects);
         }
+        metrics.replicationLag(this::lagSeconds);
     }
 
     /**
@@ -84,6 +89,13 @@ public final class Pipeline {
      */
     public boolean ready() {
         return taskRunning && failure.get() == null && !stopping && !slotLost && replication.connected();
+    }
+
+    /** See {@link ReplicationLag}; NaN (not exported) before anything is known. */
+    private double lagSeconds() {
+        KinesisChangeConsumer current = consumer;
+        boolean holdsNothing = current != null && current.inFlight() == 0;
+        return lag.seconds(nowMicros(), holdsNothing, replication.caughtUpAtEpochMs());
     }
 
     /**
@@ -180,6 +192,14 @@ public final class Pipeline {
             @Override
             public void delivered(int changes, long bytes, SourceRecord last) {
                 metrics.delivered(changes, bytes, lsnOf(last));
+                lag.acknowledged(commitTimes.micros(last.value()));
+            }
+
+            @Override
+            public void acknowledged(long commitMicros) {
+                if (commitMicros != CommitTimestamps.UNKNOWN) {
+                    metrics.commitToAcknowledged(nowMicros() - commitMicros);
+                }
             }
 
             @Override
@@ -187,6 +207,7 @@ public final class Pipeline {
                 fail(error);
             }
         });
+        this.consumer = consumer;
         DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(engineProperties())
                 .using((success, message, error) -> {
@@ -349,6 +370,12 @@ public final class Pipeline {
         String qualified = table.contains(".") ? table : "public." + table;
         String filter = props.getProperty("wal2json.filter-tables");
         props.setProperty("wal2json.filter-tables", filter == null || filter.isBlank() ? qualified : filter + "," + qualified);
+    }
+
+    /** Epoch microseconds of this host's clock (commit timestamps are microseconds). */
+    private static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
     private static Long lsnOf(SourceRecord record) {

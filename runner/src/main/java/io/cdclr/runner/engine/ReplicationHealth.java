@@ -93,6 +93,19 @@ final class ReplicationHealth {
         }
     }
 
+    /** When the source was last caught up with the server (epoch ms); 0 when unknown (pgoutput, or not yet). */
+    long caughtUpAtEpochMs() {
+        if (!required) {
+            return 0;
+        }
+        try {
+            Object ms = server.getAttribute(name, "CaughtUpAtEpochMs");
+            return ms instanceof Number n ? n.longValue() : 0;
+        } catch (JMException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Successful reconnects of the replication connection; 0 before the task registers. */
     double reconnects() {
         try {

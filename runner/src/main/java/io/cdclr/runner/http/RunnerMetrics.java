@@ -2,8 +2,12 @@ package io.cdclr.runner.http;
 
 import io.cdclr.connector.kinesis.KinesisWriterMetrics;
 import io.cdclr.connector.kinesis.RetryReason;
+import io.cdclr.runner.config.RunnerVersion;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.function.DoubleSupplier;
 
@@ -42,10 +46,44 @@ public final class RunnerMetrics {
             .help("1 while connected and streaming")
             .register(registry);
 
+    /**
+     * Buckets of {@code cdc_commit_to_acknowledged_seconds}: 5 ms (a local database next to the stream) to 5 min (a
+     * backlog after an outage); past 5 min only the count and sum say more, and the lag gauge says how far behind.
+     */
+    public static final double[] COMMIT_TO_ACKNOWLEDGED_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+        10, 30, 60, 120, 300};
+    /**
+     * Buckets of {@code cdc_kinesis_put_records_seconds}: a PutRecords call takes 10-100 ms when healthy; seconds
+     * means retries inside the SDK, throttling or a slow network; the SDK's own timeouts end a call within about 30 s.
+     */
+    public static final double[] PUT_RECORDS_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+    private final Histogram commitToAcknowledged = Histogram.builder()
+            .name("cdc_commit_to_acknowledged_seconds")
+            .help("Per change: from its commit in PostgreSQL (the envelope's timestamp, the server's clock) to Kinesis "
+                    + "acknowledging it (this host's clock); changes without a timestamp are not counted")
+            .classicUpperBounds(COMMIT_TO_ACKNOWLEDGED_BUCKETS)
+            .classicOnly()
+            .register(registry);
+    private final Histogram putRecords = Histogram.builder()
+            .name("cdc_kinesis_put_records_seconds")
+            .help("Duration of each PutRecords call, successful or failed as a whole")
+            .classicUpperBounds(PUT_RECORDS_BUCKETS)
+            .classicOnly()
+            .register(registry);
+
     /** wal_status values of PostgreSQL 13+, in the order the slot moves through them. */
     public static final java.util.List<String> WAL_STATUSES = java.util.List.of("reserved", "extended", "unreserved", "lost");
 
     public RunnerMetrics() {
+        // jvm_* (memory, GC, threads, classes, buffer pools) and process_* (CPU, memory, file descriptors, start time).
+        JvmMetrics.builder().register(registry);
+        Info.builder()
+                .name("cdc_build_info")
+                .help("Always 1; the runner's version (Implementation-Version of cdc-runner.jar) as a label")
+                .labelNames("version")
+                .register(registry)
+                .setLabelValues(RunnerVersion.get());
         io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
                 .name("cdc_slot_safe_wal_size_bytes")
                 .help("pg_replication_slots.safe_wal_size: WAL that can still be written before max_slot_wal_keep_size "
@@ -90,6 +128,27 @@ public final class RunnerMetrics {
         }
     }
 
+    /** One change acknowledged by Kinesis {@code micros} after its commit (negative: clock skew, counted as 0). */
+    public void commitToAcknowledged(long micros) {
+        commitToAcknowledged.observe(Math.max(0, micros) / 1e6);
+    }
+
+    /** {@code cdc_replication_lag_seconds}, read at scrape time; NaN leaves it out (nothing to measure from yet). */
+    public void replicationLag(DoubleSupplier seconds) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("cdc_replication_lag_seconds")
+                .help("Now minus the commit time of the last change Kinesis acknowledged (all before it acknowledged "
+                        + "too), or minus the time the runner was last caught up with the server while it holds nothing "
+                        + "unacknowledged (docs/operations.md)")
+                .callback(cb -> {
+                    double v = seconds.getAsDouble();
+                    if (!Double.isNaN(v)) {
+                        cb.call(v);
+                    }
+                })
+                .register(registry);
+    }
+
     public void slotLag(long bytes) {
         slotLagBytes.set(bytes);
     }
@@ -104,6 +163,7 @@ public final class RunnerMetrics {
 
     /** The Kinesis writer's own counters, read at scrape time. */
     public void register(KinesisWriterMetrics writer) {
+        writer.onCallCompleted(nanos -> putRecords.observe(nanos / 1e9));
         counter("cdc_kinesis_records_sent", "Records Kinesis accepted", writer::recordsSent);
         counter("cdc_kinesis_bytes_sent", "Bytes (data and partition keys) Kinesis accepted", writer::bytesSent);
         counter("cdc_kinesis_calls", "PutRecords calls completed", writer::calls);

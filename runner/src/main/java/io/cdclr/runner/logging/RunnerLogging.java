@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * The runner's logging, set up in code: one line per event on stderr, {@code key=value} fields in the message (stdout
  * stays clean for {@code tail} and {@code preflight} output). {@code CDC_LOG_LEVEL} sets the level of the runner's
- * own loggers (default INFO); libraries log warnings and errors only.
+ * own loggers (default INFO); libraries log warnings and errors only. {@code CDC_LOG_FORMAT=json} writes one JSON object
+ * per line instead ({@link JsonLineEncoder}).
  *
  * <p>In code rather than in a {@code logback.xml}: reading an XML configuration loads and runs logback's whole
  * configuration machinery at start-up: 29 % of the main thread's samples in a start-up profile. A file given
@@ -35,10 +36,7 @@ public final class RunnerLogging extends ContextAwareBase implements Configurato
         if (System.getProperty("logback.configurationFile") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY; // the operator's own configuration file
         }
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern(PATTERN);
-        encoder.start();
+        ch.qos.logback.core.encoder.Encoder<ILoggingEvent> encoder = encoder(context, System.getenv(LogFormat.VARIABLE));
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(context);
         stderr.setName("STDERR");
@@ -53,5 +51,24 @@ public final class RunnerLogging extends ContextAwareBase implements Configurato
         LIBRARY_LEVELS.forEach((name, level) -> context.getLogger(name).setLevel(level));
         context.addTurboFilter(new SlotLostLogFilter());
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /**
+     * The encoder {@code CDC_LOG_FORMAT} asks for. An unknown value logs as text here: the CLI reports it as a
+     * configuration error (exit 2) before anything else happens.
+     */
+    static ch.qos.logback.core.encoder.Encoder<ILoggingEvent> encoder(LoggerContext context, String format) {
+        LogFormat chosen = LogFormat.problem(format) == null ? LogFormat.parse(format) : LogFormat.TEXT;
+        if (chosen == LogFormat.JSON) {
+            JsonLineEncoder json = new JsonLineEncoder();
+            json.setContext(context);
+            json.start();
+            return json;
+        }
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(PATTERN);
+        encoder.start();
+        return encoder;
     }
 }

@@ -37,4 +37,32 @@ class CommandLineTest {
         assertTrue(usage.contains("--force"), usage);
         assertTrue(usage.contains("4 replication slot dropped or invalidated"), usage);
     }
+
+    @Test
+    void versionAsACommandAndAsAnOption() {
+        assertEquals(CommandLine.Command.VERSION, CommandLine.parse("version").command());
+        assertEquals(CommandLine.Command.VERSION, CommandLine.parse("--version").command());
+        assertTrue(Main.usage().contains("version, --version"), Main.usage());
+    }
+
+    @Test
+    void versionPrintsAndExitsZeroWithoutAnyConfiguration() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int code = Main.run(new String[] {"--version"}, java.util.Map.of(), new java.io.PrintStream(out, true),
+                System.err);
+        assertEquals(0, code);
+        // Classes run from target/classes have no manifest: the version is "unknown" here, the JAR's in the IT.
+        assertEquals("cdc-runner unknown", out.toString().strip());
+    }
+
+    @Test
+    void anUnknownLogFormatIsAConfigErrorNamingTheVariableAlongsideTheOthers() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = Main.run(new String[] {"tail"}, java.util.Map.of("CDC_LOG_FORMAT", "yaml"), System.out,
+                new java.io.PrintStream(err, true));
+        assertEquals(2, code);
+        String text = err.toString();
+        assertTrue(text.startsWith("config error: CDC_LOG_FORMAT: 'yaml' is not a log format"), text);
+        assertTrue(text.contains("config error: kinesis.stream (KINESIS_STREAM): required but not set"), text);
+    }
 }
