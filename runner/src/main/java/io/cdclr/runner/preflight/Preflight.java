@@ -57,7 +57,8 @@ public final class Preflight {
                 }
             }
         } catch (SQLException e) {
-            fail("PostgreSQL at " + connections.target() + ": " + e.getMessage().split("\n")[0]);
+            // One line that says TLS, credentials or unreachable, as the run command says it.
+            fail(io.cdclr.runner.config.ConnectFailure.of(e, connections.endpoint()).message());
         }
         checkStream();
         if (noGo.isEmpty()) {
