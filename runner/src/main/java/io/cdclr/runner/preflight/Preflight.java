@@ -42,7 +42,7 @@ public final class Preflight {
     public int run(int peek) {
         String slot = config.slotName();
         try (Connection conn = connections.open()) {
-            ok("connected to PostgreSQL " + connections.target() + " as " + config.values().get("database.user"));
+            ok("connected to PostgreSQL " + connections.target() + " as " + connections.endpoint().user());
             checkServer(conn);
             SlotState state = SlotState.read(conn, slot);
             checkSlot(conn, slot, state);
@@ -80,9 +80,9 @@ public final class Preflight {
                 + " WHERE r.rolname = 'rds_replication' AND pg_has_role(current_user, r.oid, 'member')))::text"
                 + " FROM pg_roles WHERE rolname = current_user");
         if ("true".equals(canReplicate)) {
-            ok("user " + config.values().get("database.user") + " may open replication connections");
+            ok("user " + connections.endpoint().user() + " may open replication connections");
         } else {
-            fail("user " + config.values().get("database.user") + " lacks REPLICATION (or rds_replication)");
+            fail("user " + connections.endpoint().user() + " lacks REPLICATION (or rds_replication)");
         }
     }
 
@@ -104,9 +104,8 @@ public final class Preflight {
         } else {
             fail("slot " + slot + " uses plugin '" + state.plugin() + "', not " + plugin + " (decoder=" + plugin + ")");
         }
-        if (!config.values().getOrDefault("database.dbname", "").isEmpty()
-                && !state.database().equals(config.values().get("database.dbname"))) {
-            fail("slot " + slot + " belongs to database " + state.database() + ", not " + config.values().get("database.dbname"));
+        if (!state.database().equals(connections.endpoint().database())) {
+            fail("slot " + slot + " belongs to database " + state.database() + ", not " + connections.endpoint().database());
         }
         info("retained WAL " + state.retainedPretty() + " (restart_lsn " + state.restartLsn() + "), unconfirmed "
                 + state.unconfirmedPretty() + " (confirmed_flush_lsn " + state.confirmedFlushLsn() + ")");
