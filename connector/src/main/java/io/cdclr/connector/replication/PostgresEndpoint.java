@@ -36,7 +36,7 @@ public record PostgresEndpoint(String host, int port, String database, String us
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(timeouts, "timeouts");
-        sslMode = blankToNull(sslMode) == null ? "prefer" : sslMode;
+        Objects.requireNonNull(sslMode, "sslMode"); // its default is declared with the key (database.sslmode)
         sslRootCert = blankToNull(sslRootCert);
         sslCert = blankToNull(sslCert);
         sslKey = blankToNull(sslKey);

@@ -69,19 +69,34 @@ public record ConnectFailure(Kind kind, String message) {
     }
 
     private static boolean isTls(SQLException e) {
-        if (causedBy(e, SSLException.class) || causedBy(e, GeneralSecurityException.class)) {
+        if (causedBy(e, GeneralSecurityException.class)) { // certificate path, validation, unreadable key material
             return true;
         }
-        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-        return m.contains("ssl") || m.contains("could not be verified by hostnameverifier")
-                || m.contains("certificate");
+        String m = messages(e);
+        if (m.contains("hostnameverifier") || m.contains("certificate") || m.contains("pkix")
+                || m.contains("does not support ssl")) {
+            return true;
+        }
+        // A handshake the network cut short (reset, end of stream: a server going down) is not a TLS setting.
+        return causedBy(e, SSLException.class) && !causedBy(e, java.net.SocketException.class)
+                && !causedBy(e, java.io.EOFException.class) && !m.contains("connection reset")
+                && !m.contains("remote host terminated");
+    }
+
+    /** Every message of the cause chain, lower case. */
+    private static String messages(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            all.append(' ').append(t.getMessage());
+        }
+        return all.toString().toLowerCase(Locale.ROOT);
     }
 
     private static String tlsMessage(SQLException e, PostgresEndpoint endpoint, String first) {
         String mode = "sslmode=" + endpoint.sslMode();
         String rootCert = endpoint.sslRootCert() != null ? endpoint.sslRootCert()
                 : "(not set: PgJDBC reads " + PostgresEndpoint.defaultRootCert() + ")";
-        String lower = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT) + " " + rootCause(e).toLowerCase(Locale.ROOT);
+        String lower = messages(e);
         String what;
         if (lower.contains("hostnameverifier") || lower.contains("no subject alternative")
                 || lower.contains("no name matching")) {

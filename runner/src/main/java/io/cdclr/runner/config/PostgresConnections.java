@@ -18,7 +18,7 @@ public final class PostgresConnections {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresConnections.class);
     /** First pause between attempts while the database cannot be reached; doubles up to {@link #MAX_BACKOFF_MS}. */
     static final long FIRST_BACKOFF_MS = 1_000;
-    static final long MAX_BACKOFF_MS = 30_000;
+    static final long MAX_BACKOFF_MS = 10_000;
 
     private final PostgresEndpoint endpoint;
 

@@ -67,7 +67,7 @@ public final class RunnerSettings extends AbstractConfig {
             .define(DATABASE_CONNECT_WAIT_MS, Type.LONG, 300_000L, Range.between(0L, 86_400_000L), Importance.MEDIUM,
                     "At start (run), how long to keep trying a database that cannot be reached (connection refused,"
                             + " timeout, unknown host, starting up, too many connections), with exponential backoff"
-                            + " (1 s doubling to 30 s) and a warning per attempt; readiness stays off meanwhile. Past it"
+                            + " (1 s doubling to 10 s) and a warning per attempt; readiness stays off meanwhile. Past it"
                             + " the runner exits with code 5 (unreachable). Wrong credentials, an unknown database or a"
                             + " TLS failure are not waited for: exit 2 at once. 0: one attempt.");
 

@@ -43,7 +43,7 @@ public final class Preflight {
     public int run(int peek) {
         String slot = config.slotName();
         try (Connection conn = connections.open()) {
-            ok("connected to PostgreSQL " + connections.target() + " as " + config.values().get("database.user"));
+            ok("connected to PostgreSQL " + connections.target() + " as " + connections.endpoint().user());
             checkServer(conn);
             SlotState state = SlotState.read(conn, slot);
             checkSlot(conn, slot, state);
@@ -58,7 +58,8 @@ public final class Preflight {
                 }
             }
         } catch (SQLException e) {
-            fail("PostgreSQL at " + connections.target() + ": " + e.getMessage().split("\n")[0]);
+            // One line that says TLS, credentials or unreachable, as the run command says it.
+            fail(io.cdclr.runner.config.ConnectFailure.of(e, connections.endpoint()).message());
         }
         checkOffsetStore();
         checkStream();
@@ -81,9 +82,9 @@ public final class Preflight {
                 + " WHERE r.rolname = 'rds_replication' AND pg_has_role(current_user, r.oid, 'member')))::text"
                 + " FROM pg_roles WHERE rolname = current_user");
         if ("true".equals(canReplicate)) {
-            ok("user " + config.values().get("database.user") + " may open replication connections");
+            ok("user " + connections.endpoint().user() + " may open replication connections");
         } else {
-            fail("user " + config.values().get("database.user") + " lacks REPLICATION (or rds_replication)");
+            fail("user " + connections.endpoint().user() + " lacks REPLICATION (or rds_replication)");
         }
     }
 
@@ -105,9 +106,8 @@ public final class Preflight {
         } else {
             fail("slot " + slot + " uses plugin '" + state.plugin() + "', not " + plugin + " (decoder=" + plugin + ")");
         }
-        if (!config.values().getOrDefault("database.dbname", "").isEmpty()
-                && !state.database().equals(config.values().get("database.dbname"))) {
-            fail("slot " + slot + " belongs to database " + state.database() + ", not " + config.values().get("database.dbname"));
+        if (!state.database().equals(connections.endpoint().database())) {
+            fail("slot " + slot + " belongs to database " + state.database() + ", not " + connections.endpoint().database());
         }
         info("retained WAL " + state.retainedPretty() + " (restart_lsn " + state.restartLsn() + "), unconfirmed "
                 + state.unconfirmedPretty() + " (confirmed_flush_lsn " + state.confirmedFlushLsn() + ")");

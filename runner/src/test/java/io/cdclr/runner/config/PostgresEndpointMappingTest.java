@@ -147,6 +147,11 @@ class PostgresEndpointMappingTest {
                 return "57P03";
             }
         }, endpoint).worthWaiting());
+        // A handshake cut short by a server going down is transient, not a TLS setting.
+        ConnectFailure cutShort = ConnectFailure.of(new PSQLException("SSL error: Connection reset",
+                PSQLState.CONNECTION_FAILURE, new javax.net.ssl.SSLException("Connection reset",
+                        new java.net.SocketException("Connection reset"))), endpoint);
+        assertTrue(cutShort.worthWaiting(), cutShort.message());
         ConnectFailure auth = ConnectFailure.of(new PSQLException("FATAL: password authentication failed",
                 PSQLState.INVALID_PASSWORD), endpoint);
         assertEquals(ConnectFailure.Kind.REJECTED, auth.kind());

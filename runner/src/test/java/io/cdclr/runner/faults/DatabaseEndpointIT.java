@@ -135,6 +135,12 @@ class DatabaseEndpointIT {
             assertFalse(all.contains("\tat "), "stack trace: " + all);
             assertFalse(all.contains("event=database_unreachable"), "a TLS failure was waited for: " + all);
 
+            RunnerProcess.Result preflight = RunnerProcess.runToEnd(env, "preflight");
+            System.out.println("preflight, wrong root certificate: exit " + preflight.exitCode() + "\n" + preflight.stdout());
+            assertEquals(1, preflight.exitCode(), preflight.stdout() + preflight.stderr());
+            assertTrue(preflight.stdout().lines().anyMatch(l -> l.startsWith("FAIL") && l.contains("database TLS")),
+                    preflight.stdout());
+
             String pw = wrongPassword.stdout() + wrongPassword.stderr();
             assertEquals(2, wrongPassword.exitCode(), pw);
             assertTrue(wrongPassword.stderr().contains("PGUSER/PGPASSWORD"), pw);
