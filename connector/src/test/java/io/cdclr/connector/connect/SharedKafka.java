@@ -1,0 +1,25 @@
+package io.cdclr.connector.connect;
+
+import java.util.Properties;
+import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
+
+/**
+ * One KRaft broker for every Kafka Connect IT of a failsafe JVM: starting one costs seconds of the default suite's
+ * budget, and the tests keep apart by unique topic, group and connector names. Stopped when the JVM exits.
+ */
+final class SharedKafka {
+    private static EmbeddedKafkaCluster kafka;
+
+    private SharedKafka() {
+    }
+
+    static synchronized EmbeddedKafkaCluster get() {
+        if (kafka == null) {
+            EmbeddedKafkaCluster cluster = new EmbeddedKafkaCluster(1, new Properties());
+            cluster.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "stop-shared-kafka"));
+            kafka = cluster;
+        }
+        return kafka;
+    }
+}
