@@ -503,6 +503,8 @@ class ConnectScaleOutIT {
         // Commits cover only what is acknowledged at that moment (no flush first), so at a rebalance it is close() that
         // must keep revoked records from landing after the next owner's.
         c.put("kinesis.sink.commit.flush.timeout.ms", "0");
+        // 40% of the entries are throttled on every attempt: cap the backoff so that the tail drains in seconds.
+        c.put("kinesis.retry.backoff.max.ms", "400");
         return c;
     }
 
