@@ -153,7 +153,7 @@ public class KinesisSinkTask extends SinkTask {
                             + "from {} back to Connect, they come again in the next put()", config.writerConfig().stream(),
                     KinesisWriterConfig.MAX_BUFFERED_BYTES, config.writerConfig().maxBufferedBytes(),
                     config.putTimeout().toMillis(), KinesisSinkConfig.PUT_TIMEOUT_MS, handedBack);
-            handedBack.forEach(this::rewind);
+            handedBack.forEach((tp, offset) -> rewind(tp, offset, false));
         }
     }
 
@@ -182,11 +182,19 @@ public class KinesisSinkTask extends SinkTask {
         }
     }
 
-    /** Moves the consumer of this partition back to this offset; until its records come again nothing past it is committed. */
-    private void rewind(TopicPartition tp, long offset) {
+    /**
+     * Moves the consumer of this partition back to this offset; until its records come again nothing past it is
+     * committed. The records before it that are still in the writer stay tracked (put timeout); after the writer was
+     * replaced none is (they were dropped), so the partition starts afresh.
+     */
+    private void rewind(TopicPartition tp, long offset, boolean writerReplaced) {
         rewoundTo.put(tp, offset);
-        progress.put(tp, new AcknowledgedOffsets());
-        context.offset(tp, offset);
+        if (writerReplaced) {
+            progress.put(tp, new AcknowledgedOffsets());
+        }
+        if (context != null) {
+            context.offset(tp, offset);
+        }
     }
 
     /**
@@ -303,7 +311,7 @@ public class KinesisSinkTask extends SinkTask {
             }
             OptionalLong first = e.getValue().firstUnacknowledged();
             if (first.isPresent()) {
-                rewind(e.getKey(), first.getAsLong());
+                rewind(e.getKey(), first.getAsLong(), true);
             }
         }
     }

@@ -17,9 +17,24 @@ final class SharedKafka {
         if (kafka == null) {
             EmbeddedKafkaCluster cluster = new EmbeddedKafkaCluster(1, new Properties());
             cluster.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "stop-shared-kafka"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWithin(cluster, 10_000), "stop-shared-kafka"));
             kafka = cluster;
         }
         return kafka;
+    }
+
+    /**
+     * Stops the broker, but gives up after a while: at JVM exit a broker's shutdown can wait on threads that are going
+     * away, and a fork that does not exit in time fails the build after its tests passed.
+     */
+    private static void stopWithin(EmbeddedKafkaCluster cluster, long millis) {
+        Thread stopper = new Thread(cluster::stop, "stop-shared-kafka-broker");
+        stopper.setDaemon(true);
+        stopper.start();
+        try {
+            stopper.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -182,6 +182,7 @@ class KinesisSinkRebalanceTest {
                 record(P0, 1, "b", big), record(P0, 2, "c", "small"), record(P1, 0, "d", big))));
         assertEquals(Map.of(P0, 1L, P1, 0L), context.offsets, "handed back from the first record that did not fit");
         Map<TopicPartition, OffsetAndMetadata> consumed = Map.of(P0, new OffsetAndMetadata(3), P1, new OffsetAndMetadata(1));
+        assertEquals(0, task.preCommit(consumed).get(P0).offset(), "\"a\" (before the handed-back record) is still in flight");
         kinesis.unblock("a");
         waitFor(() -> kinesis.has("a"));
         Thread.sleep(50);
