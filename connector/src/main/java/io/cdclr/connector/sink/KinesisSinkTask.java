@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * Writes each record's value to Kinesis (String as UTF-8, bytes as they are) with the record key as partition key.
  * Offsets are committed only up to the contiguous prefix of each partition that Kinesis acknowledged
  * ({@link #preCommit}); a permanent writer failure fails the task with the writer's message.
+ *
+ * <p>Rebalances: {@link #close} lets revoked partitions go only once their records are acknowledged, or after dropping
+ * the ones not sent (a new writer), so none lands after the next owner's. {@link #put} waits for room in the writer
+ * at most kinesis.sink.put.timeout.ms and hands the rest back (rewind), staying within max.poll.interval.ms. Records
+ * that cannot be written go to Connect's errant record reporter (dead letter queue). Metrics: {@link KinesisSinkMetrics}.
  */
 public class KinesisSinkTask extends SinkTask {
     private static final Logger LOG = LoggerFactory.getLogger(KinesisSinkTask.class);
