@@ -33,7 +33,9 @@ public class KinesisSinkConnector extends SinkConnector {
     public List<Map<String, String>> taskConfigs(int maxTasks) {
         List<Map<String, String>> configs = new ArrayList<>(maxTasks);
         for (int i = 0; i < maxTasks; i++) {
-            configs.add(props);
+            Map<String, String> task = new java.util.HashMap<>(props);
+            task.put(KinesisSinkConfig.TASK_ID, Integer.toString(i));
+            configs.add(task);
         }
         return configs;
     }

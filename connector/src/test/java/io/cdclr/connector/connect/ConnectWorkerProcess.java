@@ -40,6 +40,7 @@ final class ConnectWorkerProcess implements AutoCloseable {
     private final List<String> classpath;
     private Process process;
     private int starts;
+    private List<String> extraJvmArgs = List.of();
 
     ConnectWorkerProcess(Path workDir, Properties workerProps, int port) {
         this.workDir = workDir;
@@ -64,6 +65,20 @@ final class ConnectWorkerProcess implements AutoCloseable {
             out.add(path.toString());
         }
         return out;
+    }
+
+    /** JVM options added to the worker's command line (e.g. a JMX port), from the next start on. */
+    ConnectWorkerProcess jvmArgs(List<String> args) {
+        this.extraJvmArgs = List.copyOf(args);
+        return this;
+    }
+
+    int port() {
+        return port;
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
     }
 
     List<String> classpath() {
@@ -112,8 +127,9 @@ final class ConnectWorkerProcess implements AutoCloseable {
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients=warn",
-                "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.common=warn",
-                "-cp", String.join(File.pathSeparator, classpath),
+                "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.common=warn"));
+        command.addAll(extraJvmArgs);
+        command.addAll(List.of("-cp", String.join(File.pathSeparator, classpath),
                 "org.apache.kafka.connect.cli.ConnectDistributed", props.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

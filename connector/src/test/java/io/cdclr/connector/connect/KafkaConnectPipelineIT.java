@@ -106,9 +106,7 @@ class KafkaConnectPipelineIT {
             }
             worker.stop();
         }
-        if (kafka != null) {
-            kafka.stop();
-        }
+        // kafka: shared with the other Connect ITs of this JVM (SharedKafka), stopped when the JVM exits.
         dropSlotQuietly(slot);
         dropSlotQuietly(referenceSlot);
         try {
@@ -146,8 +144,7 @@ class KafkaConnectPipelineIT {
         progress("slots created");
         stream = EmulatorStream.create("kc-it", 2);
         progress("stream created");
-        kafka = new EmbeddedKafkaCluster(1, new Properties());
-        kafka.start();
+        kafka = SharedKafka.get();
 
         int port = freePort();
         worker = new ConnectWorkerProcess(workDir, workerProperties(pluginPath, port), port);
@@ -545,7 +542,7 @@ class KafkaConnectPipelineIT {
         return out;
     }
 
-    private static void waitFor(String what, BooleanSupplier condition, int seconds) throws InterruptedException {
+    static void waitFor(String what, BooleanSupplier condition, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -555,7 +552,7 @@ class KafkaConnectPipelineIT {
         }
     }
 
-    private static JsonNode tree(String json) {
+    static JsonNode tree(String json) {
         try {
             return EXACT.readTree(json);
         } catch (JsonProcessingException e) {
@@ -563,7 +560,7 @@ class KafkaConnectPipelineIT {
         }
     }
 
-    private static void exec(String... sql) {
+    static void exec(String... sql) {
         try (Connection c = LocalServices.connect(); Statement s = c.createStatement()) {
             for (String q : sql) {
                 s.execute(q);
@@ -573,7 +570,7 @@ class KafkaConnectPipelineIT {
         }
     }
 
-    private static void dropSlotQuietly(String slot) {
+    static void dropSlotQuietly(String slot) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
             try {
@@ -590,7 +587,7 @@ class KafkaConnectPipelineIT {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
@@ -600,7 +597,7 @@ class KafkaConnectPipelineIT {
      * Unzips connector/target/cdc-logical-replication-connector-*-plugin.zip (built by `package`) into the plugin
      * directory and checks its layout: {@code <name>/manifest.json}, {@code <name>/lib/*.jar}, no Kafka or SLF4J jars.
      */
-    private static Path unzipPlugin(Path pluginDir) throws IOException {
+    static Path unzipPlugin(Path pluginDir) throws IOException {
         Path zip = null;
         try (DirectoryStream<Path> candidates = Files.newDirectoryStream(Path.of("target"),
                 "cdc-logical-replication-connector-*-plugin.zip")) {
