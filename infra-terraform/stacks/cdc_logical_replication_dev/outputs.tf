@@ -57,7 +57,9 @@ output "aws_region" {
 # run in this directory. It holds no secret: PGPASSWORD is a literal command line that reads the
 # sensitive pg_replication_password output when the shell evaluates it (hence: run it here, where
 # `terraform output` finds the state). KINESIS_ENDPOINT is unset so that a shell that pointed at the
-# local Kinesis emulator before talks to AWS now.
+# local Kinesis emulator before talks to AWS now. TLS is verified (verify-full) against the RDS CA bundle,
+# downloaded once into this directory:
+#   curl -sSfo rds-ca.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
 output "env_exports" {
   description = "eval \"$(terraform output -raw env_exports)\" in this directory exports the runner's environment (the password is fetched by a terraform output command, never stored here)."
   value       = <<-EOT
@@ -66,7 +68,8 @@ output "env_exports" {
     export PGUSER="${var.replication_username}"
     export PGPASSWORD="$(terraform output -raw pg_replication_password)"
     export PGDATABASE="${module.rds.db_name}"
-    export PGSSLMODE="require"
+    export PGSSLMODE="verify-full"
+    export PGSSLROOTCERT="$PWD/rds-ca.pem"
     export AWS_REGION="${var.aws_region}"
     export KINESIS_STREAM="${module.kinesis.name}"
     unset KINESIS_ENDPOINT
