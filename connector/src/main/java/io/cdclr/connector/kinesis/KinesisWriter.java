@@ -49,6 +49,8 @@ public final class KinesisWriter implements AutoCloseable {
     private final OrderedCallbacks callbacks = new OrderedCallbacks(pending);
     private final KinesisWriterMetrics metrics;
     private final ScheduledExecutorService retryTimer;
+    /** Packs calls into KPL aggregates with kinesis.aggregation=true; null without. */
+    private final Aggregator aggregator;
     private final Thread sender;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -79,6 +81,9 @@ public final class KinesisWriter implements AutoCloseable {
         this.backoff = new RetryBackoff(config.retryBackoffInitial(), config.retryBackoffMax());
         this.inFlightBytes = new InFlightBytes(config.maxBufferedBytes());
         this.metrics = new KinesisWriterMetrics(pending::get, inFlightBytes::used, this::callsInFlight);
+        this.aggregator = config.aggregation() ? new Aggregator(this::shardOfKey, config.aggregationMaxRecords(),
+                Math.min(config.aggregationMaxBytes(), KinesisLimits.MAX_BYTES_PER_RECORD), config.maxRecordsPerCall(),
+                KinesisLimits.MAX_BYTES_PER_CALL) : null;
         this.retryTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "kinesis-writer-retry-timer");
             t.setDaemon(true);
@@ -241,7 +246,7 @@ public final class KinesisWriter implements AutoCloseable {
                     return null;
                 }
                 if (queue.hasReady() && callsInFlight < config.maxConcurrentCalls()) {
-                    long lingerLeft = config.linger().toNanos() - (System.nanoTime() - queue.readySinceNanos());
+                    long lingerLeft = linger().toNanos() - (System.nanoTime() - queue.readySinceNanos());
                     if (lingerLeft <= 0 || flushesWaiting > 0 || readyFillsACall()) {
                         List<PendingRecord> batch = takeBatch();
                         if (batch.isEmpty()) {
@@ -261,6 +266,10 @@ public final class KinesisWriter implements AutoCloseable {
     }
 
     private boolean readyFillsACall() {
+        if (aggregator != null) { // a call holds up to 500 aggregates: only the byte limit is near
+            return queue.readyBytes() >= KinesisLimits.MAX_BYTES_PER_CALL
+                    || queue.readyCount() >= (long) config.maxRecordsPerCall() * config.aggregationMaxRecords();
+        }
         return queue.readyCount() >= config.maxRecordsPerCall() || queue.readyBytes() >= KinesisLimits.MAX_BYTES_PER_CALL;
     }
 
@@ -270,6 +279,9 @@ public final class KinesisWriter implements AutoCloseable {
      * record becomes ready.
      */
     private List<PendingRecord> takeBatch() {
+        if (aggregator != null) {
+            return aggregator.takeBatch(queue, this::acknowledgeSkipped);
+        }
         List<PendingRecord> batch = new ArrayList<>(Math.min(queue.readyCount(), config.maxRecordsPerCall()));
         long bytes = 0;
         while (batch.size() < config.maxRecordsPerCall()) {
@@ -422,26 +434,42 @@ public final class KinesisWriter implements AutoCloseable {
         }
         inFlightBytes.release(written.bytes);
         metrics.recordsAcknowledged(written.records.size(), written.bytes);
+        metrics.kinesisRecordsAcknowledged(written.kinesisRecords);
         callbacks.complete(toComplete, null);
     }
 
     private static final class Acknowledged {
         final List<PendingRecord> records;
         long bytes;
+        /** Kinesis records acknowledged: an aggregate counts one, its user records are in {@link #records}. */
+        int kinesisRecords;
 
         Acknowledged(int capacity) {
             records = new ArrayList<>(capacity);
         }
 
         void add(PendingRecord record) {
-            records.add(record);
-            bytes += record.size;
+            kinesisRecords++;
+            if (record.members == null) {
+                records.add(record);
+                bytes += record.size;
+                return;
+            }
+            for (PendingRecord member : record.members) { // in order: their callbacks run in this order
+                records.add(member);
+                bytes += member.size;
+            }
         }
     }
 
     /** The record stays at the head of its key's queue, so nothing of its key overtakes it; it is ready again after the backoff. */
     private void retryLater(PendingRecord record, RetryReason reason, String why) {
         record.failedAttempts++;
+        if (record.members != null) { // an aggregate: its records count the attempt, the most tried one decides
+            for (PendingRecord member : record.members) {
+                record.failedAttempts = Math.max(record.failedAttempts, ++member.failedAttempts);
+            }
+        }
         metrics.recordRetried(reason);
         int maxAttempts = config.retryMaxAttempts();
         if (maxAttempts > 0 && record.failedAttempts >= maxAttempts) {
@@ -458,7 +486,13 @@ public final class KinesisWriter implements AutoCloseable {
         lock.lock();
         try {
             if (!closed && failure == null) {
-                queue.markReady(record);
+                if (record.members == null) {
+                    queue.markReady(record);
+                } else {
+                    // Back among the ready records together, to be packed again by the shard map of now: after a
+                    // reshard they may belong to different shards. Each is still the head of its key's queue.
+                    record.members.forEach(queue::markReady);
+                }
                 senderWork.signal();
             }
         } finally {
@@ -537,6 +571,17 @@ public final class KinesisWriter implements AutoCloseable {
             throw new KinesisWriterException("Kinesis writer for stream '" + config.stream() + "' is closed");
         }
     }
+
+    private java.time.Duration linger() {
+        return aggregator != null ? config.aggregationLinger() : config.linger();
+    }
+
+    /** The shard a partition key maps to now, for aggregation (records of one aggregate must share a shard). */
+    private Object shardOfKey(String partitionKey) {
+        return SHARD_MAP_PENDING; // TODO(agg): the shard map of issue 22 (helper "shards")
+    }
+
+    private static final Object SHARD_MAP_PENDING = new Object();
 
     private long callsInFlight() {
         lock.lock();

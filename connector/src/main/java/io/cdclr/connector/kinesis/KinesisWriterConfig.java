@@ -28,6 +28,12 @@ public final class KinesisWriterConfig {
     public static final String RETRY_BACKOFF_MAX_MS = "kinesis.retry.backoff.max.ms";
     public static final String RETRY_MAX_ATTEMPTS = "kinesis.retry.max.attempts";
     public static final String CALL_TIMEOUT_MS = "kinesis.call.timeout.ms";
+    public static final String AGGREGATION = "kinesis.aggregation";
+    public static final String AGGREGATION_MAX_RECORDS = "kinesis.aggregation.max.records";
+    public static final String AGGREGATION_MAX_BYTES = "kinesis.aggregation.max.bytes";
+    public static final String AGGREGATION_LINGER_MS = "kinesis.aggregation.linger.ms";
+    /** The KPL's default aggregate size (AggregationMaxSize). */
+    static final long DEFAULT_AGGREGATION_MAX_BYTES = 51_200L;
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(STREAM, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -69,7 +75,26 @@ public final class KinesisWriterConfig {
                             + "timeouts and network errors without limit, so a change is never dropped.")
             .define(CALL_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW,
                     "Time limit of one PutRecords call, including connecting. A call that times out is retried; Kinesis may "
-                            + "have written it, so a consumer can see the record twice (in order).");
+                            + "have written it, so a consumer can see the record twice (in order).")
+            .define(AGGREGATION, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Pack several changes into one Kinesis record in the KPL aggregated-record format (magic bytes, protobuf, "
+                            + "MD5), one aggregate per shard per call. A shard then takes up to 1 MiB/s of changes instead of "
+                            + "1,000 changes/s. Consumers must deaggregate: the KCL does by itself, AWS Lambda with the "
+                            + "Kinesis aggregation modules, others with the aws-kinesis-agg libraries; a consumer that reads "
+                            + "plain records sees binary aggregates. Per-key order is the same as without it.")
+            .define(AGGREGATION_MAX_RECORDS, Type.INT, 1000, Range.between(1, 1_000_000), Importance.LOW,
+                    "With kinesis.aggregation: the most changes in one aggregate.")
+            .define(AGGREGATION_MAX_BYTES, Type.LONG, DEFAULT_AGGREGATION_MAX_BYTES,
+                    Range.between(1024, 10L * 1024 * 1024), Importance.LOW,
+                    "With kinesis.aggregation: the most bytes of one aggregate (its data plus partition key), the KPL's "
+                            + "default 51200. Capped at the stream's record size limit (1 MiB). Larger aggregates mean fewer "
+                            + "Kinesis records but bigger consumer batches (AWS Lambda's payload limit is 6 MB) and more "
+                            + "changes sent again when one is throttled. A change larger than this goes alone, not aggregated.")
+            .define(AGGREGATION_LINGER_MS, Type.LONG, 50L, Range.atLeast(0), Importance.LOW,
+                    "With kinesis.aggregation: how long a ready change waits for others to fill its aggregates before the "
+                            + "call goes out, in place of kinesis.linger.ms. Longer packs more changes per Kinesis record on a "
+                            + "quiet stream, at that much added latency; a call goes out at once when a call's worth is ready "
+                            + "or flush() waits.");
 
     private final String stream;
     private final String region;
@@ -83,6 +108,10 @@ public final class KinesisWriterConfig {
     private final Duration retryBackoffMax;
     private final int retryMaxAttempts;
     private final Duration callTimeout;
+    private final boolean aggregation;
+    private final int aggregationMaxRecords;
+    private final long aggregationMaxBytes;
+    private final Duration aggregationLinger;
 
     /** @throws ConfigException naming the key, on a missing or invalid value */
     public KinesisWriterConfig(Map<String, ?> props) {
@@ -100,6 +129,10 @@ public final class KinesisWriterConfig {
         retryBackoffMax = Duration.ofMillis((Long) values.get(RETRY_BACKOFF_MAX_MS));
         retryMaxAttempts = (Integer) values.get(RETRY_MAX_ATTEMPTS);
         callTimeout = Duration.ofMillis((Long) values.get(CALL_TIMEOUT_MS));
+        aggregation = (Boolean) values.get(AGGREGATION);
+        aggregationMaxRecords = (Integer) values.get(AGGREGATION_MAX_RECORDS);
+        aggregationMaxBytes = (Long) values.get(AGGREGATION_MAX_BYTES);
+        aggregationLinger = Duration.ofMillis((Long) values.get(AGGREGATION_LINGER_MS));
         if (retryBackoffMax.compareTo(retryBackoffInitial) < 0) {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS, retryBackoffMax.toMillis(),
                     "must be at least " + RETRY_BACKOFF_INITIAL_MS + " (" + retryBackoffInitial.toMillis() + ")");
@@ -153,6 +186,24 @@ public final class KinesisWriterConfig {
 
     public Duration callTimeout() {
         return callTimeout;
+    }
+
+    /** Whether changes are packed into KPL aggregated records. */
+    public boolean aggregation() {
+        return aggregation;
+    }
+
+    public int aggregationMaxRecords() {
+        return aggregationMaxRecords;
+    }
+
+    /** As configured; the writer caps it at the stream's record size limit. */
+    public long aggregationMaxBytes() {
+        return aggregationMaxBytes;
+    }
+
+    public Duration aggregationLinger() {
+        return aggregationLinger;
     }
 
     /** Accepts null or blank (no override) or an absolute URI with a host. */

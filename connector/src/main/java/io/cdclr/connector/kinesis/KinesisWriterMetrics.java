@@ -12,6 +12,7 @@ import java.util.function.LongSupplier;
  */
 public final class KinesisWriterMetrics {
     private final LongAdder recordsSent = new LongAdder();
+    private final LongAdder kinesisRecordsSent = new LongAdder();
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder calls = new LongAdder();
     private final LongAdder failedCalls = new LongAdder();
@@ -36,6 +37,20 @@ public final class KinesisWriterMetrics {
     /** Records Kinesis acknowledged. */
     public long recordsSent() {
         return recordsSent.sum();
+    }
+
+    /**
+     * Kinesis records acknowledged: with kinesis.aggregation an aggregate counts one however many changes it carries
+     * ({@link #recordsSent()} counts those); without, the same as {@link #recordsSent()}.
+     */
+    public long kinesisRecordsSent() {
+        return kinesisRecordsSent.sum();
+    }
+
+    /** Changes per Kinesis record acknowledged so far: 1 without aggregation, 0 before the first. */
+    public double aggregationRatio() {
+        long kinesis = kinesisRecordsSent();
+        return kinesis == 0 ? 0 : (double) recordsSent() / kinesis;
     }
 
     /** Bytes (data plus partition keys) of the records Kinesis acknowledged. */
@@ -114,6 +129,10 @@ public final class KinesisWriterMetrics {
     void recordsAcknowledged(int records, long bytes) {
         recordsSent.add(records);
         bytesSent.add(bytes);
+    }
+
+    void kinesisRecordsAcknowledged(int records) {
+        kinesisRecordsSent.add(records);
     }
 
     void recordRetried(RetryReason reason) {
