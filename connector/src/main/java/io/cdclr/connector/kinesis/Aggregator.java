@@ -19,21 +19,23 @@ import java.util.function.Function;
  * only records whose keys map to the same shard (MD5 of the key in the shard's hash-key range) go into it, so every
  * record in it is in the shard a consumer expects it in (the KCL drops deaggregated records outside the shard's range).
  *
+ * <p>A record whose shard the map does not know (not read yet, or mid-reshard) goes plain, never into an aggregate.
+ *
  * <p>An aggregate that ends up with one record is sent as that plain record: the same for any consumer, 20 bytes
  * smaller. A record too large for an aggregate goes alone, plain.
  */
 final class Aggregator {
-    private final Function<String, Object> shardOfKey;
+    private final Function<String, ShardMap.Shard> shardOfKey;
     private final int maxRecordsPerAggregate;
     private final long maxBytesPerAggregate;
     private final int maxEntriesPerCall;
     private final long maxBytesPerCall;
 
     /**
-     * @param shardOfKey           the shard (any value with equals) a partition key maps to now
+     * @param shardOfKey           the open shard a partition key maps to now, null if unknown (then its record goes plain)
      * @param maxBytesPerAggregate the most bytes (data plus partition key) of an aggregate, at most the record limit
      */
-    Aggregator(Function<String, Object> shardOfKey, int maxRecordsPerAggregate, long maxBytesPerAggregate,
+    Aggregator(Function<String, ShardMap.Shard> shardOfKey, int maxRecordsPerAggregate, long maxBytesPerAggregate,
                int maxEntriesPerCall, long maxBytesPerCall) {
         this.shardOfKey = shardOfKey;
         this.maxRecordsPerAggregate = maxRecordsPerAggregate;
@@ -50,7 +52,7 @@ final class Aggregator {
      * @return the call's entries: plain records and aggregates ({@link PendingRecord#members} set)
      */
     List<PendingRecord> takeBatch(KeyedRecordQueue queue, Consumer<PendingRecord> onSkipped) {
-        Map<Object, Open> open = new LinkedHashMap<>();
+        Map<String, Open> open = new LinkedHashMap<>();
         List<PendingRecord> entries = new ArrayList<>();
         int entryCount = 0;
         long callBytes = 0;
@@ -64,8 +66,9 @@ final class Aggregator {
                 onSkipped.accept(next);
                 continue;
             }
-            Object shard = shardOfKey.apply(next.partitionKey);
-            Open current = open.get(shard);
+            ShardMap.Shard shardOfNext = shardOfKey.apply(next.partitionKey);
+            String shard = shardOfNext == null ? null : shardOfNext.id();
+            Open current = shard == null ? null : open.get(shard);
             if (current != null) {
                 long grown = current.encoder.sizeWith(next.partitionKey, next.data);
                 if (current.members.size() < maxRecordsPerAggregate && grown <= maxBytesPerAggregate) {
@@ -87,13 +90,13 @@ final class Aggregator {
             }
             queue.takeReadyHead();
             entryCount++;
-            if (aloneSize > maxBytesPerAggregate || maxRecordsPerAggregate == 1
+            if (shard == null || aloneSize > maxBytesPerAggregate || maxRecordsPerAggregate == 1
                     || callBytes + aloneSize > maxBytesPerCall) {
                 entries.add(next); // plain
                 callBytes += next.size;
                 continue;
             }
-            Open fresh = new Open(alone);
+            Open fresh = new Open(alone, shard);
             fresh.add(next);
             open.put(shard, fresh);
             callBytes += aloneSize;
@@ -107,10 +110,12 @@ final class Aggregator {
     /** An aggregate being filled. */
     private static final class Open {
         final AggregatedRecordEncoder encoder;
+        final String shardId;
         final List<PendingRecord> members = new ArrayList<>();
 
-        Open(AggregatedRecordEncoder encoder) {
+        Open(AggregatedRecordEncoder encoder, String shardId) {
             this.encoder = encoder;
+            this.shardId = shardId;
         }
 
         void add(PendingRecord record) {
@@ -122,7 +127,7 @@ final class Aggregator {
             if (members.size() == 1) {
                 return members.get(0);
             }
-            return PendingRecord.aggregate(encoder.partitionKey(), encoder.encode(), encoder.size(), members);
+            return PendingRecord.aggregate(encoder.partitionKey(), encoder.encode(), encoder.size(), shardId, members);
         }
     }
 }

@@ -51,6 +51,15 @@ public final class KinesisWriter implements AutoCloseable {
     private final ScheduledExecutorService retryTimer;
     /** Packs calls into KPL aggregates with kinesis.aggregation=true; null without. */
     private final Aggregator aggregator;
+    /**
+     * With aggregation: the stream's shards, which decide the records an aggregate may hold. Read by the sender thread
+     * at start and again whenever an aggregate landed on another shard than it was packed for; null without.
+     */
+    private final ShardMap aggregationShards;
+    private volatile boolean aggregationShardsStale = true;
+    private long aggregationShardsNextReadNanos;
+    /** Sender thread only. */
+    private int aggregationShardReadFailures;
     private final Thread sender;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -81,6 +90,8 @@ public final class KinesisWriter implements AutoCloseable {
         this.backoff = new RetryBackoff(config.retryBackoffInitial(), config.retryBackoffMax());
         this.inFlightBytes = new InFlightBytes(config.maxBufferedBytes());
         this.metrics = new KinesisWriterMetrics(pending::get, inFlightBytes::used, this::callsInFlight);
+        this.aggregationShards = config.aggregation() ? new ShardMap(client, config.stream(), config.callTimeout()) : null;
+        this.aggregationShardsNextReadNanos = System.nanoTime();
         this.aggregator = config.aggregation() ? new Aggregator(this::shardOfKey, config.aggregationMaxRecords(),
                 Math.min(config.aggregationMaxBytes(), KinesisLimits.MAX_BYTES_PER_RECORD), config.maxRecordsPerCall(),
                 KinesisLimits.MAX_BYTES_PER_CALL) : null;
@@ -228,6 +239,10 @@ public final class KinesisWriter implements AutoCloseable {
                 if (batch == null) {
                     return;
                 }
+                if (batch == READ_SHARDS) {
+                    readAggregationShards();
+                    continue;
+                }
                 send(batch);
             }
         } catch (InterruptedException e) {
@@ -244,6 +259,9 @@ public final class KinesisWriter implements AutoCloseable {
             while (true) {
                 if (closed || failure != null) {
                     return null;
+                }
+                if (aggregator != null && aggregationShardsStale && System.nanoTime() - aggregationShardsNextReadNanos >= 0) {
+                    return READ_SHARDS;
                 }
                 if (queue.hasReady() && callsInFlight < config.maxConcurrentCalls()) {
                     long lingerLeft = linger().toNanos() - (System.nanoTime() - queue.readySinceNanos());
@@ -378,6 +396,13 @@ public final class KinesisWriter implements AutoCloseable {
             PendingRecord record = batch.get(i);
             PutRecordsResultEntry result = results.get(i);
             if (result.errorCode() == null && result.sequenceNumber() != null) {
+                if (landedOnAnotherShard(record, result)) {
+                    acknowledge(written); // as below: a retry may fail the writer
+                    written = new Acknowledged(batch.size() - i);
+                    retryLater(record, RetryReason.OTHER, "aggregate landed on " + result.shardId() + ", not "
+                            + record.shardId + " (the stream was resharded)");
+                    continue;
+                }
                 written.add(record);
                 continue;
             }
@@ -572,16 +597,57 @@ public final class KinesisWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * An aggregate packed for one shard that Kinesis put on another: the shard map is out of date (the stream was
+     * resharded), and some of its records may belong to a shard other than the one it is in, where the KCL drops the
+     * whole aggregate. Its records are sent again, packed by the map read anew; consumers that unpack it anyway see
+     * those changes twice (the copy in the other shard first).
+     */
+    private boolean landedOnAnotherShard(PendingRecord record, PutRecordsResultEntry result) {
+        if (record.members == null || result.shardId() == null || result.shardId().equals(record.shardId)) {
+            return false;
+        }
+        LOG.warn("Kinesis stream '{}': {} landed on shard {}, not {} as the shard map said; reading the shards again "
+                + "and sending its changes again", config.stream(), record.describe(), result.shardId(), record.shardId);
+        aggregationShardsStale = true;
+        aggregationShardsNextReadNanos = System.nanoTime();
+        senderWork.signal();
+        return true;
+    }
+
+    /** On the sender thread, outside the lock: ListShards may take a while. Until it succeeds, records go plain. */
+    private void readAggregationShards() {
+        try {
+            aggregationShards.refresh();
+            aggregationShardsStale = false;
+            LOG.info("Kinesis stream '{}': aggregating per shard, {} open shards", config.stream(), aggregationShards.size());
+        } catch (RuntimeException e) {
+            if (aggregationShardReadFailures++ == 0) {
+                LOG.warn("Kinesis stream '{}': could not read its shards for aggregation ({}); changes go unaggregated "
+                        + "until it can, trying again every second", config.stream(), e.toString());
+            } else {
+                LOG.debug("Kinesis stream '{}': reading its shards failed again: {}", config.stream(), e.toString());
+            }
+            lock.lock();
+            try {
+                aggregationShardsNextReadNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** nextBatch's answer when the sender should read the shards (for aggregation) first. */
+    private static final List<PendingRecord> READ_SHARDS = java.util.Collections.unmodifiableList(new ArrayList<>());
+
     private java.time.Duration linger() {
         return aggregator != null ? config.aggregationLinger() : config.linger();
     }
 
-    /** The shard a partition key maps to now, for aggregation (records of one aggregate must share a shard). */
-    private Object shardOfKey(String partitionKey) {
-        return SHARD_MAP_PENDING; // TODO(agg): the shard map of issue 22 (helper "shards")
+    /** The open shard a partition key maps to now, for aggregation (records of one aggregate must share a shard). */
+    private ShardMap.Shard shardOfKey(String partitionKey) {
+        return aggregationShards.shardFor(partitionKey);
     }
-
-    private static final Object SHARD_MAP_PENDING = new Object();
 
     private long callsInFlight() {
         lock.lock();

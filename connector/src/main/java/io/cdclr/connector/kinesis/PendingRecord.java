@@ -28,6 +28,8 @@ final class PendingRecord {
      * acknowledged or retried as a whole.
      */
     final List<PendingRecord> members;
+    /** For an aggregate: the shard its records were packed for (by the shard map); null for a user record. */
+    final String shardId;
 
     PendingRecord(String partitionKey, String previousKey, byte[] data, String description, long size, boolean skipped,
                   WriteCallback callback) {
@@ -39,9 +41,10 @@ final class PendingRecord {
         this.skipped = skipped;
         this.callback = callback;
         this.members = null;
+        this.shardId = null;
     }
 
-    private PendingRecord(String partitionKey, byte[] data, long size, List<PendingRecord> members) {
+    private PendingRecord(String partitionKey, byte[] data, long size, String shardId, List<PendingRecord> members) {
         this.partitionKey = partitionKey;
         this.previousKey = null;
         this.data = data;
@@ -50,11 +53,12 @@ final class PendingRecord {
         this.skipped = false;
         this.callback = null;
         this.members = List.copyOf(members);
+        this.shardId = shardId;
     }
 
     /** A KPL aggregated record carrying these user records; {@code size} is what Kinesis counts (data plus key). */
-    static PendingRecord aggregate(String partitionKey, byte[] data, long size, List<PendingRecord> members) {
-        return new PendingRecord(partitionKey, data, size, members);
+    static PendingRecord aggregate(String partitionKey, byte[] data, long size, String shardId, List<PendingRecord> members) {
+        return new PendingRecord(partitionKey, data, size, shardId, members);
     }
 
     /** True exactly once: the caller then owns reporting the outcome. */

@@ -172,6 +172,17 @@ final class FaultInjectingKinesisClient implements KinesisAsyncClient {
         return new ArrayList<>(requests);
     }
 
+    /** One open shard covering every hash key: the shard every accepted record is reported in. */
+    @Override
+    public CompletableFuture<software.amazon.awssdk.services.kinesis.model.ListShardsResponse> listShards(
+            software.amazon.awssdk.services.kinesis.model.ListShardsRequest request) {
+        return CompletableFuture.completedFuture(software.amazon.awssdk.services.kinesis.model.ListShardsResponse.builder()
+                .shards(software.amazon.awssdk.services.kinesis.model.Shard.builder().shardId("shardId-000000000000")
+                        .hashKeyRange(r -> r.startingHashKey("0").endingHashKey(ShardMap.MAX_HASH_KEY.toString()))
+                        .sequenceNumberRange(r -> r.startingSequenceNumber("0")).build())
+                .build());
+    }
+
     @Override
     public String serviceName() {
         return "kinesis";

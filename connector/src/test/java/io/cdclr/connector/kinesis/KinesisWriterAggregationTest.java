@@ -1,7 +1,6 @@
 package io.cdclr.connector.kinesis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -140,34 +139,73 @@ class KinesisWriterAggregationTest {
                 "a change over kinesis.aggregation.max.bytes goes alone, plain");
     }
 
+    /** Four shards of equal hash-key ranges, as CreateStream makes them. */
+    static ShardMap fourShards() {
+        java.math.BigInteger quarter = ShardMap.MAX_HASH_KEY.add(java.math.BigInteger.ONE).shiftRight(2);
+        List<ShardMap.Shard> shards = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            shards.add(new ShardMap.Shard("shardId-00000000000" + i, quarter.multiply(java.math.BigInteger.valueOf(i)),
+                    quarter.multiply(java.math.BigInteger.valueOf(i + 1)).subtract(java.math.BigInteger.ONE)));
+        }
+        return ShardMap.of(shards);
+    }
+
     @Test
-    void recordsOfOneAggregateShareAShardAndCallsStayWithinTheirLimits() {
+    void aggregatesHoldOneShardsRecordsSoTheKclReadingThatShardKeepsThemAndCallsStayWithinTheirLimits() {
+        ShardMap map = fourShards();
         KeyedRecordQueue queue = new KeyedRecordQueue();
         for (int i = 0; i < 2_000; i++) {
             queue.add(new PendingRecord("key-" + i, null, bytes(3_000), "c" + i, 3_000 + ("key-" + i).length(), false, f -> { }));
         }
-        // shard = last digit: ten shards
-        Aggregator aggregator = new Aggregator(key -> key.charAt(key.length() - 1), 1000, 100_000, 500,
-                KinesisLimits.MAX_BYTES_PER_CALL);
+        Aggregator aggregator = new Aggregator(map::shardFor, 1000, 100_000, 500, KinesisLimits.MAX_BYTES_PER_CALL);
         List<PendingRecord> call = aggregator.takeBatch(queue, r -> { });
         long bytes = 0;
         int users = 0;
         for (PendingRecord entry : call) {
             assertTrue(entry.members != null, "aggregated");
-            char shard = entry.partitionKey.charAt(entry.partitionKey.length() - 1);
-            for (PendingRecord member : entry.members) {
-                assertEquals(shard, member.partitionKey.charAt(member.partitionKey.length() - 1), "one shard per aggregate");
-            }
+            ShardMap.Shard shard = map.shardFor(entry.partitionKey);
+            assertEquals(shard.id(), entry.shardId);
+            // The KCL reading this shard unpacks it (it drops an aggregate holding a record of another shard)
+            var read = KclDeaggregation.deaggregate(List.of(KclDeaggregation.kinesisRecord(entry.partitionKey, entry.data, "1")),
+                    shard.startingHashKey(), shard.endingHashKey());
+            assertEquals(entry.members.stream().map(m -> m.partitionKey).toList(),
+                    read.stream().map(KclDeaggregation.UserRecord::partitionKey).toList());
             assertTrue(entry.size <= 100_000);
             assertEquals(entry.size, entry.data.length + entry.partitionKey.length());
             bytes += entry.size;
             users += entry.members.size();
         }
         assertTrue(bytes <= KinesisLimits.MAX_BYTES_PER_CALL, "call bytes " + bytes);
-        assertTrue(bytes > KinesisLimits.MAX_BYTES_PER_CALL - 10 * 100_000, "the call is nearly full: " + bytes);
+        assertTrue(bytes > KinesisLimits.MAX_BYTES_PER_CALL - 4 * 100_000, "the call is nearly full: " + bytes);
         assertEquals(users, 2_000 - queue.readyCount(), "the rest stays ready");
-        PendingRecord next = queue.peekReadyHead();
-        assertSame(next, queue.peekReadyHead());
+    }
+
+    /** Why aggregates are per shard: the KCL drops a whole aggregate if one of its records belongs to another shard. */
+    @Test
+    void theKclDropsAnAggregateThatMixesShards() {
+        ShardMap map = fourShards();
+        String a = "key-0";
+        String b = java.util.stream.IntStream.range(1, 100).mapToObj(i -> "key-" + i)
+                .filter(k -> !map.shardFor(k).equals(map.shardFor(a))).findFirst().orElseThrow();
+        AggregatedRecordEncoder mixed = new AggregatedRecordEncoder();
+        mixed.add(a, bytes(3));
+        mixed.add(b, bytes(3));
+        ShardMap.Shard shard = map.shardFor(a);
+        var read = KclDeaggregation.deaggregate(List.of(KclDeaggregation.kinesisRecord(a, mixed.encode(), "1")),
+                shard.startingHashKey(), shard.endingHashKey());
+        assertEquals(List.of(), read, "nothing of the mixed aggregate reaches the record processor");
+    }
+
+    @Test
+    void aKeyWhoseShardIsUnknownGoesPlain() {
+        KeyedRecordQueue queue = new KeyedRecordQueue();
+        for (int i = 0; i < 10; i++) {
+            queue.add(new PendingRecord("key-" + i, null, bytes(10), "c" + i, 10 + ("key-" + i).length(), false, f -> { }));
+        }
+        Aggregator aggregator = new Aggregator(key -> null, 1000, 100_000, 500, KinesisLimits.MAX_BYTES_PER_CALL);
+        List<PendingRecord> call = aggregator.takeBatch(queue, r -> { });
+        assertEquals(10, call.size());
+        assertTrue(call.stream().allMatch(r -> r.members == null));
     }
 
     private static List<KclDeaggregation.UserRecord> deaggregated(FaultInjectingKinesisClient kinesis) {
