@@ -106,6 +106,11 @@ public final class RunnerMetrics {
     public void register(KinesisWriterMetrics writer) {
         counter("cdc_kinesis_records_sent", "Records Kinesis accepted", writer::recordsSent);
         counter("cdc_kinesis_bytes_sent", "Bytes (data and partition keys) Kinesis accepted", writer::bytesSent);
+        counter("cdc_kinesis_stream_records_sent", "Kinesis records accepted: with kinesis.aggregation an aggregate "
+                + "counts one, however many changes (cdc_kinesis_records_sent) it carries", writer::kinesisRecordsSent);
+        gauge("cdc_kinesis_aggregation_ratio", "Changes per Kinesis record since start (1 without kinesis.aggregation); "
+                + "over a window: rate(cdc_kinesis_records_sent_total) / rate(cdc_kinesis_stream_records_sent_total)",
+                writer::aggregationRatio);
         counter("cdc_kinesis_calls", "PutRecords calls completed", writer::calls);
         counter("cdc_kinesis_failed_calls", "PutRecords calls that failed as a whole", writer::failedCalls);
         counter("cdc_kinesis_oversized_records_skipped", "Records over the Kinesis record limit skipped by policy",
