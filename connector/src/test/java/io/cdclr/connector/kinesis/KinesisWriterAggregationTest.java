@@ -196,6 +196,50 @@ class KinesisWriterAggregationTest {
         assertEquals(List.of(), read, "nothing of the mixed aggregate reaches the record processor");
     }
 
+    /**
+     * The stream was resharded behind the writer's map: the map says two shards, Kinesis has one (the fake reports every
+     * record in shardId-000000000000). Aggregates packed for the shard that no longer exists land elsewhere; their
+     * changes are sent again after the map is read anew, and nothing is acknowledged on the strength of the wrong shard.
+     */
+    @Test
+    void anAggregateThatLandsOnAnotherShardIsSentAgainWithTheMapReadAnew() throws Exception {
+        var kinesis = new FaultInjectingKinesisClient(5, FaultInjectingKinesisClient.Faults.none());
+        var oneShard = kinesis.shards;
+        java.math.BigInteger half = ShardMap.MAX_HASH_KEY.shiftRight(1);
+        kinesis.shards = () -> {
+            if (kinesis.listShardsCalls.get() > 1) {
+                return oneShard.get();
+            }
+            return List.of(
+                    software.amazon.awssdk.services.kinesis.model.Shard.builder().shardId("shardId-000000000000")
+                            .hashKeyRange(r -> r.startingHashKey("0").endingHashKey(half.toString())).build(),
+                    software.amazon.awssdk.services.kinesis.model.Shard.builder().shardId("shardId-000000000001")
+                            .hashKeyRange(r -> r.startingHashKey(half.add(java.math.BigInteger.ONE).toString())
+                                    .endingHashKey(ShardMap.MAX_HASH_KEY.toString())).build());
+        };
+        List<String> acknowledged = new CopyOnWriteArrayList<>();
+        try (var writer = new KinesisWriter(TestConfigs.fast(Map.of(KinesisWriterConfig.AGGREGATION, true)), kinesis)) {
+            Thread.sleep(200); // the sender reads the (stale) map first
+            kinesis.closeGate();
+            for (int i = 0; i < 200; i++) {
+                String key = "key-" + i;
+                writer.submit(key, (key + "|" + i).getBytes(StandardCharsets.UTF_8), key, f -> acknowledged.add(key));
+            }
+            kinesis.openGate();
+            assertTrue(writer.flush(Duration.ofSeconds(20)));
+            assertEquals(200, acknowledged.size());
+            assertTrue(writer.metrics().retries(RetryReason.OTHER) > 0, "an aggregate was sent again");
+            assertTrue(kinesis.listShardsCalls.get() >= 2, "the map was read again");
+        } finally {
+            kinesis.close();
+        }
+        Set<String> delivered = new HashSet<>();
+        for (KclDeaggregation.UserRecord r : deaggregated(kinesis)) {
+            delivered.add(r.partitionKey());
+        }
+        assertEquals(200, delivered.size(), "every change is on the stream, in the shard its key maps to");
+    }
+
     @Test
     void aKeyWhoseShardIsUnknownGoesPlain() {
         KeyedRecordQueue queue = new KeyedRecordQueue();
