@@ -28,6 +28,10 @@ public final class KinesisWriterConfig {
     public static final String RETRY_BACKOFF_MAX_MS = "kinesis.retry.backoff.max.ms";
     public static final String RETRY_MAX_ATTEMPTS = "kinesis.retry.max.attempts";
     public static final String CALL_TIMEOUT_MS = "kinesis.call.timeout.ms";
+    public static final String SHARD_RATE_LIMIT = "kinesis.shard.rate.limit";
+    public static final String SHARD_RECORDS_PER_SECOND = "kinesis.shard.records.per.second";
+    public static final String SHARD_BYTES_PER_SECOND = "kinesis.shard.bytes.per.second";
+    public static final String SHARD_MAP_REFRESH_MS = "kinesis.shard.map.refresh.ms";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(STREAM, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -69,7 +73,26 @@ public final class KinesisWriterConfig {
                             + "timeouts and network errors without limit, so a change is never dropped.")
             .define(CALL_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW,
                     "Time limit of one PutRecords call, including connecting. A call that times out is retried; Kinesis may "
-                            + "have written it, so a consumer can see the record twice (in order).");
+                            + "have written it, so a consumer can see the record twice (in order).")
+            .define(SHARD_RATE_LIMIT, Type.STRING, ShardRateLimitMode.AUTO.configValue(),
+                    ConfigDef.ValidString.in(ShardRateLimitMode.AUTO.configValue(), ShardRateLimitMode.ON.configValue(),
+                            ShardRateLimitMode.OFF.configValue()),
+                    Importance.MEDIUM,
+                    "Per-shard token buckets: 'on' holds each record until its shard's bucket (kinesis.shard.records.per.second "
+                            + "and kinesis.shard.bytes.per.second) has room, so the writer does not drive the stream into "
+                            + "throttling and a hot shard waits on its own while other shards' records go on; 'off' sends "
+                            + "as fast as Kinesis accepts and retries what it throttles; 'auto' (the default) is 'on' for a "
+                            + "provisioned stream and 'off' for an on-demand one (from DescribeStreamSummary; 'on' when the "
+                            + "stream mode cannot be read, as on emulators).")
+            .define(SHARD_RECORDS_PER_SECOND, Type.INT, 1_000, Range.atLeast(1), Importance.LOW,
+                    "Records per second per shard the token buckets allow: Kinesis's write limit of a provisioned shard.")
+            .define(SHARD_BYTES_PER_SECOND, Type.LONG, 1024L * 1024, Range.atLeast(1024), Importance.LOW,
+                    "Bytes (data plus partition key) per second per shard the token buckets allow: Kinesis's write limit "
+                            + "of a provisioned shard, 1 MiB.")
+            .define(SHARD_MAP_REFRESH_MS, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.LOW,
+                    "How often the writer re-reads the stream's shards (ListShards) to follow resharding it has not "
+                            + "noticed yet; it also re-reads them at once (at most once a second) when Kinesis puts a record "
+                            + "into a shard the map does not hold.");
 
     private final String stream;
     private final String region;
@@ -83,6 +106,10 @@ public final class KinesisWriterConfig {
     private final Duration retryBackoffMax;
     private final int retryMaxAttempts;
     private final Duration callTimeout;
+    private final ShardRateLimitMode shardRateLimit;
+    private final int shardRecordsPerSecond;
+    private final long shardBytesPerSecond;
+    private final Duration shardMapRefresh;
 
     /** @throws ConfigException naming the key, on a missing or invalid value */
     public KinesisWriterConfig(Map<String, ?> props) {
@@ -100,6 +127,10 @@ public final class KinesisWriterConfig {
         retryBackoffMax = Duration.ofMillis((Long) values.get(RETRY_BACKOFF_MAX_MS));
         retryMaxAttempts = (Integer) values.get(RETRY_MAX_ATTEMPTS);
         callTimeout = Duration.ofMillis((Long) values.get(CALL_TIMEOUT_MS));
+        shardRateLimit = ShardRateLimitMode.fromConfigValue((String) values.get(SHARD_RATE_LIMIT));
+        shardRecordsPerSecond = (Integer) values.get(SHARD_RECORDS_PER_SECOND);
+        shardBytesPerSecond = (Long) values.get(SHARD_BYTES_PER_SECOND);
+        shardMapRefresh = Duration.ofMillis((Long) values.get(SHARD_MAP_REFRESH_MS));
         if (retryBackoffMax.compareTo(retryBackoffInitial) < 0) {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS, retryBackoffMax.toMillis(),
                     "must be at least " + RETRY_BACKOFF_INITIAL_MS + " (" + retryBackoffInitial.toMillis() + ")");
@@ -153,6 +184,22 @@ public final class KinesisWriterConfig {
 
     public Duration callTimeout() {
         return callTimeout;
+    }
+
+    public ShardRateLimitMode shardRateLimit() {
+        return shardRateLimit;
+    }
+
+    public int shardRecordsPerSecond() {
+        return shardRecordsPerSecond;
+    }
+
+    public long shardBytesPerSecond() {
+        return shardBytesPerSecond;
+    }
+
+    public Duration shardMapRefresh() {
+        return shardMapRefresh;
     }
 
     /** Accepts null or blank (no override) or an absolute URI with a host. */

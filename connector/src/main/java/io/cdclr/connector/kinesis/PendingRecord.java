@@ -1,5 +1,6 @@
 package io.cdclr.connector.kinesis;
 
+import java.math.BigInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A submitted record on its way to Kinesis, with what the writer needs to retry it and report its outcome. */
@@ -21,6 +22,11 @@ final class PendingRecord {
     int failedAttempts;
     /** Submission order, set by {@link KeyedRecordQueue#add}; guarded by the writer's lock. */
     long sequence;
+    /** The open shard the writer's shard map put the record in when it was last taken for a call; null if unknown. */
+    String shardId;
+    /** When the record started waiting for its shard's token bucket (System.nanoTime); guarded by the writer's lock. */
+    long parkedAtNanos;
+    private BigInteger hashKey;
 
     PendingRecord(String partitionKey, String previousKey, byte[] data, String description, long size, boolean skipped,
                   WriteCallback callback) {
@@ -41,6 +47,14 @@ final class PendingRecord {
     /** For error messages: the description the producer gave, and the partition key. */
     String describe() {
         return description + " (partition key '" + partitionKey + "')";
+    }
+
+    /** The hash key Kinesis puts the record by: MD5 of the partition key (computed once). */
+    BigInteger hashKey() {
+        if (hashKey == null) {
+            hashKey = ShardMap.hashKey(partitionKey);
+        }
+        return hashKey;
     }
 
     WriteCallback callback() {
