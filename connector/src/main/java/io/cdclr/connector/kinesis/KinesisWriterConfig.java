@@ -60,7 +60,8 @@ public final class KinesisWriterConfig {
             .define(OVERSIZED_RECORD_POLICY, Type.STRING, OversizedRecordPolicy.FAIL.configValue(),
                     ConfigDef.ValidString.in(OversizedRecordPolicy.FAIL.configValue(), OversizedRecordPolicy.SKIP.configValue()),
                     Importance.MEDIUM,
-                    "A change larger than a Kinesis record (1 MiB of data plus partition key): 'fail' stops the writer with an "
+                    "A change larger than a Kinesis record (data plus partition key over the stream's MaxRecordSizeInKiB, read at "
+                            + "start; 1 MiB when the stream does not report it): 'fail' stops the writer with an "
                             + "error naming the change and its size; 'skip' logs the same error as a warning, counts it in the "
                             + "metrics and acknowledges the change without writing it.")
             .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
