@@ -25,23 +25,18 @@ import java.util.function.Function;
  * smaller. A record too large for an aggregate goes alone, plain.
  */
 final class Aggregator {
-    private final Function<String, ShardMap.Shard> shardOfKey;
+    private final Function<PendingRecord, ShardMap.Shard> shardOf;
     private final int maxRecordsPerAggregate;
     private final long maxBytesPerAggregate;
-    private final int maxEntriesPerCall;
-    private final long maxBytesPerCall;
 
     /**
-     * @param shardOfKey           the open shard a partition key maps to now, null if unknown (then its record goes plain)
+     * @param shardOf              the open shard a record's key maps to now, null if unknown (then the record goes plain)
      * @param maxBytesPerAggregate the most bytes (data plus partition key) of an aggregate, at most the record limit
      */
-    Aggregator(Function<String, ShardMap.Shard> shardOfKey, int maxRecordsPerAggregate, long maxBytesPerAggregate,
-               int maxEntriesPerCall, long maxBytesPerCall) {
-        this.shardOfKey = shardOfKey;
+    Aggregator(Function<PendingRecord, ShardMap.Shard> shardOf, int maxRecordsPerAggregate, long maxBytesPerAggregate) {
+        this.shardOf = shardOf;
         this.maxRecordsPerAggregate = maxRecordsPerAggregate;
         this.maxBytesPerAggregate = maxBytesPerAggregate;
-        this.maxEntriesPerCall = maxEntriesPerCall;
-        this.maxBytesPerCall = maxBytesPerCall;
     }
 
     /**
@@ -49,9 +44,11 @@ final class Aggregator {
      * Kinesis records (aggregates and plain records) of at most {@code maxBytesPerCall} together. A skipped
      * (oversized) record that comes up goes to {@code onSkipped}, in its turn.
      *
-     * @return the call's entries: plain records and aggregates ({@link PendingRecord#members} set)
+     * @return the call's entries: plain records and aggregates ({@link PendingRecord#members} set), each with the
+     *         {@link PendingRecord#shardId} it was packed for (null if unknown)
      */
-    List<PendingRecord> takeBatch(KeyedRecordQueue queue, Consumer<PendingRecord> onSkipped) {
+    List<PendingRecord> takeBatch(KeyedRecordQueue queue, Consumer<PendingRecord> onSkipped, int maxEntriesPerCall,
+                                  long maxBytesPerCall) {
         Map<String, Open> open = new LinkedHashMap<>();
         List<PendingRecord> entries = new ArrayList<>();
         int entryCount = 0;
@@ -66,7 +63,7 @@ final class Aggregator {
                 onSkipped.accept(next);
                 continue;
             }
-            ShardMap.Shard shardOfNext = shardOfKey.apply(next.partitionKey);
+            ShardMap.Shard shardOfNext = shardOf.apply(next);
             String shard = shardOfNext == null ? null : shardOfNext.id();
             Open current = shard == null ? null : open.get(shard);
             if (current != null) {
@@ -76,6 +73,7 @@ final class Aggregator {
                         break;
                     }
                     queue.takeReadyHead();
+                    next.shardId = shard;
                     callBytes += grown - current.encoder.size();
                     current.add(next);
                     continue;
@@ -89,6 +87,7 @@ final class Aggregator {
                 break;
             }
             queue.takeReadyHead();
+            next.shardId = shard;
             entryCount++;
             if (shard == null || aloneSize > maxBytesPerAggregate || maxRecordsPerAggregate == 1
                     || callBytes + aloneSize > maxBytesPerCall) {

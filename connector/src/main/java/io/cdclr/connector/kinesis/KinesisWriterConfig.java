@@ -34,6 +34,10 @@ public final class KinesisWriterConfig {
     public static final String AGGREGATION_LINGER_MS = "kinesis.aggregation.linger.ms";
     /** The KPL's default aggregate size (AggregationMaxSize). */
     static final long DEFAULT_AGGREGATION_MAX_BYTES = 51_200L;
+    public static final String SHARD_RATE_LIMIT = "kinesis.shard.rate.limit";
+    public static final String SHARD_RECORDS_PER_SECOND = "kinesis.shard.records.per.second";
+    public static final String SHARD_BYTES_PER_SECOND = "kinesis.shard.bytes.per.second";
+    public static final String SHARD_MAP_REFRESH_MS = "kinesis.shard.map.refresh.ms";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(STREAM, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -62,7 +66,8 @@ public final class KinesisWriterConfig {
             .define(OVERSIZED_RECORD_POLICY, Type.STRING, OversizedRecordPolicy.FAIL.configValue(),
                     ConfigDef.ValidString.in(OversizedRecordPolicy.FAIL.configValue(), OversizedRecordPolicy.SKIP.configValue()),
                     Importance.MEDIUM,
-                    "A change larger than a Kinesis record (1 MiB of data plus partition key): 'fail' stops the writer with an "
+                    "A change larger than a Kinesis record (data plus partition key over the stream's MaxRecordSizeInKiB, read at "
+                            + "start; 1 MiB when the stream does not report it): 'fail' stops the writer with an "
                             + "error naming the change and its size; 'skip' logs the same error as a warning, counts it in the "
                             + "metrics and acknowledges the change without writing it.")
             .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
@@ -94,7 +99,26 @@ public final class KinesisWriterConfig {
                     "With kinesis.aggregation: how long a ready change waits for others to fill its aggregates before the "
                             + "call goes out, in place of kinesis.linger.ms. Longer packs more changes per Kinesis record on a "
                             + "quiet stream, at that much added latency; a call goes out at once when a call's worth is ready "
-                            + "or flush() waits.");
+                            + "or flush() waits.")
+            .define(SHARD_RATE_LIMIT, Type.STRING, ShardRateLimitMode.AUTO.configValue(),
+                    ConfigDef.ValidString.in(ShardRateLimitMode.AUTO.configValue(), ShardRateLimitMode.ON.configValue(),
+                            ShardRateLimitMode.OFF.configValue()),
+                    Importance.MEDIUM,
+                    "Per-shard token buckets: 'on' holds each record until its shard's bucket (kinesis.shard.records.per.second "
+                            + "and kinesis.shard.bytes.per.second) has room, so the writer does not drive the stream into "
+                            + "throttling and a hot shard waits on its own while other shards' records go on; 'off' sends "
+                            + "as fast as Kinesis accepts and retries what it throttles; 'auto' (the default) is 'on' for a "
+                            + "provisioned stream and 'off' for an on-demand one (from DescribeStreamSummary; 'on' when the "
+                            + "stream mode cannot be read, as on emulators).")
+            .define(SHARD_RECORDS_PER_SECOND, Type.INT, 1_000, Range.atLeast(1), Importance.LOW,
+                    "Records per second per shard the token buckets allow: Kinesis's write limit of a provisioned shard.")
+            .define(SHARD_BYTES_PER_SECOND, Type.LONG, 1024L * 1024, Range.atLeast(1024), Importance.LOW,
+                    "Bytes (data plus partition key) per second per shard the token buckets allow: Kinesis's write limit "
+                            + "of a provisioned shard, 1 MiB.")
+            .define(SHARD_MAP_REFRESH_MS, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.LOW,
+                    "How often the writer re-reads the stream's shards (ListShards) to follow resharding it has not "
+                            + "noticed yet; it also re-reads them at once (at most once a second) when Kinesis puts a record "
+                            + "into a shard the map does not hold.");
 
     private final String stream;
     private final String region;
@@ -112,6 +136,10 @@ public final class KinesisWriterConfig {
     private final int aggregationMaxRecords;
     private final long aggregationMaxBytes;
     private final Duration aggregationLinger;
+    private final ShardRateLimitMode shardRateLimit;
+    private final int shardRecordsPerSecond;
+    private final long shardBytesPerSecond;
+    private final Duration shardMapRefresh;
 
     /** @throws ConfigException naming the key, on a missing or invalid value */
     public KinesisWriterConfig(Map<String, ?> props) {
@@ -133,6 +161,10 @@ public final class KinesisWriterConfig {
         aggregationMaxRecords = (Integer) values.get(AGGREGATION_MAX_RECORDS);
         aggregationMaxBytes = (Long) values.get(AGGREGATION_MAX_BYTES);
         aggregationLinger = Duration.ofMillis((Long) values.get(AGGREGATION_LINGER_MS));
+        shardRateLimit = ShardRateLimitMode.fromConfigValue((String) values.get(SHARD_RATE_LIMIT));
+        shardRecordsPerSecond = (Integer) values.get(SHARD_RECORDS_PER_SECOND);
+        shardBytesPerSecond = (Long) values.get(SHARD_BYTES_PER_SECOND);
+        shardMapRefresh = Duration.ofMillis((Long) values.get(SHARD_MAP_REFRESH_MS));
         if (retryBackoffMax.compareTo(retryBackoffInitial) < 0) {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS, retryBackoffMax.toMillis(),
                     "must be at least " + RETRY_BACKOFF_INITIAL_MS + " (" + retryBackoffInitial.toMillis() + ")");
@@ -204,6 +236,22 @@ public final class KinesisWriterConfig {
 
     public Duration aggregationLinger() {
         return aggregationLinger;
+    }
+
+    public ShardRateLimitMode shardRateLimit() {
+        return shardRateLimit;
+    }
+
+    public int shardRecordsPerSecond() {
+        return shardRecordsPerSecond;
+    }
+
+    public long shardBytesPerSecond() {
+        return shardBytesPerSecond;
+    }
+
+    public Duration shardMapRefresh() {
+        return shardMapRefresh;
     }
 
     /** Accepts null or blank (no override) or an absolute URI with a host. */

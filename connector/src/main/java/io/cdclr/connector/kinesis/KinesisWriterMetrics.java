@@ -24,6 +24,9 @@ public final class KinesisWriterMetrics {
     private final LongSupplier recordsInFlight;
     private final LongSupplier bytesInFlight;
     private final LongSupplier callsInFlight;
+    private final ShardMetrics shards = new ShardMetrics();
+    private volatile LongSupplier shardMapSize = () -> 0;
+    private volatile LongSupplier recordsWaitingForBucket = () -> 0;
 
     KinesisWriterMetrics(LongSupplier recordsInFlight, LongSupplier bytesInFlight, LongSupplier callsInFlight) {
         this.recordsInFlight = recordsInFlight;
@@ -111,6 +114,26 @@ public final class KinesisWriterMetrics {
     /** Longest PutRecords call so far, in nanoseconds. */
     public long callLatencyMaxNanos() {
         return callLatencyMaxNanos.get();
+    }
+
+    /** Per-shard counters: records, bytes, throttled entries, time waiting for the shard's token bucket. */
+    public ShardMetrics shards() {
+        return shards;
+    }
+
+    /** Open shards in the writer's shard map right now (0 while it could not be read). */
+    public long shardMapSize() {
+        return shardMapSize.getAsLong();
+    }
+
+    /** Records ready to be sent that wait for their shard's token bucket right now. */
+    public long recordsWaitingForBucket() {
+        return recordsWaitingForBucket.getAsLong();
+    }
+
+    void shardGauges(LongSupplier shardMapSize, LongSupplier recordsWaitingForBucket) {
+        this.shardMapSize = shardMapSize;
+        this.recordsWaitingForBucket = recordsWaitingForBucket;
     }
 
     void callStarted() {

@@ -1,5 +1,6 @@
 package io.cdclr.connector.kinesis;
 
+import java.math.BigInteger;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -28,8 +29,11 @@ final class PendingRecord {
      * acknowledged or retried as a whole.
      */
     final List<PendingRecord> members;
-    /** For an aggregate: the shard its records were packed for (by the shard map); null for a user record. */
-    final String shardId;
+    /** The open shard the writer's shard map put the record in when it was last taken for a call; null if unknown. */
+    String shardId;
+    /** When the record started waiting for its shard's token bucket (System.nanoTime); guarded by the writer's lock. */
+    long parkedAtNanos;
+    private BigInteger hashKey;
 
     PendingRecord(String partitionKey, String previousKey, byte[] data, String description, long size, boolean skipped,
                   WriteCallback callback) {
@@ -41,7 +45,6 @@ final class PendingRecord {
         this.skipped = skipped;
         this.callback = callback;
         this.members = null;
-        this.shardId = null;
     }
 
     private PendingRecord(String partitionKey, byte[] data, long size, String shardId, List<PendingRecord> members) {
@@ -69,6 +72,14 @@ final class PendingRecord {
     /** For error messages: the description the producer gave, and the partition key. */
     String describe() {
         return description + " (partition key '" + partitionKey + "')";
+    }
+
+    /** The hash key Kinesis puts the record by: MD5 of the partition key (computed once). */
+    BigInteger hashKey() {
+        if (hashKey == null) {
+            hashKey = ShardMap.hashKey(partitionKey);
+        }
+        return hashKey;
     }
 
     WriteCallback callback() {

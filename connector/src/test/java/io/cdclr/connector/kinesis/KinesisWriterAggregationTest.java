@@ -157,8 +157,8 @@ class KinesisWriterAggregationTest {
         for (int i = 0; i < 2_000; i++) {
             queue.add(new PendingRecord("key-" + i, null, bytes(3_000), "c" + i, 3_000 + ("key-" + i).length(), false, f -> { }));
         }
-        Aggregator aggregator = new Aggregator(map::shardFor, 1000, 100_000, 500, KinesisLimits.MAX_BYTES_PER_CALL);
-        List<PendingRecord> call = aggregator.takeBatch(queue, r -> { });
+        Aggregator aggregator = new Aggregator(r -> map.shardFor(r.partitionKey), 1000, 100_000);
+        List<PendingRecord> call = aggregator.takeBatch(queue, r -> { }, 500, KinesisLimits.MAX_BYTES_PER_CALL);
         long bytes = 0;
         int users = 0;
         for (PendingRecord entry : call) {
@@ -246,8 +246,8 @@ class KinesisWriterAggregationTest {
         for (int i = 0; i < 10; i++) {
             queue.add(new PendingRecord("key-" + i, null, bytes(10), "c" + i, 10 + ("key-" + i).length(), false, f -> { }));
         }
-        Aggregator aggregator = new Aggregator(key -> null, 1000, 100_000, 500, KinesisLimits.MAX_BYTES_PER_CALL);
-        List<PendingRecord> call = aggregator.takeBatch(queue, r -> { });
+        Aggregator aggregator = new Aggregator(r -> null, 1000, 100_000);
+        List<PendingRecord> call = aggregator.takeBatch(queue, r -> { }, 500, KinesisLimits.MAX_BYTES_PER_CALL);
         assertEquals(10, call.size());
         assertTrue(call.stream().allMatch(r -> r.members == null));
     }

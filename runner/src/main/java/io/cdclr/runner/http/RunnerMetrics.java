@@ -2,6 +2,7 @@ package io.cdclr.runner.http;
 
 import io.cdclr.connector.kinesis.KinesisWriterMetrics;
 import io.cdclr.connector.kinesis.RetryReason;
+import io.cdclr.connector.kinesis.ShardMetrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -104,6 +105,7 @@ public final class RunnerMetrics {
 
     /** The Kinesis writer's own counters, read at scrape time. */
     public void register(KinesisWriterMetrics writer) {
+        registerShards(writer);
         counter("cdc_kinesis_records_sent", "Records Kinesis accepted", writer::recordsSent);
         counter("cdc_kinesis_bytes_sent", "Bytes (data and partition keys) Kinesis accepted", writer::bytesSent);
         counter("cdc_kinesis_stream_records_sent", "Kinesis records accepted: with kinesis.aggregation an aggregate "
@@ -134,6 +136,34 @@ public final class RunnerMetrics {
                 writer::callLatencyCount);
         gauge("cdc_kinesis_call_latency_seconds_max", "Slowest PutRecords call so far",
                 () -> writer.callLatencyMaxNanos() / 1e9);
+    }
+
+    /** The writer's per-shard counters (label shard: the shard id), its shard map size and records waiting for a bucket. */
+    private void registerShards(KinesisWriterMetrics writer) {
+        shardCounter("cdc_kinesis_shard_records", "Records Kinesis accepted into the shard", writer,
+                ShardMetrics.Counters::records);
+        shardCounter("cdc_kinesis_shard_bytes", "Bytes (data and partition keys) Kinesis accepted into the shard", writer,
+                ShardMetrics.Counters::bytes);
+        shardCounter("cdc_kinesis_shard_throttled", "Entries Kinesis throttled (ProvisionedThroughputExceeded) in the shard",
+                writer, ShardMetrics.Counters::throttled);
+        shardCounter("cdc_kinesis_shard_bucket_waits", "Records that waited for the shard's token bucket "
+                + "(kinesis.shard.rate.limit)", writer, ShardMetrics.Counters::bucketWaits);
+        shardCounter("cdc_kinesis_shard_bucket_wait_seconds", "Time records waited for the shard's token bucket, summed "
+                + "over records", writer, c -> c.bucketWaitNanos() / 1e9);
+        gauge("cdc_kinesis_shard_map_size", "Open shards in the writer's shard map (0 while ListShards cannot be read)",
+                writer::shardMapSize);
+        gauge("cdc_kinesis_shard_waiting_records", "Records ready to send that wait for their shard's token bucket",
+                writer::recordsWaitingForBucket);
+    }
+
+    private void shardCounter(String name, String help, KinesisWriterMetrics writer,
+                              java.util.function.ToDoubleFunction<ShardMetrics.Counters> value) {
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+                .name(name).help(help)
+                .labelNames("shard")
+                .callback(cb -> writer.shards().byShard().forEach((shard, counters) ->
+                        cb.call(value.applyAsDouble(counters), shard)))
+                .register(registry);
     }
 
     /** Registers a gauge read at scrape time (e.g. from the Kinesis writer's own counters). */
