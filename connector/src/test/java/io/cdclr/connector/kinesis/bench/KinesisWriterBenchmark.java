@@ -37,6 +37,10 @@ public final class KinesisWriterBenchmark {
     private final int rounds = Integer.getInteger("bench.rounds", 4);
 
     public static void main(String[] args) throws Exception {
+        if ("shard-limit".equals(System.getProperty("bench.mode"))) { // issue 22: aggregation against the per-shard limits
+            new ShardLimitBenchmark().run();
+            return;
+        }
         new KinesisWriterBenchmark().run();
     }
 
