@@ -58,8 +58,19 @@ class ShardRateLimitIT {
 
     @Test
     void aShardSplitMidStreamLosesNothingAndKeepsEachKeysOrderAcrossParentAndChild() throws Exception {
+        reshardMidStream(false);
+    }
+
+    /** kinesalite has MergeShards (not UpdateShardCount): two parents, one child. */
+    @Test
+    void aShardMergeMidStreamLosesNothingAndKeepsEachKeysOrderAcrossParentsAndChild() throws Exception {
+        reshardMidStream(true);
+    }
+
+    private void reshardMidStream(boolean merge) throws Exception {
+        String what = merge ? "shard merge" : "shard split";
         long started = System.nanoTime();
-        try (var stream = EmulatorStream.create("shards-split-it", 2);
+        try (var stream = EmulatorStream.create(merge ? "shards-merge-it" : "shards-split-it", 2);
              var proxy = new ShardLimitProxy(LocalServices.kinesisEndpoint().toString())) {
             Map<String, Object> props = stream.writerProps();
             props.put(KinesisWriterConfig.ENDPOINT, proxy.endpoint());
@@ -73,7 +84,7 @@ class ShardRateLimitIT {
             try (var writer = KinesisWriter.create(new KinesisWriterConfig(props))) {
                 metrics = writer.metrics();
                 Random random = new Random(22);
-                int records = RECORDS / 2;
+                int records = merge ? RECORDS / 3 : RECORDS / 2;
                 for (int i = 0; i < records; i++) {
                     if (i == records / 3) {
                         // Mid-stream, once the parent holds records and with more of its keys in flight and queued:
@@ -81,9 +92,14 @@ class ShardRateLimitIT {
                         while (metrics.recordsSent() < records / 6) {
                             Thread.sleep(10);
                         }
-                        BigInteger middle = parent.startingHashKey().add(parent.endingHashKey()).shiftRight(1);
-                        stream.client().splitShard(b -> b.streamName(stream.name()).shardToSplit(parent.id())
-                                .newStartingHashKey(middle.toString())).join();
+                        if (merge) {
+                            stream.client().mergeShards(b -> b.streamName(stream.name()).shardToMerge(parent.id())
+                                    .adjacentShardToMerge(before.shards().get(1).id())).join();
+                        } else {
+                            BigInteger middle = parent.startingHashKey().add(parent.endingHashKey()).shiftRight(1);
+                            stream.client().splitShard(b -> b.streamName(stream.name()).shardToSplit(parent.id())
+                                    .newStartingHashKey(middle.toString())).join();
+                        }
                     }
                     String key = "public.orders:" + random.nextInt(300);
                     submit(writer, submitted, key, 100, failures);
@@ -93,23 +109,25 @@ class ShardRateLimitIT {
                 awaitActive(stream);
                 // the writer re-reads its map when Kinesis names a child shard (at most once a second): wait for it
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (metrics.shardMapSize() != 3 && System.nanoTime() < deadline) {
+                int expected = merge ? 1 : 3;
+                while (metrics.shardMapSize() != expected && System.nanoTime() < deadline) {
                     submit(writer, submitted, "public.orders:" + random.nextInt(300), 100, failures);
                     writer.flush(WAIT);
                     Thread.sleep(200);
                 }
-                assertEquals(3, metrics.shardMapSize(), "the writer's map holds the two children and not the parent");
+                assertEquals(expected, metrics.shardMapSize(), "the writer's map holds the children and not the parents");
             }
             List<Shard> shards = stream.client().describeStream(b -> b.streamName(stream.name())).join()
                     .streamDescription().shards();
             Check check = check(submitted, readParentsFirst(stream, shards));
             long keysAcross = keysInParentAndChild(stream, parent.id(), shards);
-            long inChildren = shards.stream().filter(s -> parent.id().equals(s.parentShardId()))
+            long inChildren = shards.stream().filter(s -> parent.id().equals(s.parentShardId())
+                            || parent.id().equals(s.adjacentParentShardId()))
                     .mapToLong(s -> metrics.shards().byShard().getOrDefault(s.shardId(), new ShardMetrics.Counters()).records())
                     .sum();
-            System.out.printf("shard split: %d shards after the split; %s; records the writer put into the children: %d; "
+            System.out.printf("%s: %d shards after it; %s; records the writer put into the children: %d; "
                             + "keys with records in both parent and child: %d; per shard %s; throttled entries %d; %.1f s%n",
-                    shards.size(), check, inChildren, keysAcross, describe(metrics), proxy.entriesThrottled(),
+                    what, shards.size(), check, inChildren, keysAcross, describe(metrics), proxy.entriesThrottled(),
                     (System.nanoTime() - started) / 1e9);
             assertEquals(0, check.missing, "missing");
             assertEquals(0, check.orderViolations, "order violations across parent and child");
@@ -214,7 +232,7 @@ class ShardRateLimitIT {
         java.util.Set<String> inParent = new java.util.HashSet<>();
         byShard.getOrDefault(parentId, List.of()).forEach(r -> inParent.add(r.partitionKey()));
         java.util.Set<String> inChild = new java.util.HashSet<>();
-        shards.stream().filter(s -> parentId.equals(s.parentShardId()))
+        shards.stream().filter(s -> parentId.equals(s.parentShardId()) || parentId.equals(s.adjacentParentShardId()))
                 .forEach(s -> byShard.getOrDefault(s.shardId(), List.of()).forEach(r -> inChild.add(r.partitionKey())));
         inParent.retainAll(inChild);
         return inParent.size();
