@@ -102,7 +102,27 @@ class KinesisWriterConfigTest {
             "kinesis.retry.backoff.initial.ms", "kinesis.retry.backoff.max.ms", "kinesis.retry.max.attempts",
             "kinesis.call.timeout.ms",
             "kinesis.shard.rate.limit", "kinesis.shard.records.per.second", "kinesis.shard.bytes.per.second",
-            "kinesis.shard.map.refresh.ms");
+            "kinesis.shard.map.refresh.ms",
+            "kinesis.aggregation", "kinesis.aggregation.max.records", "kinesis.aggregation.max.bytes",
+            "kinesis.aggregation.linger.ms");
+
+    @Test
+    void aggregationIsOffByDefaultWithTheKplsAggregateSize() {
+        KinesisWriterConfig config = TestConfigs.fast(Map.of());
+        assertEquals(false, config.aggregation());
+        assertEquals(1000, config.aggregationMaxRecords());
+        assertEquals(51_200, config.aggregationMaxBytes());
+        assertEquals(50, config.aggregationLinger().toMillis());
+        assertNamesKey("kinesis.aggregation.max.bytes", withStream(Map.of("kinesis.aggregation.max.bytes", 100)));
+        assertNamesKey("kinesis.aggregation.max.records", withStream(Map.of("kinesis.aggregation.max.records", 0)));
+    }
+
+    private static Map<String, Object> withStream(Map<String, Object> props) {
+        Map<String, Object> all = new java.util.HashMap<>(props);
+        all.put(KinesisWriterConfig.STREAM, "s");
+        all.put(KinesisWriterConfig.REGION, "us-east-1");
+        return all;
+    }
 
     private static void assertNamesKey(String key, Map<String, ?> props) {
         var error = assertThrows(ConfigException.class, () -> new KinesisWriterConfig(props));
