@@ -805,7 +805,7 @@ public final class KinesisWriter implements AutoCloseable {
         return shardMap.size() == 0 ? null : shardMap.shardForHashKey(record.hashKey());
     }
 
-    private java.time.Duration linger() {
+    private Duration linger() {
         return aggregator != null ? config.aggregationLinger() : config.linger();
     }
 
