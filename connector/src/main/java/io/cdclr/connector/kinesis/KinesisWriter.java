@@ -552,9 +552,12 @@ public final class KinesisWriter implements AutoCloseable {
         } catch (RuntimeException e) {
             Throwable cause = FailureClassifier.unwrap(e);
             if (!shardMapFailing) {
+                boolean denied = cause instanceof software.amazon.awssdk.awscore.exception.AwsServiceException service
+                        && (service.statusCode() == 403 || (service.awsErrorDetails() != null
+                                && "AccessDeniedException".equals(service.awsErrorDetails().errorCode())));
                 LOG.warn("Kinesis stream '{}': cannot read its shards with ListShards ({}: {}); records are not paced per "
-                                + "shard until it works (the writer's credentials need kinesis:ListShards on the stream)",
-                        config.stream(), cause.getClass().getSimpleName(), cause.getMessage());
+                                + "shard until it works{}", config.stream(), cause.getClass().getSimpleName(), cause.getMessage(),
+                        denied ? " (the writer's credentials need kinesis:ListShards on the stream)" : "");
             }
             shardMapFailing = true;
             return;
