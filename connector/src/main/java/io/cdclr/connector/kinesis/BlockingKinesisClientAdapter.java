@@ -4,15 +4,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.KinesisServiceClientConfiguration;
+import software.amazon.awssdk.services.kinesis.model.DescribeStreamSummaryRequest;
+import software.amazon.awssdk.services.kinesis.model.DescribeStreamSummaryResponse;
+import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
+import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 
 /**
  * The SDK's blocking client behind the asynchronous interface the writer uses: each PutRecords call runs on a thread
- * of a fixed pool, one thread per call the writer may have in flight. Only {@code putRecords} is supported.
+ * of a fixed pool, one thread per call the writer may have in flight. Only {@code putRecords} is supported, and the
+ * two calls the writer makes about the stream, {@code listShards} and {@code describeStreamSummary}, which run on the
+ * calling thread (they are rare, and must not wait behind a full pool of PutRecords calls).
  *
  * <p>Why not the SDK's asynchronous (Netty) client: for this pattern, a few large calls in flight, the blocking Apache
  * client used measurably less CPU and memory (about 20 % less CPU on the write path and 25 MiB less RSS in the
@@ -36,6 +43,24 @@ final class BlockingKinesisClientAdapter implements KinesisAsyncClient {
     @Override
     public CompletableFuture<PutRecordsResponse> putRecords(PutRecordsRequest request) {
         return CompletableFuture.supplyAsync(() -> client.putRecords(request), calls);
+    }
+
+    @Override
+    public CompletableFuture<ListShardsResponse> listShards(ListShardsRequest request) {
+        return now(() -> client.listShards(request));
+    }
+
+    @Override
+    public CompletableFuture<DescribeStreamSummaryResponse> describeStreamSummary(DescribeStreamSummaryRequest request) {
+        return now(() -> client.describeStreamSummary(request));
+    }
+
+    private static <T> CompletableFuture<T> now(Supplier<T> call) {
+        try {
+            return CompletableFuture.completedFuture(call.get());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

@@ -5,10 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -32,13 +35,22 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
  * belongs to two keys ({@link #submit(String, String, byte[], String, WriteCallback)}) and keeps this order against
  * both.
  *
+ * <p>Shards (issue 22): the writer keeps the stream's {@link ShardMap} and, with kinesis.shard.rate.limit on, a token
+ * bucket per shard ({@link ShardBuckets}): a ready record whose shard has no room waits ("parked") without holding
+ * back records of other shards, so the stream is not driven into throttling. Resharding needs nothing more for
+ * ordering: a key's next record is sent only after its previous one was acknowledged, so when Kinesis starts putting
+ * a key into a child shard, every earlier record of the key is already in the parent (the map is refreshed so the
+ * buckets follow). The largest record and call come from the stream ({@link StreamLimits}).
+ *
  * <p>Threads: producers call {@link #submit}; one sender thread builds calls; SDK threads handle responses;
- * one callback thread runs callbacks in order; a timer puts records back after their backoff.
- * All queue state is guarded by {@link #lock}.
+ * one callback thread runs callbacks in order; a timer puts records back after their backoff; another re-reads the
+ * shard map. All queue state is guarded by {@link #lock}.
  */
 public final class KinesisWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KinesisWriter.class);
     private static final Duration CALLBACK_DRAIN_ON_CLOSE = Duration.ofSeconds(30);
+    /** At most one shard map refresh a second, however many responses name a shard the map does not hold. */
+    private static final long SHARD_MAP_MIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final KinesisWriterConfig config;
     private final KinesisAsyncClient client;
@@ -49,6 +61,8 @@ public final class KinesisWriter implements AutoCloseable {
     private final OrderedCallbacks callbacks = new OrderedCallbacks(pending);
     private final KinesisWriterMetrics metrics;
     private final ScheduledExecutorService retryTimer;
+    /** Packs calls into KPL aggregates with kinesis.aggregation=true; null without. */
+    private final Aggregator aggregator;
     private final Thread sender;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -58,6 +72,17 @@ public final class KinesisWriter implements AutoCloseable {
     private int flushesWaiting;
     private volatile boolean closed;
     private volatile KinesisWriterException failure;
+
+    private final StreamLimits streamLimits;
+    private final long maxRecordBytes;
+    private final long maxCallBytes;
+    private final ShardMap shardMap;
+    /** Null when kinesis.shard.rate.limit is off (or auto on an on-demand stream). Guarded by {@link #lock}. */
+    private final ShardBuckets buckets;
+    private final ScheduledExecutorService shardMapTimer;
+    private final AtomicBoolean shardMapRefreshQueued = new AtomicBoolean();
+    private volatile long lastShardMapRefreshNanos;
+    private volatile boolean shardMapFailing;
 
     /** A writer with its own client: Netty, the default credentials chain, the configured region and endpoint. */
     public static KinesisWriter create(KinesisWriterConfig config) {
@@ -84,6 +109,25 @@ public final class KinesisWriter implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.streamLimits = StreamLimits.read(client, config.stream(), config.callTimeout());
+        this.maxRecordBytes = streamLimits.maxRecordBytes();
+        this.maxCallBytes = streamLimits.maxBytesPerCall();
+        this.shardMap = new ShardMap(client, config.stream(), config.callTimeout());
+        this.aggregator = config.aggregation() ? new Aggregator(this::shardOf, config.aggregationMaxRecords(),
+                Math.min(config.aggregationMaxBytes(), maxRecordBytes)) : null;
+        this.buckets = config.shardRateLimit().appliesTo(streamLimits.onDemand())
+                ? new ShardBuckets(config.shardRecordsPerSecond(), config.shardBytesPerSecond()) : null;
+        this.shardMapTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread t = new Thread(runnable, "kinesis-writer-shard-map");
+            t.setDaemon(true);
+            return t;
+        });
+        refreshShardMap("start");
+        logStreamLimits();
+        this.metrics.shardGauges(shardMap::size, this::recordsWaitingForBucket);
+        long refreshMillis = config.shardMapRefresh().toMillis();
+        shardMapTimer.scheduleWithFixedDelay(() -> refreshShardMap("periodic refresh"), refreshMillis, refreshMillis,
+                TimeUnit.MILLISECONDS);
         this.sender = new Thread(this::sendLoop, "kinesis-writer-sender");
         this.sender.setDaemon(true);
         this.sender.start();
@@ -118,7 +162,7 @@ public final class KinesisWriter implements AutoCloseable {
         throwIfStopped();
         long size = KinesisLimits.recordSize(partitionKey, data);
         boolean skip = false;
-        if (size > KinesisLimits.MAX_BYTES_PER_RECORD) {
+        if (size > maxRecordBytes) {
             skip = handleOversized(partitionKey, data, description, size);
         }
         if (previousPartitionKey != null) {
@@ -197,6 +241,9 @@ public final class KinesisWriter implements AutoCloseable {
             KinesisWriterException notWritten = failure != null ? failure
                     : new KinesisWriterException("Kinesis writer for stream '" + config.stream()
                             + "' closed before Kinesis acknowledged the record");
+            if (buckets != null) {
+                buckets.clear(); // parked records are still in their keys' queues: drained just below
+            }
             completeAll(queue.drain(), notWritten);
             inFlightBytes.abort(failure != null ? failure
                     : new KinesisWriterException("Kinesis writer for stream '" + config.stream() + "' is closed"));
@@ -205,6 +252,7 @@ public final class KinesisWriter implements AutoCloseable {
             lock.unlock();
         }
         retryTimer.shutdownNow();
+        shardMapTimer.shutdownNow();
         try {
             sender.join(TimeUnit.SECONDS.toMillis(10));
             callbacks.shutdown(CALLBACK_DRAIN_ON_CLOSE);
@@ -240,17 +288,19 @@ public final class KinesisWriter implements AutoCloseable {
                 if (closed || failure != null) {
                     return null;
                 }
-                if (queue.hasReady() && callsInFlight < config.maxConcurrentCalls()) {
-                    long lingerLeft = config.linger().toNanos() - (System.nanoTime() - queue.readySinceNanos());
-                    if (lingerLeft <= 0 || flushesWaiting > 0 || readyFillsACall()) {
+                long parkedLeft = parkedNanosLeft();
+                if ((queue.hasReady() || parkedLeft != Long.MAX_VALUE) && callsInFlight < config.maxConcurrentCalls()) {
+                    long lingerLeft = !queue.hasReady() ? Long.MAX_VALUE
+                            : linger().toNanos() - (System.nanoTime() - queue.readySinceNanos());
+                    if (lingerLeft <= 0 || parkedLeft <= 0 || (queue.hasReady() && (flushesWaiting > 0 || readyFillsACall()))) {
                         List<PendingRecord> batch = takeBatch();
                         if (batch.isEmpty()) {
-                            continue; // only skipped records were ready
+                            continue; // only skipped records were ready, or only records whose shard has no room
                         }
                         callsInFlight++;
                         return batch;
                     }
-                    senderWork.awaitNanos(lingerLeft);
+                    senderWork.awaitNanos(Math.min(lingerLeft, parkedLeft));
                 } else {
                     senderWork.await();
                 }
@@ -261,7 +311,24 @@ public final class KinesisWriter implements AutoCloseable {
     }
 
     private boolean readyFillsACall() {
-        return queue.readyCount() >= config.maxRecordsPerCall() || queue.readyBytes() >= KinesisLimits.MAX_BYTES_PER_CALL;
+        if (aggregator != null) { // a call holds up to 500 aggregates: only the byte limit is near
+            return queue.readyBytes() >= maxCallBytes
+                    || queue.readyCount() >= (long) config.maxRecordsPerCall() * config.aggregationMaxRecords();
+        }
+        return queue.readyCount() >= config.maxRecordsPerCall() || queue.readyBytes() >= maxCallBytes;
+    }
+
+    /**
+     * When records waiting for their shard's bucket should go: Long.MAX_VALUE if none waits, 0 (or less) if some can go
+     * now. Once a bucket has room again the sender still waits the linger, so that a shard held at its limit sends
+     * a linger's worth of records per call rather than one record per call.
+     */
+    private long parkedNanosLeft() {
+        if (buckets == null || !buckets.hasParked()) {
+            return Long.MAX_VALUE;
+        }
+        long untilFits = buckets.nanosUntilParkedFits(System.nanoTime());
+        return untilFits == 0 || flushesWaiting > 0 ? untilFits : untilFits + linger().toNanos();
     }
 
     /**
@@ -272,9 +339,32 @@ public final class KinesisWriter implements AutoCloseable {
     private List<PendingRecord> takeBatch() {
         List<PendingRecord> batch = new ArrayList<>(Math.min(queue.readyCount(), config.maxRecordsPerCall()));
         long bytes = 0;
+        long now = System.nanoTime();
+        // Records that waited for their shard's bucket first: they became ready earlier than anything in the queue.
+        while (buckets != null && batch.size() < config.maxRecordsPerCall()) {
+            PendingRecord parked = buckets.pollFitting(maxCallBytes - bytes, now);
+            if (parked == null) {
+                break;
+            }
+            metrics.shards().waitedForBucket(parked.shardId, now - parked.parkedAtNanos);
+            batch.add(parked);
+            bytes += parked.size;
+        }
+        if (aggregator != null) {
+            // Packed first, then paced: a shard's bucket is charged one record and the aggregate's bytes, as Kinesis counts.
+            for (PendingRecord entry : aggregator.takeBatch(queue, this::acknowledgeSkipped,
+                    config.maxRecordsPerCall() - batch.size(), maxCallBytes - bytes)) {
+                if (buckets != null && entry.shardId != null && !buckets.tryTake(entry.shardId, entry.size, now)) {
+                    buckets.park(entry.shardId, entry, now);
+                    continue;
+                }
+                batch.add(entry);
+            }
+            return batch;
+        }
         while (batch.size() < config.maxRecordsPerCall()) {
             PendingRecord next = queue.peekReadyHead();
-            if (next == null || bytes + next.size > KinesisLimits.MAX_BYTES_PER_CALL) {
+            if (next == null || bytes + next.size > maxCallBytes) {
                 break;
             }
             queue.takeReadyHead();
@@ -282,10 +372,24 @@ public final class KinesisWriter implements AutoCloseable {
                 acknowledgeSkipped(next);
                 continue;
             }
+            next.shardId = shardIdOf(next);
+            if (buckets != null && next.shardId != null && !buckets.tryTake(next.shardId, next.size, now)) {
+                buckets.park(next.shardId, next, now); // its shard is at its limit: it waits, the others go on
+                continue;
+            }
             batch.add(next);
             bytes += next.size;
         }
         return batch;
+    }
+
+    /** The record's shard in the current map; null when the map does not cover its hash key (not read, or mid-reshard). */
+    private String shardIdOf(PendingRecord record) {
+        if (shardMap.size() == 0) {
+            return null;
+        }
+        ShardMap.Shard shard = shardMap.shardForHashKey(record.hashKey());
+        return shard == null ? null : shard.id();
     }
 
     private void send(List<PendingRecord> batch) {
@@ -366,10 +470,21 @@ public final class KinesisWriter implements AutoCloseable {
             PendingRecord record = batch.get(i);
             PutRecordsResultEntry result = results.get(i);
             if (result.errorCode() == null && result.sequenceNumber() != null) {
+                if (landedOnAnotherShard(record, result)) {
+                    acknowledge(written); // as below: a retry may fail the writer
+                    written = new Acknowledged(batch.size() - i);
+                    retryLater(record, RetryReason.OTHER, "aggregate landed on " + result.shardId() + ", not "
+                            + record.shardId + " (the stream was resharded)");
+                    continue;
+                }
                 written.add(record);
+                noteShardOf(record, result.shardId());
                 continue;
             }
             FailureClassifier.Outcome outcome = FailureClassifier.ofRecordError(result.errorCode(), result.errorMessage());
+            if (outcome.retryReason() == RetryReason.THROTTLED) {
+                metrics.shards().throttled(record.shardId);
+            }
             if (outcome.permanent()) {
                 if (permanent == null) {
                     permanent = new KinesisWriterException("Kinesis stream '" + config.stream() + "' in " + config.region()
@@ -392,6 +507,113 @@ public final class KinesisWriter implements AutoCloseable {
             failWriter(permanent);
         } else if (lastRetry != null && failure == null) {
             logRetry(lastRetry, retried, "of " + batch.size() + " records of a call");
+        }
+    }
+
+    /**
+     * Counts the acknowledged record for the shard Kinesis put it in; a shard other than the map's means the map is
+     * stale (a split or merge the writer has not read yet): re-read it, so the buckets follow the new shards.
+     */
+    private void noteShardOf(PendingRecord record, String shardId) {
+        metrics.shards().acknowledged(shardId != null ? shardId : record.shardId, record.size);
+        if (shardId != null && !shardId.equals(record.shardId) && shardMap.size() > 0) {
+            requestShardMapRefresh("Kinesis put a record of partition key '" + record.partitionKey + "' into " + shardId
+                    + (record.shardId == null ? ", a hash key the map does not cover" : ", not " + record.shardId));
+        }
+    }
+
+    /** Re-reads the shard map soon on the shard map thread: at most one refresh queued, and at most one a second. */
+    private void requestShardMapRefresh(String why) {
+        if (closed || !shardMapRefreshQueued.compareAndSet(false, true)) {
+            return;
+        }
+        long wait = Math.max(0, lastShardMapRefreshNanos + SHARD_MAP_MIN_INTERVAL_NANOS - System.nanoTime());
+        try {
+            shardMapTimer.schedule(() -> {
+                shardMapRefreshQueued.set(false);
+                refreshShardMap(why);
+            }, wait, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            shardMapRefreshQueued.set(false); // closing
+        }
+    }
+
+    /**
+     * Reads the stream's open shards (ListShards) without holding the writer's lock; if they changed, the records
+     * waiting for a bucket are parked again under their shard in the new map. A failure keeps the old map: without a
+     * map records are simply not paced (Kinesis's throttling is still handled), so it is a warning, not a stop.
+     */
+    private void refreshShardMap(String why) {
+        lastShardMapRefreshNanos = System.nanoTime();
+        int before = shardMap.size();
+        boolean changed;
+        try {
+            changed = shardMap.refresh();
+        } catch (RuntimeException e) {
+            Throwable cause = FailureClassifier.unwrap(e);
+            if (!shardMapFailing) {
+                boolean denied = cause instanceof software.amazon.awssdk.awscore.exception.AwsServiceException service
+                        && (service.statusCode() == 403 || (service.awsErrorDetails() != null
+                                && "AccessDeniedException".equals(service.awsErrorDetails().errorCode())));
+                LOG.warn("Kinesis stream '{}': cannot read its shards with ListShards ({}: {}); records are not paced per "
+                                + "shard until it works{}", config.stream(), cause.getClass().getSimpleName(), cause.getMessage(),
+                        denied ? " (the writer's credentials need kinesis:ListShards on the stream)" : "");
+            }
+            shardMapFailing = true;
+            return;
+        }
+        shardMapFailing = false;
+        if (!changed) {
+            return;
+        }
+        if (before > 0) {
+            LOG.info("Kinesis stream '{}' resharded: {} open shards (were {}), read after {}", config.stream(),
+                    shardMap.size(), before, why);
+        }
+        if (buckets == null) {
+            return;
+        }
+        Set<String> open = shardMap.shards().stream().map(ShardMap.Shard::id).collect(Collectors.toSet());
+        lock.lock();
+        try {
+            for (PendingRecord record : buckets.reshard(open)) {
+                if (record.members != null) { // an aggregate packed by the old map: its records are packed again
+                    record.members.forEach(queue::markReady);
+                    continue;
+                }
+                record.shardId = shardIdOf(record);
+                if (record.shardId != null) {
+                    buckets.parkAgain(record.shardId, record);
+                } else {
+                    queue.markReady(record); // no shard to wait for: sent unpaced
+                }
+            }
+            senderWork.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void logStreamLimits() {
+        String pacing = buckets == null ? "off" : "on, " + config.shardRecordsPerSecond() + " records/s and "
+                + config.shardBytesPerSecond() + " bytes/s per shard";
+        String message = "Kinesis stream '" + config.stream() + "': records up to " + maxRecordBytes + " bytes, calls up to "
+                + maxCallBytes + " bytes (" + streamLimits.source() + "); " + shardMap.size() + " open shards; per-shard "
+                + "rate limit " + pacing + " (" + KinesisWriterConfig.SHARD_RATE_LIMIT + "="
+                + config.shardRateLimit().configValue() + ")";
+        if (streamLimits.isFallback()) {
+            LOG.warn("{}", message);
+        } else {
+            LOG.info("{}", message);
+        }
+    }
+
+    private long recordsWaitingForBucket() {
+        lock.lock();
+        try {
+            return buckets == null ? 0 : buckets.parkedCount();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -422,26 +644,42 @@ public final class KinesisWriter implements AutoCloseable {
         }
         inFlightBytes.release(written.bytes);
         metrics.recordsAcknowledged(written.records.size(), written.bytes);
+        metrics.kinesisRecordsAcknowledged(written.kinesisRecords);
         callbacks.complete(toComplete, null);
     }
 
     private static final class Acknowledged {
         final List<PendingRecord> records;
         long bytes;
+        /** Kinesis records acknowledged: an aggregate counts one, its user records are in {@link #records}. */
+        int kinesisRecords;
 
         Acknowledged(int capacity) {
             records = new ArrayList<>(capacity);
         }
 
         void add(PendingRecord record) {
-            records.add(record);
-            bytes += record.size;
+            kinesisRecords++;
+            if (record.members == null) {
+                records.add(record);
+                bytes += record.size;
+                return;
+            }
+            for (PendingRecord member : record.members) { // in order: their callbacks run in this order
+                records.add(member);
+                bytes += member.size;
+            }
         }
     }
 
     /** The record stays at the head of its key's queue, so nothing of its key overtakes it; it is ready again after the backoff. */
     private void retryLater(PendingRecord record, RetryReason reason, String why) {
         record.failedAttempts++;
+        if (record.members != null) { // an aggregate: its records count the attempt, the most tried one decides
+            for (PendingRecord member : record.members) {
+                record.failedAttempts = Math.max(record.failedAttempts, ++member.failedAttempts);
+            }
+        }
         metrics.recordRetried(reason);
         int maxAttempts = config.retryMaxAttempts();
         if (maxAttempts > 0 && record.failedAttempts >= maxAttempts) {
@@ -458,7 +696,13 @@ public final class KinesisWriter implements AutoCloseable {
         lock.lock();
         try {
             if (!closed && failure == null) {
-                queue.markReady(record);
+                if (record.members == null) {
+                    queue.markReady(record);
+                } else {
+                    // Back among the ready records together, to be packed again by the shard map of now: after a
+                    // reshard they may belong to different shards. Each is still the head of its key's queue.
+                    record.members.forEach(queue::markReady);
+                }
                 senderWork.signal();
             }
         } finally {
@@ -484,6 +728,9 @@ public final class KinesisWriter implements AutoCloseable {
             }
             failure = cause;
             LOG.error("{}", cause.getMessage(), cause.getCause());
+            if (buckets != null) {
+                buckets.clear();
+            }
             completeAll(queue.drain(), cause);
             inFlightBytes.abort(cause);
             senderWork.signalAll();
@@ -507,7 +754,9 @@ public final class KinesisWriter implements AutoCloseable {
     private boolean handleOversized(String partitionKey, byte[] data, String description, long size) {
         String message = "Change " + description + " (partition key '" + partitionKey + "') is " + size
                 + " bytes as a Kinesis record (data " + data.length + " + partition key " + (size - data.length)
-                + "), over the Kinesis limit of " + KinesisLimits.MAX_BYTES_PER_RECORD + " bytes (1 MiB) per record";
+                + "), over the Kinesis limit of " + maxRecordBytes + " bytes ("
+                + (maxRecordBytes == KinesisLimits.MAX_BYTES_PER_RECORD ? "1 MiB"
+                        : "the stream's MaxRecordSizeInKiB " + maxRecordBytes / 1024) + ") per record";
         if (config.oversizedRecordPolicy() == OversizedRecordPolicy.SKIP) {
             LOG.warn("{}; skipped, not written to Kinesis ({}=skip)", message, KinesisWriterConfig.OVERSIZED_RECORD_POLICY);
             metrics.oversizedRecordSkipped();
@@ -537,6 +786,32 @@ public final class KinesisWriter implements AutoCloseable {
             throw new KinesisWriterException("Kinesis writer for stream '" + config.stream() + "' is closed");
         }
     }
+
+    /**
+     * An aggregate packed for one shard that Kinesis put on another: the shard map is out of date (the stream was
+     * resharded), and some of its records may belong to a shard other than the one it is in, where the KCL drops the
+     * whole aggregate. Its records are sent again, packed by the map read anew; consumers that unpack it anyway see
+     * those changes twice (the copy in the other shard first).
+     */
+    private boolean landedOnAnotherShard(PendingRecord record, PutRecordsResultEntry result) {
+        if (record.members == null || result.shardId() == null || result.shardId().equals(record.shardId)) {
+            return false;
+        }
+        LOG.warn("Kinesis stream '{}': {} landed on shard {}, not {} as the shard map said; reading the shards again "
+                + "and sending its changes again", config.stream(), record.describe(), result.shardId(), record.shardId);
+        requestShardMapRefresh("an aggregate landed on " + result.shardId() + ", not " + record.shardId);
+        return true;
+    }
+
+    /** The open shard of a record's key for aggregation; null when the map does not cover it (not read, or mid-reshard). */
+    private ShardMap.Shard shardOf(PendingRecord record) {
+        return shardMap.size() == 0 ? null : shardMap.shardForHashKey(record.hashKey());
+    }
+
+    private Duration linger() {
+        return aggregator != null ? config.aggregationLinger() : config.linger();
+    }
+
 
     private long callsInFlight() {
         lock.lock();

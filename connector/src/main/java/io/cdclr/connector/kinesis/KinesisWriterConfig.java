@@ -28,6 +28,16 @@ public final class KinesisWriterConfig {
     public static final String RETRY_BACKOFF_MAX_MS = "kinesis.retry.backoff.max.ms";
     public static final String RETRY_MAX_ATTEMPTS = "kinesis.retry.max.attempts";
     public static final String CALL_TIMEOUT_MS = "kinesis.call.timeout.ms";
+    public static final String AGGREGATION = "kinesis.aggregation";
+    public static final String AGGREGATION_MAX_RECORDS = "kinesis.aggregation.max.records";
+    public static final String AGGREGATION_MAX_BYTES = "kinesis.aggregation.max.bytes";
+    public static final String AGGREGATION_LINGER_MS = "kinesis.aggregation.linger.ms";
+    /** The KPL's default aggregate size (AggregationMaxSize). */
+    static final long DEFAULT_AGGREGATION_MAX_BYTES = 51_200L;
+    public static final String SHARD_RATE_LIMIT = "kinesis.shard.rate.limit";
+    public static final String SHARD_RECORDS_PER_SECOND = "kinesis.shard.records.per.second";
+    public static final String SHARD_BYTES_PER_SECOND = "kinesis.shard.bytes.per.second";
+    public static final String SHARD_MAP_REFRESH_MS = "kinesis.shard.map.refresh.ms";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(STREAM, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -56,7 +66,8 @@ public final class KinesisWriterConfig {
             .define(OVERSIZED_RECORD_POLICY, Type.STRING, OversizedRecordPolicy.FAIL.configValue(),
                     ConfigDef.ValidString.in(OversizedRecordPolicy.FAIL.configValue(), OversizedRecordPolicy.SKIP.configValue()),
                     Importance.MEDIUM,
-                    "A change larger than a Kinesis record (1 MiB of data plus partition key): 'fail' stops the writer with an "
+                    "A change larger than a Kinesis record (data plus partition key over the stream's MaxRecordSizeInKiB, read at "
+                            + "start; 1 MiB when the stream does not report it): 'fail' stops the writer with an "
                             + "error naming the change and its size; 'skip' logs the same error as a warning, counts it in the "
                             + "metrics and acknowledges the change without writing it.")
             .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
@@ -69,7 +80,45 @@ public final class KinesisWriterConfig {
                             + "timeouts and network errors without limit, so a change is never dropped.")
             .define(CALL_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.LOW,
                     "Time limit of one PutRecords call, including connecting. A call that times out is retried; Kinesis may "
-                            + "have written it, so a consumer can see the record twice (in order).");
+                            + "have written it, so a consumer can see the record twice (in order).")
+            .define(AGGREGATION, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Pack several changes into one Kinesis record in the KPL aggregated-record format (magic bytes, protobuf, "
+                            + "MD5), one aggregate per shard per call. A shard then takes up to 1 MiB/s of changes instead of "
+                            + "1,000 changes/s. Consumers must deaggregate: the KCL does by itself, AWS Lambda with the "
+                            + "Kinesis aggregation modules, others with the aws-kinesis-agg libraries; a consumer that reads "
+                            + "plain records sees binary aggregates. Per-key order is the same as without it.")
+            .define(AGGREGATION_MAX_RECORDS, Type.INT, 1000, Range.between(1, 1_000_000), Importance.LOW,
+                    "With kinesis.aggregation: the most changes in one aggregate.")
+            .define(AGGREGATION_MAX_BYTES, Type.LONG, DEFAULT_AGGREGATION_MAX_BYTES,
+                    Range.between(1024, 10L * 1024 * 1024), Importance.LOW,
+                    "With kinesis.aggregation: the most bytes of one aggregate (its data plus partition key), the KPL's "
+                            + "default 51200. Capped at the stream's record size limit (1 MiB). Larger aggregates mean fewer "
+                            + "Kinesis records but bigger consumer batches (AWS Lambda's payload limit is 6 MB) and more "
+                            + "changes sent again when one is throttled. A change larger than this goes alone, not aggregated.")
+            .define(AGGREGATION_LINGER_MS, Type.LONG, 50L, Range.atLeast(0), Importance.LOW,
+                    "With kinesis.aggregation: how long a ready change waits for others to fill its aggregates before the "
+                            + "call goes out, in place of kinesis.linger.ms. Longer packs more changes per Kinesis record on a "
+                            + "quiet stream, at that much added latency; a call goes out at once when a call's worth is ready "
+                            + "or flush() waits.")
+            .define(SHARD_RATE_LIMIT, Type.STRING, ShardRateLimitMode.AUTO.configValue(),
+                    ConfigDef.ValidString.in(ShardRateLimitMode.AUTO.configValue(), ShardRateLimitMode.ON.configValue(),
+                            ShardRateLimitMode.OFF.configValue()),
+                    Importance.MEDIUM,
+                    "Per-shard token buckets: 'on' holds each record until its shard's bucket (kinesis.shard.records.per.second "
+                            + "and kinesis.shard.bytes.per.second) has room, so the writer does not drive the stream into "
+                            + "throttling and a hot shard waits on its own while other shards' records go on; 'off' sends "
+                            + "as fast as Kinesis accepts and retries what it throttles; 'auto' (the default) is 'on' for a "
+                            + "provisioned stream and 'off' for an on-demand one (from DescribeStreamSummary; 'on' when the "
+                            + "stream mode cannot be read, as on emulators).")
+            .define(SHARD_RECORDS_PER_SECOND, Type.INT, 1_000, Range.atLeast(1), Importance.LOW,
+                    "Records per second per shard the token buckets allow: Kinesis's write limit of a provisioned shard.")
+            .define(SHARD_BYTES_PER_SECOND, Type.LONG, 1024L * 1024, Range.atLeast(1024), Importance.LOW,
+                    "Bytes (data plus partition key) per second per shard the token buckets allow: Kinesis's write limit "
+                            + "of a provisioned shard, 1 MiB.")
+            .define(SHARD_MAP_REFRESH_MS, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.LOW,
+                    "How often the writer re-reads the stream's shards (ListShards) to follow resharding it has not "
+                            + "noticed yet; it also re-reads them at once (at most once a second) when Kinesis puts a record "
+                            + "into a shard the map does not hold.");
 
     private final String stream;
     private final String region;
@@ -83,6 +132,14 @@ public final class KinesisWriterConfig {
     private final Duration retryBackoffMax;
     private final int retryMaxAttempts;
     private final Duration callTimeout;
+    private final boolean aggregation;
+    private final int aggregationMaxRecords;
+    private final long aggregationMaxBytes;
+    private final Duration aggregationLinger;
+    private final ShardRateLimitMode shardRateLimit;
+    private final int shardRecordsPerSecond;
+    private final long shardBytesPerSecond;
+    private final Duration shardMapRefresh;
 
     /** @throws ConfigException naming the key, on a missing or invalid value */
     public KinesisWriterConfig(Map<String, ?> props) {
@@ -100,6 +157,14 @@ public final class KinesisWriterConfig {
         retryBackoffMax = Duration.ofMillis((Long) values.get(RETRY_BACKOFF_MAX_MS));
         retryMaxAttempts = (Integer) values.get(RETRY_MAX_ATTEMPTS);
         callTimeout = Duration.ofMillis((Long) values.get(CALL_TIMEOUT_MS));
+        aggregation = (Boolean) values.get(AGGREGATION);
+        aggregationMaxRecords = (Integer) values.get(AGGREGATION_MAX_RECORDS);
+        aggregationMaxBytes = (Long) values.get(AGGREGATION_MAX_BYTES);
+        aggregationLinger = Duration.ofMillis((Long) values.get(AGGREGATION_LINGER_MS));
+        shardRateLimit = ShardRateLimitMode.fromConfigValue((String) values.get(SHARD_RATE_LIMIT));
+        shardRecordsPerSecond = (Integer) values.get(SHARD_RECORDS_PER_SECOND);
+        shardBytesPerSecond = (Long) values.get(SHARD_BYTES_PER_SECOND);
+        shardMapRefresh = Duration.ofMillis((Long) values.get(SHARD_MAP_REFRESH_MS));
         if (retryBackoffMax.compareTo(retryBackoffInitial) < 0) {
             throw new ConfigException(RETRY_BACKOFF_MAX_MS, retryBackoffMax.toMillis(),
                     "must be at least " + RETRY_BACKOFF_INITIAL_MS + " (" + retryBackoffInitial.toMillis() + ")");
@@ -153,6 +218,40 @@ public final class KinesisWriterConfig {
 
     public Duration callTimeout() {
         return callTimeout;
+    }
+
+    /** Whether changes are packed into KPL aggregated records. */
+    public boolean aggregation() {
+        return aggregation;
+    }
+
+    public int aggregationMaxRecords() {
+        return aggregationMaxRecords;
+    }
+
+    /** As configured; the writer caps it at the stream's record size limit. */
+    public long aggregationMaxBytes() {
+        return aggregationMaxBytes;
+    }
+
+    public Duration aggregationLinger() {
+        return aggregationLinger;
+    }
+
+    public ShardRateLimitMode shardRateLimit() {
+        return shardRateLimit;
+    }
+
+    public int shardRecordsPerSecond() {
+        return shardRecordsPerSecond;
+    }
+
+    public long shardBytesPerSecond() {
+        return shardBytesPerSecond;
+    }
+
+    public Duration shardMapRefresh() {
+        return shardMapRefresh;
     }
 
     /** Accepts null or blank (no override) or an absolute URI with a host. */

@@ -13,6 +13,7 @@ import java.util.function.LongSupplier;
  */
 public final class KinesisWriterMetrics {
     private final LongAdder recordsSent = new LongAdder();
+    private final LongAdder kinesisRecordsSent = new LongAdder();
     private final LongAdder bytesSent = new LongAdder();
     private final LongAdder calls = new LongAdder();
     private final LongAdder failedCalls = new LongAdder();
@@ -26,6 +27,9 @@ public final class KinesisWriterMetrics {
     private final LongSupplier callsInFlight;
     /** Told the duration of every completed PutRecords call (the runner's histogram); none by default. */
     private volatile LongConsumer callDurationListener;
+    private final ShardMetrics shards = new ShardMetrics();
+    private volatile LongSupplier shardMapSize = () -> 0;
+    private volatile LongSupplier recordsWaitingForBucket = () -> 0;
 
     KinesisWriterMetrics(LongSupplier recordsInFlight, LongSupplier bytesInFlight, LongSupplier callsInFlight) {
         this.recordsInFlight = recordsInFlight;
@@ -39,6 +43,20 @@ public final class KinesisWriterMetrics {
     /** Records Kinesis acknowledged. */
     public long recordsSent() {
         return recordsSent.sum();
+    }
+
+    /**
+     * Kinesis records acknowledged: with kinesis.aggregation an aggregate counts one however many changes it carries
+     * ({@link #recordsSent()} counts those); without, the same as {@link #recordsSent()}.
+     */
+    public long kinesisRecordsSent() {
+        return kinesisRecordsSent.sum();
+    }
+
+    /** Changes per Kinesis record acknowledged so far: 1 without aggregation, 0 before the first. */
+    public double aggregationRatio() {
+        long kinesis = kinesisRecordsSent();
+        return kinesis == 0 ? 0 : (double) recordsSent() / kinesis;
     }
 
     /** Bytes (data plus partition keys) of the records Kinesis acknowledged. */
@@ -110,6 +128,26 @@ public final class KinesisWriterMetrics {
         this.callDurationListener = listener;
     }
 
+    /** Per-shard counters: records, bytes, throttled entries, time waiting for the shard's token bucket. */
+    public ShardMetrics shards() {
+        return shards;
+    }
+
+    /** Open shards in the writer's shard map right now (0 while it could not be read). */
+    public long shardMapSize() {
+        return shardMapSize.getAsLong();
+    }
+
+    /** Records ready to be sent that wait for their shard's token bucket right now. */
+    public long recordsWaitingForBucket() {
+        return recordsWaitingForBucket.getAsLong();
+    }
+
+    void shardGauges(LongSupplier shardMapSize, LongSupplier recordsWaitingForBucket) {
+        this.shardMapSize = shardMapSize;
+        this.recordsWaitingForBucket = recordsWaitingForBucket;
+    }
+
     void callStarted() {
         calls.increment();
     }
@@ -130,6 +168,10 @@ public final class KinesisWriterMetrics {
     void recordsAcknowledged(int records, long bytes) {
         recordsSent.add(records);
         bytesSent.add(bytes);
+    }
+
+    void kinesisRecordsAcknowledged(int records) {
+        kinesisRecordsSent.add(records);
     }
 
     void recordRetried(RetryReason reason) {

@@ -1,5 +1,7 @@
 package io.cdclr.connector.kinesis;
 
+import java.math.BigInteger;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A submitted record on its way to Kinesis, with what the writer needs to retry it and report its outcome. */
@@ -21,6 +23,17 @@ final class PendingRecord {
     int failedAttempts;
     /** Submission order, set by {@link KeyedRecordQueue#add}; guarded by the writer's lock. */
     long sequence;
+    /**
+     * For a KPL aggregate ({@link Aggregator}): the user records it carries, in order, each still the head of its key's
+     * queue; null for a user record. An aggregate is never queued itself: it lives from one call to its outcome, and is
+     * acknowledged or retried as a whole.
+     */
+    final List<PendingRecord> members;
+    /** The open shard the writer's shard map put the record in when it was last taken for a call; null if unknown. */
+    String shardId;
+    /** When the record started waiting for its shard's token bucket (System.nanoTime); guarded by the writer's lock. */
+    long parkedAtNanos;
+    private BigInteger hashKey;
 
     PendingRecord(String partitionKey, String previousKey, byte[] data, String description, long size, boolean skipped,
                   WriteCallback callback) {
@@ -31,6 +44,24 @@ final class PendingRecord {
         this.size = size;
         this.skipped = skipped;
         this.callback = callback;
+        this.members = null;
+    }
+
+    private PendingRecord(String partitionKey, byte[] data, long size, String shardId, List<PendingRecord> members) {
+        this.partitionKey = partitionKey;
+        this.previousKey = null;
+        this.data = data;
+        this.description = "an aggregate of " + members.size() + " changes (first " + members.get(0).description + ")";
+        this.size = size;
+        this.skipped = false;
+        this.callback = null;
+        this.members = List.copyOf(members);
+        this.shardId = shardId;
+    }
+
+    /** A KPL aggregated record carrying these user records; {@code size} is what Kinesis counts (data plus key). */
+    static PendingRecord aggregate(String partitionKey, byte[] data, long size, String shardId, List<PendingRecord> members) {
+        return new PendingRecord(partitionKey, data, size, shardId, members);
     }
 
     /** True exactly once: the caller then owns reporting the outcome. */
@@ -41,6 +72,14 @@ final class PendingRecord {
     /** For error messages: the description the producer gave, and the partition key. */
     String describe() {
         return description + " (partition key '" + partitionKey + "')";
+    }
+
+    /** The hash key Kinesis puts the record by: MD5 of the partition key (computed once). */
+    BigInteger hashKey() {
+        if (hashKey == null) {
+            hashKey = ShardMap.hashKey(partitionKey);
+        }
+        return hashKey;
     }
 
     WriteCallback callback() {

@@ -172,6 +172,22 @@ final class FaultInjectingKinesisClient implements KinesisAsyncClient {
         return new ArrayList<>(requests);
     }
 
+    /** ListShards calls answered so far. */
+    final AtomicLong listShardsCalls = new AtomicLong();
+    /** What ListShards answers; by default one open shard covering every hash key, the shard results name. */
+    volatile java.util.function.Supplier<List<software.amazon.awssdk.services.kinesis.model.Shard>> shards = () -> List.of(
+            software.amazon.awssdk.services.kinesis.model.Shard.builder().shardId("shardId-000000000000")
+                    .hashKeyRange(r -> r.startingHashKey("0").endingHashKey(ShardMap.MAX_HASH_KEY.toString()))
+                    .sequenceNumberRange(r -> r.startingSequenceNumber("0")).build());
+
+    @Override
+    public CompletableFuture<software.amazon.awssdk.services.kinesis.model.ListShardsResponse> listShards(
+            software.amazon.awssdk.services.kinesis.model.ListShardsRequest request) {
+        listShardsCalls.incrementAndGet();
+        return CompletableFuture.completedFuture(software.amazon.awssdk.services.kinesis.model.ListShardsResponse.builder()
+                .shards(shards.get()).build());
+    }
+
     @Override
     public String serviceName() {
         return "kinesis";

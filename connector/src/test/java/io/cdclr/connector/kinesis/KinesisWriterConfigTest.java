@@ -71,6 +71,23 @@ class KinesisWriterConfigTest {
     }
 
     @Test
+    void shardRateLimitDefaultsToAutoAtTheAwsLimits() {
+        var config = new KinesisWriterConfig(Map.of("kinesis.stream", "s", "kinesis.region", "r"));
+        assertEquals(ShardRateLimitMode.AUTO, config.shardRateLimit());
+        assertEquals(1_000, config.shardRecordsPerSecond());
+        assertEquals(1024L * 1024, config.shardBytesPerSecond());
+        assertEquals(60_000, config.shardMapRefresh().toMillis());
+        assertTrue(ShardRateLimitMode.AUTO.appliesTo(false), "provisioned: on");
+        assertTrue(ShardRateLimitMode.AUTO.appliesTo(null), "mode not reported (emulator): on");
+        assertTrue(!ShardRateLimitMode.AUTO.appliesTo(true), "on-demand: off");
+        assertTrue(ShardRateLimitMode.ON.appliesTo(true));
+        assertTrue(!ShardRateLimitMode.OFF.appliesTo(false));
+        assertNamesKey("kinesis.shard.rate.limit", Map.of("kinesis.stream", "s", "kinesis.region", "r", "kinesis.shard.rate.limit", "sometimes"));
+        assertNamesKey("kinesis.shard.records.per.second",
+                Map.of("kinesis.stream", "s", "kinesis.region", "r", "kinesis.shard.records.per.second", "0"));
+    }
+
+    @Test
     void everyKeyIsDocumented() {
         CONFIG_KEYS.forEach(key -> {
             var definition = KinesisWriterConfig.CONFIG_DEF.configKeys().get(key);
@@ -83,7 +100,29 @@ class KinesisWriterConfigTest {
             "kinesis.stream", "kinesis.region", "kinesis.endpoint", "kinesis.linger.ms", "kinesis.max.buffered.bytes",
             "kinesis.max.concurrent.calls", "kinesis.max.records.per.call", "kinesis.oversized.record.policy",
             "kinesis.retry.backoff.initial.ms", "kinesis.retry.backoff.max.ms", "kinesis.retry.max.attempts",
-            "kinesis.call.timeout.ms");
+            "kinesis.call.timeout.ms",
+            "kinesis.shard.rate.limit", "kinesis.shard.records.per.second", "kinesis.shard.bytes.per.second",
+            "kinesis.shard.map.refresh.ms",
+            "kinesis.aggregation", "kinesis.aggregation.max.records", "kinesis.aggregation.max.bytes",
+            "kinesis.aggregation.linger.ms");
+
+    @Test
+    void aggregationIsOffByDefaultWithTheKplsAggregateSize() {
+        KinesisWriterConfig config = TestConfigs.fast(Map.of());
+        assertEquals(false, config.aggregation());
+        assertEquals(1000, config.aggregationMaxRecords());
+        assertEquals(51_200, config.aggregationMaxBytes());
+        assertEquals(50, config.aggregationLinger().toMillis());
+        assertNamesKey("kinesis.aggregation.max.bytes", withStream(Map.of("kinesis.aggregation.max.bytes", 100)));
+        assertNamesKey("kinesis.aggregation.max.records", withStream(Map.of("kinesis.aggregation.max.records", 0)));
+    }
+
+    private static Map<String, Object> withStream(Map<String, Object> props) {
+        Map<String, Object> all = new java.util.HashMap<>(props);
+        all.put(KinesisWriterConfig.STREAM, "s");
+        all.put(KinesisWriterConfig.REGION, "us-east-1");
+        return all;
+    }
 
     private static void assertNamesKey(String key, Map<String, ?> props) {
         var error = assertThrows(ConfigException.class, () -> new KinesisWriterConfig(props));

@@ -3,6 +3,7 @@ package io.cdclr.runner.http;
 import io.cdclr.connector.kinesis.KinesisWriterMetrics;
 import io.cdclr.connector.kinesis.RetryReason;
 import io.cdclr.runner.config.RunnerVersion;
+import io.cdclr.connector.kinesis.ShardMetrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -164,8 +165,14 @@ public final class RunnerMetrics {
     /** The Kinesis writer's own counters, read at scrape time. */
     public void register(KinesisWriterMetrics writer) {
         writer.onCallCompleted(nanos -> putRecords.observe(nanos / 1e9));
+        registerShards(writer);
         counter("cdc_kinesis_records_sent", "Records Kinesis accepted", writer::recordsSent);
         counter("cdc_kinesis_bytes_sent", "Bytes (data and partition keys) Kinesis accepted", writer::bytesSent);
+        counter("cdc_kinesis_stream_records_sent", "Kinesis records accepted: with kinesis.aggregation an aggregate "
+                + "counts one, however many changes (cdc_kinesis_records_sent) it carries", writer::kinesisRecordsSent);
+        gauge("cdc_kinesis_aggregation_ratio", "Changes per Kinesis record since start (1 without kinesis.aggregation); "
+                + "over a window: rate(cdc_kinesis_records_sent_total) / rate(cdc_kinesis_stream_records_sent_total)",
+                writer::aggregationRatio);
         counter("cdc_kinesis_calls", "PutRecords calls completed", writer::calls);
         counter("cdc_kinesis_failed_calls", "PutRecords calls that failed as a whole", writer::failedCalls);
         counter("cdc_kinesis_oversized_records_skipped", "Records over the Kinesis record limit skipped by policy",
@@ -189,6 +196,34 @@ public final class RunnerMetrics {
                 writer::callLatencyCount);
         gauge("cdc_kinesis_call_latency_seconds_max", "Slowest PutRecords call so far",
                 () -> writer.callLatencyMaxNanos() / 1e9);
+    }
+
+    /** The writer's per-shard counters (label shard: the shard id), its shard map size and records waiting for a bucket. */
+    private void registerShards(KinesisWriterMetrics writer) {
+        shardCounter("cdc_kinesis_shard_records", "Records Kinesis accepted into the shard", writer,
+                ShardMetrics.Counters::records);
+        shardCounter("cdc_kinesis_shard_bytes", "Bytes (data and partition keys) Kinesis accepted into the shard", writer,
+                ShardMetrics.Counters::bytes);
+        shardCounter("cdc_kinesis_shard_throttled", "Entries Kinesis throttled (ProvisionedThroughputExceeded) in the shard",
+                writer, ShardMetrics.Counters::throttled);
+        shardCounter("cdc_kinesis_shard_bucket_waits", "Records that waited for the shard's token bucket "
+                + "(kinesis.shard.rate.limit)", writer, ShardMetrics.Counters::bucketWaits);
+        shardCounter("cdc_kinesis_shard_bucket_wait_seconds", "Time records waited for the shard's token bucket, summed "
+                + "over records", writer, c -> c.bucketWaitNanos() / 1e9);
+        gauge("cdc_kinesis_shard_map_size", "Open shards in the writer's shard map (0 while ListShards cannot be read)",
+                writer::shardMapSize);
+        gauge("cdc_kinesis_shard_waiting_records", "Records ready to send that wait for their shard's token bucket",
+                writer::recordsWaitingForBucket);
+    }
+
+    private void shardCounter(String name, String help, KinesisWriterMetrics writer,
+                              java.util.function.ToDoubleFunction<ShardMetrics.Counters> value) {
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+                .name(name).help(help)
+                .labelNames("shard")
+                .callback(cb -> writer.shards().byShard().forEach((shard, counters) ->
+                        cb.call(value.applyAsDouble(counters), shard)))
+                .register(registry);
     }
 
     /** Registers a gauge read at scrape time (e.g. from the Kinesis writer's own counters). */

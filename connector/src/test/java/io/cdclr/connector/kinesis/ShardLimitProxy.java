@@ -1,0 +1,304 @@
+package io.cdclr.connector.kinesis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An HTTP proxy in front of a Kinesis emulator that enforces the per-shard write limits of a provisioned Kinesis stream,
+ * which the emulator does not: by default 1,000 records/s and 1 MiB/s per shard (data plus partition key). Every call
+ * is forwarded, except that each PutRecords entry is first charged against its shard's two token buckets (each holds
+ * one second's worth, refilled continuously); an entry that does not fit is not written and is answered
+ * {@code ProvisionedThroughputExceededException} in its place in the result, exactly as Kinesis answers a throttled
+ * entry (FailedRecordCount &gt; 0, the other entries written).
+ *
+ * <p>The entry's shard is found as Kinesis finds it: MD5 of the partition key (or the ExplicitHashKey) in the hash-key
+ * ranges of the stream's open shards, which the proxy reads with ListShards from the emulator and re-reads every
+ * {@value #SHARDS_TTL_MS} ms (so it follows a split). JSON protocol only: clients must run with CBOR off. Single
+ * PutRecord calls are forwarded unmetered.
+ *
+ * <p>Self-contained (JDK and Jackson only), for tests and benchmarks: {@code new ShardLimitProxy(upstream)}, point the
+ * writer's {@code kinesis.endpoint} at {@link #endpoint()}, read the counters, close.
+ */
+public final class ShardLimitProxy implements AutoCloseable {
+    public static final long AWS_RECORDS_PER_SECOND = 1_000;
+    public static final long AWS_BYTES_PER_SECOND = 1024L * 1024;
+    private static final long SHARDS_TTL_MS = 250;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> HOP_BY_HOP = Set.of("host", "content-length", "connection", "expect", "upgrade",
+            "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection");
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(16, runnable -> {
+        Thread t = new Thread(runnable, "shard-limit-proxy");
+        t.setDaemon(true);
+        return t;
+    });
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final String upstream;
+    private final long recordsPerSecond;
+    private final long bytesPerSecond;
+    private final Map<String, StreamShards> streams = new ConcurrentHashMap<>();
+    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> writtenByShard = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> throttledByShard = new ConcurrentHashMap<>();
+    private final AtomicLong entriesWritten = new AtomicLong();
+    private final AtomicLong entriesThrottled = new AtomicLong();
+    private final AtomicLong putRecordsCalls = new AtomicLong();
+
+    /** AWS's limits: 1,000 records/s and 1 MiB/s per shard. */
+    public ShardLimitProxy(String upstream) throws IOException {
+        this(upstream, AWS_RECORDS_PER_SECOND, AWS_BYTES_PER_SECOND);
+    }
+
+    public ShardLimitProxy(String upstream, long recordsPerSecond, long bytesPerSecond) throws IOException {
+        this.upstream = upstream.endsWith("/") ? upstream.substring(0, upstream.length() - 1) : upstream;
+        this.recordsPerSecond = recordsPerSecond;
+        this.bytesPerSecond = bytesPerSecond;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** PutRecords entries written (forwarded and accepted by the emulator). */
+    public long entriesWritten() {
+        return entriesWritten.get();
+    }
+
+    /** PutRecords entries answered ProvisionedThroughputExceededException by the proxy. */
+    public long entriesThrottled() {
+        return entriesThrottled.get();
+    }
+
+    public long putRecordsCalls() {
+        return putRecordsCalls.get();
+    }
+
+    /** Entries written per shard id. */
+    public Map<String, Long> writtenByShard() {
+        return snapshot(writtenByShard);
+    }
+
+    /** Entries throttled per shard id. */
+    public Map<String, Long> throttledByShard() {
+        return snapshot(throttledByShard);
+    }
+
+    private static Map<String, Long> snapshot(Map<String, AtomicLong> counters) {
+        Map<String, Long> copy = new TreeMap<>();
+        counters.forEach((k, v) -> copy.put(k, v.get()));
+        return copy;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+            if (target != null && target.endsWith(".PutRecords")) {
+                putRecords(exchange, body);
+            } else {
+                HttpResponse<byte[]> response = send(exchange, target, body);
+                reply(exchange, response.statusCode(), response.body());
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client sees a closed connection
+        }
+    }
+
+    private void putRecords(HttpExchange exchange, byte[] body) throws IOException {
+        putRecordsCalls.incrementAndGet();
+        ObjectNode request = (ObjectNode) JSON.readTree(body);
+        String stream = request.path("StreamName").asText();
+        ArrayNode entries = (ArrayNode) request.get("Records");
+        StreamShards shards = shardsOf(exchange, stream);
+        boolean[] throttled = new boolean[entries.size()];
+        String[] shardOfEntry = new String[entries.size()];
+        List<JsonNode> kept = new ArrayList<>();
+        long now = System.nanoTime();
+        for (int i = 0; i < entries.size(); i++) {
+            JsonNode entry = entries.get(i);
+            String partitionKey = entry.path("PartitionKey").asText();
+            BigInteger hashKey = entry.hasNonNull("ExplicitHashKey") ? new BigInteger(entry.get("ExplicitHashKey").asText())
+                    : new BigInteger(1, md5(partitionKey.getBytes(StandardCharsets.UTF_8)));
+            String shard = shards == null ? null : shards.shardOf(hashKey);
+            shardOfEntry[i] = shard;
+            long size = Base64.getDecoder().decode(entry.path("Data").asText()).length
+                    + partitionKey.getBytes(StandardCharsets.UTF_8).length;
+            if (shard != null && !buckets.computeIfAbsent(stream + "/" + shard, k -> new Bucket()).take(size, now)) {
+                throttled[i] = true;
+            } else {
+                kept.add(entry);
+            }
+        }
+        JsonNode upstreamRecords = JSON.createArrayNode();
+        if (!kept.isEmpty()) {
+            ArrayNode keptEntries = JSON.createArrayNode();
+            keptEntries.addAll(kept);
+            request.set("Records", keptEntries);
+            HttpResponse<byte[]> response = send(exchange, exchange.getRequestHeaders().getFirst("X-Amz-Target"),
+                    JSON.writeValueAsBytes(request));
+            if (response.statusCode() != 200) {
+                reply(exchange, response.statusCode(), response.body());
+                return;
+            }
+            upstreamRecords = JSON.readTree(response.body()).get("Records");
+        }
+        ArrayNode merged = JSON.createArrayNode();
+        int failedCount = 0;
+        int next = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            if (throttled[i]) {
+                failedCount++;
+                entriesThrottled.incrementAndGet();
+                throttledByShard.computeIfAbsent(shardOfEntry[i], k -> new AtomicLong()).incrementAndGet();
+                merged.addObject().put("ErrorCode", "ProvisionedThroughputExceededException")
+                        .put("ErrorMessage", "Rate exceeded for shard " + shardOfEntry[i] + " in stream " + stream
+                                + " under account 000000000000.");
+            } else {
+                JsonNode result = upstreamRecords.get(next++);
+                if (result.has("ErrorCode")) {
+                    failedCount++;
+                } else {
+                    entriesWritten.incrementAndGet();
+                    writtenByShard.computeIfAbsent(result.path("ShardId").asText(), k -> new AtomicLong()).incrementAndGet();
+                }
+                merged.add(result);
+            }
+        }
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("FailedRecordCount", failedCount);
+        answer.set("Records", merged);
+        reply(exchange, 200, JSON.writeValueAsBytes(answer));
+    }
+
+    /** The stream's open shards, re-read from the emulator when older than the TTL; null if it cannot be read. */
+    private StreamShards shardsOf(HttpExchange exchange, String stream) throws IOException {
+        StreamShards known = streams.get(stream);
+        if (known != null && System.nanoTime() - known.readAtNanos < SHARDS_TTL_MS * 1_000_000) {
+            return known;
+        }
+        ObjectNode listShards = JSON.createObjectNode().put("StreamName", stream);
+        HttpResponse<byte[]> response = send(exchange, "Kinesis_20131202.ListShards", JSON.writeValueAsBytes(listShards));
+        if (response.statusCode() != 200) {
+            return known;
+        }
+        List<BigInteger[]> ranges = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (JsonNode shard : JSON.readTree(response.body()).path("Shards")) {
+            if (shard.path("SequenceNumberRange").hasNonNull("EndingSequenceNumber")) {
+                continue; // closed
+            }
+            ids.add(shard.path("ShardId").asText());
+            ranges.add(new BigInteger[] {new BigInteger(shard.path("HashKeyRange").path("StartingHashKey").asText()),
+                    new BigInteger(shard.path("HashKeyRange").path("EndingHashKey").asText())});
+        }
+        StreamShards fresh = new StreamShards(ids, ranges, System.nanoTime());
+        streams.put(stream, fresh);
+        return fresh;
+    }
+
+    private HttpResponse<byte[]> send(HttpExchange exchange, String target, byte[] body) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream + exchange.getRequestURI()))
+                .timeout(Duration.ofSeconds(30))
+                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+        // The emulator checks that a request is signed, not the signature: the client's headers do for any target.
+        exchange.getRequestHeaders().forEach((name, values) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase()) && !name.equalsIgnoreCase("X-Amz-Target")) {
+                values.forEach(v -> request.header(name, v));
+            }
+        });
+        if (target != null) {
+            request.header("X-Amz-Target", target);
+        }
+        try {
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    private static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            exchange.getResponseBody().write(body);
+        }
+    }
+
+    private static byte[] md5(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("MD5").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    /** One shard's two buckets, each holding at most one second's worth. */
+    private final class Bucket {
+        private double records = recordsPerSecond;
+        private double bytes = bytesPerSecond;
+        private long refilledAt = System.nanoTime();
+
+        synchronized boolean take(long size, long now) {
+            double seconds = Math.max(0, now - refilledAt) / 1e9;
+            refilledAt = Math.max(refilledAt, now);
+            records = Math.min(recordsPerSecond, records + seconds * recordsPerSecond);
+            bytes = Math.min(bytesPerSecond, bytes + seconds * bytesPerSecond);
+            if (records < 1 || bytes < size) {
+                return false;
+            }
+            records -= 1;
+            bytes -= size;
+            return true;
+        }
+    }
+
+    private record StreamShards(List<String> ids, List<BigInteger[]> ranges, long readAtNanos) {
+        String shardOf(BigInteger hashKey) {
+            for (int i = 0; i < ids.size(); i++) {
+                if (ranges.get(i)[0].compareTo(hashKey) <= 0 && hashKey.compareTo(ranges.get(i)[1]) <= 0) {
+                    return ids.get(i);
+                }
+            }
+            return null;
+        }
+    }
+}
