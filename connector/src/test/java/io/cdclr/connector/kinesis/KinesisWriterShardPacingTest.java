@@ -18,7 +18,8 @@ class KinesisWriterShardPacingTest {
     void aHotShardWaitsOnItsOwnWhileAnotherShardsRecordsGoOn() throws Exception {
         var client = new StubStreamClient(StubStreamClient.summary(null, StreamMode.PROVISIONED), 2);
         List<String> completed = Collections.synchronizedList(new ArrayList<>());
-        try (var writer = new KinesisWriter(TestConfigs.fast(Map.of(KinesisWriterConfig.SHARD_RECORDS_PER_SECOND, 100)), client)) {
+        try (var writer = new KinesisWriter(TestConfigs.fast(Map.of(KinesisWriterConfig.SHARD_RECORDS_PER_SECOND, 100,
+                KinesisWriterConfig.SHARD_RATE_LIMIT, "on")), client)) {
             List<String> hot = keysOf(client, "shardId-000000000000", 150);
             List<String> cold = keysOf(client, "shardId-000000000001", 40);
             for (String key : hot) { // submitted first: without per-shard pacing they would all go before the cold ones
