@@ -108,8 +108,8 @@ public final class KinesisWriterConfig {
                             + "and kinesis.shard.bytes.per.second) has room, so the writer does not drive the stream into "
                             + "throttling and a hot shard waits on its own while other shards' records go on; 'off' sends "
                             + "as fast as Kinesis accepts and retries what it throttles; 'auto' (the default) is 'on' for a "
-                            + "provisioned stream and 'off' for an on-demand one (from DescribeStreamSummary; 'on' when the "
-                            + "stream mode cannot be read, as on emulators).")
+                            + "provisioned stream and 'off' for an on-demand one (from DescribeStreamSummary; 'off' when the "
+                            + "stream mode is not reported or cannot be read: emulators have no shard limits).")
             .define(SHARD_RECORDS_PER_SECOND, Type.INT, 1_000, Range.atLeast(1), Importance.LOW,
                     "Records per second per shard the token buckets allow: Kinesis's write limit of a provisioned shard.")
             .define(SHARD_BYTES_PER_SECOND, Type.LONG, 1024L * 1024, Range.atLeast(1024), Importance.LOW,

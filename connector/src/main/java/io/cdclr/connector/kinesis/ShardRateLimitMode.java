@@ -4,7 +4,12 @@ import java.util.Locale;
 
 /** kinesis.shard.rate.limit: whether the writer paces each shard with token buckets. */
 public enum ShardRateLimitMode {
-    /** Buckets for a provisioned stream (and when the stream mode is unknown), none for an on-demand one. */
+    /**
+     * Buckets for a stream that says it is provisioned, none for an on-demand one, and none when the mode is not
+     * reported or cannot be read: AWS always reports it, so an unknown mode is an emulator (no shard limits to keep
+     * to; pacing would only slow it down) or a DescribeStreamSummary the role may not call (the writer then reacts to
+     * throttling as it always did).
+     */
     AUTO,
     ON,
     OFF;
@@ -22,7 +27,7 @@ public enum ShardRateLimitMode {
         return switch (this) {
             case ON -> true;
             case OFF -> false;
-            case AUTO -> !Boolean.TRUE.equals(onDemand);
+            case AUTO -> Boolean.FALSE.equals(onDemand);
         };
     }
 }

@@ -78,7 +78,7 @@ class KinesisWriterConfigTest {
         assertEquals(1024L * 1024, config.shardBytesPerSecond());
         assertEquals(60_000, config.shardMapRefresh().toMillis());
         assertTrue(ShardRateLimitMode.AUTO.appliesTo(false), "provisioned: on");
-        assertTrue(ShardRateLimitMode.AUTO.appliesTo(null), "mode not reported (emulator): on");
+        assertTrue(!ShardRateLimitMode.AUTO.appliesTo(null), "mode not reported (emulator): off");
         assertTrue(!ShardRateLimitMode.AUTO.appliesTo(true), "on-demand: off");
         assertTrue(ShardRateLimitMode.ON.appliesTo(true));
         assertTrue(!ShardRateLimitMode.OFF.appliesTo(false));
