@@ -148,7 +148,12 @@ class SnapshotWhileStreamingIT {
         Random random = new Random(7);
         try (Connection c = LocalServices.connect(); Statement s = c.createStatement()) {
             while (!stop.get()) {
+                // Mostly the keys of the chunk being read now, so that changes land inside its window.
                 int id = 1 + random.nextInt(450);
+                int base = currentKeyOf(t1);
+                if (base >= 0 && random.nextInt(4) > 0) {
+                    id = base + 1 + random.nextInt(CHUNK);
+                }
                 int op = random.nextInt(10);
                 if (op < 5) {
                     s.execute("UPDATE public." + t1 + " SET v = 'u" + ops.get() + "', n = n + 1 WHERE id = " + id);
@@ -166,10 +171,24 @@ class SnapshotWhileStreamingIT {
                     s.execute("DELETE FROM public." + t2 + " WHERE k2 = md5('" + i + "')::uuid");
                 }
                 ops.incrementAndGet();
-                Thread.sleep(2);
             }
-        } catch (SQLException | InterruptedException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The last key of the chunk last emitted from {@code table}, 0 before its first, -1 while another is read. */
+    private int currentKeyOf(String table) {
+        try {
+            ObjectName name = SnapshotStatus.objectName(slot);
+            Object current = ManagementFactory.getPlatformMBeanServer().getAttribute(name, "CurrentTable");
+            if (!("public." + table).equals(current)) {
+                return -1;
+            }
+            Object last = ManagementFactory.getPlatformMBeanServer().getAttribute(name, "LastKey");
+            return last == null ? 0 : Integer.parseInt(last.toString());
+        } catch (Exception e) {
+            return -1;
         }
     }
 
