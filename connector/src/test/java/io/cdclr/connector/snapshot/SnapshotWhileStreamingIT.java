@@ -144,6 +144,58 @@ class SnapshotWhileStreamingIT {
         }
     }
 
+    @Test
+    void droppedTableIsSkippedByNameAndCancelStops() throws Exception {
+        exec("CREATE TABLE public." + t1 + " (id int PRIMARY KEY, v text)",
+                "INSERT INTO public." + t1 + " SELECT i, 'v' || i FROM generate_series(1, 2000) i",
+                "CREATE TABLE public." + t2 + " (k1 text, k2 uuid, payload text, PRIMARY KEY (k1, k2))",
+                "INSERT INTO public." + t2 + " SELECT 'k' || (i % 7), md5(i::text)::uuid, 'p' || i FROM generate_series(1, 30) i");
+        Map<String, String> config = config();
+        config.remove("snapshot.tables");
+        config.put("snapshot.chunk.size", "10");
+        Offsets offsets = new Offsets(config);
+        Wal2JsonSourceTask task = start(config, offsets);
+        Consumer consumer = new Consumer();
+        exec(SnapshotRequest.sql(SnapshotRequest.start(List.of("public." + t1, "public." + t2), 0)));
+        pollUntil(task, consumer, () -> chunks() >= 2);
+        exec("DROP TABLE public." + t1);
+        pollUntil(task, consumer, () -> !running());
+        assertEquals(30, consumer.rows(t2).size(), "the table after the dropped one is snapshotted whole");
+        assertTrue(consumer.rows(t1).size() < 2000, "the dropped table stopped");
+
+        exec("CREATE TABLE public." + t1 + " (id int PRIMARY KEY, v text)",
+                "INSERT INTO public." + t1 + " SELECT i, 'v' || i FROM generate_series(1, 2000) i");
+        Consumer second = new Consumer();
+        exec(SnapshotRequest.sql(SnapshotRequest.start(List.of("public." + t1), 0)));
+        pollUntil(task, second, () -> running() && chunks() >= 2);
+        exec(SnapshotRequest.sql(SnapshotRequest.cancel()));
+        pollUntil(task, second, () -> !running());
+        long atCancel = second.snapshotRowsSeen;
+        exec("INSERT INTO public." + t2 + " VALUES ('end', md5('end')::uuid, 'end')");
+        pollUntil(task, second, () -> second.rows(t2).size() == 1);
+        System.out.printf("snapshot IT (drop/cancel): first %d rows of the dropped table, %d rows before the cancel,"
+                + " %d after%n", consumer.rows(t1).size(), atCancel, second.snapshotRowsSeen - atCancel);
+        assertEquals(atCancel, second.snapshotRowsSeen, "no snapshot row after the cancel");
+        assertTrue(atCancel < 2000, "cancelled before the end");
+    }
+
+    private interface Check {
+        boolean done() throws Exception;
+    }
+
+    private static void pollUntil(Wal2JsonSourceTask task, Consumer consumer, Check check) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!check.done()) {
+            assertTrue(System.nanoTime() < deadline, "condition not met within 30 s");
+            List<SourceRecord> batch = task.poll();
+            if (batch != null) {
+                for (SourceRecord r : batch) {
+                    consumer.apply(r);
+                }
+            }
+        }
+    }
+
     private void workload(AtomicBoolean stop, AtomicLong ops) {
         Random random = new Random(7);
         try (Connection c = LocalServices.connect(); Statement s = c.createStatement()) {
