@@ -21,13 +21,17 @@ import java.util.Objects;
  *   <li>{@code search_path = ''}: the replication session pins it empty (ReplicationSession.pinSearchPath), so
  *       {@code format_type} qualifies every user type ({@code public.mood}) and {@code regclass}/{@code regtype}
  *       values print qualified. {@link #read} pins it while it reads the catalog, whatever the connection had.</li>
- *   <li>{@code extra_float_digits = 3}: PgJDBC sends it in the startup packet of every connection, the
- *       replication one included, so wal2json prints {@code real}/{@code double precision} in the shortest exact
- *       form ({@code 0.1}, {@code 1e+100}); with {@code 0} (psql's default) they would be rounded to 15 digits.</li>
- *   <li>{@code DateStyle} (ISO, set by PgJDBC), {@code TimeZone} (PgJDBC sends the JVM's), {@code IntervalStyle},
- *       {@code bytea_output}, {@code lc_monetary}: left as the connection has them. A connection opened by the
- *       same {@code PostgresEndpoint} in the same JVM as the replication connection has the same values (same
- *       startup parameters, same server {@code options}).</li>
+ *   <li>{@code extra_float_digits = 1}: PgJDBC sends {@code extra_float_digits=3} in the startup packet of an
+ *       ordinary connection but not of a replication one, whose walsender keeps the server's default, 1 (checked
+ *       by RowEnvelopeDifferentialIT). Any positive value prints {@code real}/{@code double precision} in the
+ *       shortest exact form ({@code 0.1}, {@code 1e+100}, PostgreSQL 12 and later), so 1 and 3 print the same;
+ *       this sets 1 to be the walsender's twin. Not covered: a server, role or database configured with
+ *       {@code extra_float_digits <= 0}, or a {@code -c extra_float_digits} in the endpoint's server options,
+ *       which would make wal2json round floats to 15 significant digits and the snapshot not.</li>
+ *   <li>{@code DateStyle} (ISO), {@code TimeZone} (the JVM's), {@code client_encoding} (UTF8): PgJDBC sends the
+ *       same on both kinds of connection. {@code IntervalStyle}, {@code bytea_output}, {@code lc_monetary},
+ *       {@code xmloption}: the server's, the same for both. So a connection opened by the same
+ *       {@code PostgresEndpoint} in the same JVM as the replication connection matches it once prepared.</li>
  * </ul>
  *
  * <p><b>Select list.</b> {@link #selectList()} reads every column as the text of its type's output function
@@ -107,14 +111,14 @@ public final class TableShape {
 
     /**
      * Gives a connection the settings that make its output-function text what wal2json prints in the connector's
-     * replication session: {@code search_path = ''} and {@code extra_float_digits = 3} (see the class comment).
+     * replication session: {@code search_path = ''} and {@code extra_float_digits = 1} (see the class comment).
      * Call it once on the connection that runs the chunk queries; a value's text is then independent of the
      * role's or database's defaults.
      */
     public static void prepareSession(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SELECT pg_catalog.set_config('search_path', '', false),"
-                    + " pg_catalog.set_config('extra_float_digits', '3', false)");
+                    + " pg_catalog.set_config('extra_float_digits', '1', false)");
         }
     }
 
