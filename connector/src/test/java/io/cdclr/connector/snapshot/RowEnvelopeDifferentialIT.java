@@ -74,6 +74,9 @@ class RowEnvelopeDifferentialIT {
         exec("CREATE SCHEMA " + s,
                 "CREATE TYPE " + s + ".\"MyType\" AS ENUM ('A b', 'c\"d')",
                 "CREATE DOMAIN " + s + ".short_text AS varchar(10)",
+                "CREATE DOMAIN " + s + ".boolish AS boolean",
+                "CREATE DOMAIN " + s + ".boolish2 AS " + s + ".boolish",
+                "CREATE DOMAIN " + s + ".padded AS char(4)",
                 "CREATE TYPE " + s + ".addr AS (street text, no int, tags text[])");
         // the pgoutput type workload: types-and-edge-cases.sql's kitchen, more types, enum mood, domain posint
         exec(TypeWorkload.ddl(s).toArray(String[]::new));
@@ -84,7 +87,8 @@ class RowEnvelopeDifferentialIT {
                         + " rc regclass, rt regtype, vb varbit(8), tsq tsquery, i4 int4, tstz6 timestamptz(6), n2 numeric(5,2))",
                 "CREATE TABLE " + s + ".user_types(id int primary key, mood " + s + ".mood, my " + s + ".\"MyType\", dom " + s + ".posint,"
                         + " st " + s + ".short_text, ad " + s + ".addr, ads " + s + ".addr[], moods " + s + ".mood[], doms " + s + ".posint[],"
-                        + " mys " + s + ".\"MyType\"[])",
+                        + " mys " + s + ".\"MyType\"[], bd " + s + ".boolish, bd2 " + s + ".boolish2, pad " + s + ".padded,"
+                        + " nm name, qc \"char\", bda " + s + ".boolish[], xd xml, ipa inet[])",
                 // keys: composite, text and uuid, in an order other than attnum order (wal2json's "pk" is in attnum order)
                 "CREATE TABLE " + s + ".keys_text_uuid(u uuid, v text, t text, primary key (t, u))",
                 "CREATE TABLE " + s + ".deferrable_pk(id int primary key deferrable initially deferred, v text)",
@@ -106,7 +110,8 @@ class RowEnvelopeDifferentialIT {
                         + " '" + s + ".kitchen', 'integer', B'1010', 'fat & (rat | cat)', 2147483647, '2026-02-12 10:11:12.999999+01', 123.45)",
                 "INSERT INTO " + s + ".extra_types(id, rn, n2, i4) VALUES (2, 'empty', -999.99, -2147483648), (3, NULL, 0, 0)",
                 "INSERT INTO " + s + ".user_types VALUES (1, 'happy', 'A b', 5, 'short', ROW('Main St, \"1\"', 7, '{a,b}'),"
-                        + " ARRAY[ROW('x', 1, NULL)::" + s + ".addr, NULL], '{sad,NULL}', '{1,2}', '{\"A b\",\"c\\\"d\"}')",
+                        + " ARRAY[ROW('x', 1, NULL)::" + s + ".addr, NULL], '{sad,NULL}', '{1,2}', '{\"A b\",\"c\\\"d\"}', true, false, 'ab',"
+                        + " 'a name', 'q', '{t,NULL}', '<?xml version=\"1.0\" encoding=\"UTF-8\"?><r a=\"1\">x</r>', '{10.0.0.1,::1/128}')",
                 "INSERT INTO " + s + ".user_types(id, ad, my) VALUES (2, ROW(NULL, NULL, NULL), 'c\"d'), (3, NULL, NULL)",
                 "INSERT INTO " + s + ".keys_text_uuid VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'v1', 'b'),"
                         + " ('00000000-0000-0000-0000-000000000000', 'v2', 'a'), ('ffffffff-0000-0000-0000-000000000000', NULL, 'ü \"|\\ x')",
@@ -245,10 +250,15 @@ class RowEnvelopeDifferentialIT {
         }
         Map<String, int[]> perType = new TreeMap<>();
         int rows = 0;
+        int casts = 0;
+        int formats = 0;
         try (Connection c = LocalServices.connect()) {
             TableShape.prepareSession(c);
             for (String table : tables) {
                 TableShape shape = TableShape.read(c, s, table);
+                String select = shape.selectList();
+                casts += select.split("::pg_catalog.text", -1).length - 1;
+                formats += select.split("pg_catalog.format", -1).length - 1;
                 RowEnvelopeWriter writer = new RowEnvelopeWriter(shape, options);
                 String order = String.join(", ", shape.primaryKey().stream().map(TableShape::quoteIdentifier).toList());
                 try (Statement st = c.createStatement();
@@ -288,8 +298,10 @@ class RowEnvelopeDifferentialIT {
         assertFalse(perType.isEmpty());
         StringBuilder report = new StringBuilder();
         perType.forEach((type, n) -> report.append(String.format("%n  %-34s %3d values, %3d NULLs matched", type, n[0], n[1])));
-        System.out.printf("[%s] %d rows of %d tables, byte-equal to wal2json's INSERT (+marker), %d types, %.1f s:%s%n",
-                label, rows, tables.size(), perType.size(), (System.nanoTime() - t0) / 1e9, report);
+        assertTrue(casts > 0 && formats > 0, "both ways of reading a value are exercised");
+        System.out.printf("[%s] %d rows of %d tables, byte-equal to wal2json's INSERT (+marker), %d types"
+                        + " (%d columns read by ::text, %d by format), %.1f s:%s%n",
+                label, rows, tables.size(), perType.size(), casts, formats, (System.nanoTime() - t0) / 1e9, report);
     }
 
     /**
