@@ -89,7 +89,7 @@ public final class TableShape {
      * {@code search_path} to '' while it reads and restores the connection's value afterwards.
      *
      * @throws TableShapeException naming the table when it does not exist, is not an ordinary table, or has no
-     *                             primary key
+     *                             primary key wal2json reports (none, or a deferrable one)
      * @throws SQLException        on any database error
      */
     public static TableShape read(Connection c, String schema, String table) throws SQLException {
@@ -206,8 +206,15 @@ public final class TableShape {
             throw new TableShapeException(TableShapeException.Reason.NO_PRIMARY_KEY, display, "table " + display
                     + " has no primary key: a snapshot reads a table in primary-key order and cannot read this one");
         }
+        if (!wal2jsonSeesPk) {
+            // wal2json writes "pk":[] for such a table: every row (streamed or snapshot) would get the table's
+            // partition key, and a snapshot could not tell one row from another by key.
+            throw new TableShapeException(TableShapeException.Reason.NO_PRIMARY_KEY, display, "table " + display
+                    + " has a deferrable (or not yet valid) primary key, which wal2json does not report as a key:"
+                    + " make it NOT DEFERRABLE to snapshot the table");
+        }
         List<Column> wal2jsonPk = new ArrayList<>();
-        if (wal2jsonSeesPk) {
+        {
             for (Column col : columns) { // attnum order, as wal2json walks the tuple
                 if (primaryKey.contains(col.name())) {
                     wal2jsonPk.add(col);
@@ -271,7 +278,7 @@ public final class TableShape {
         return primaryKey;
     }
 
-    /** The primary-key columns as wal2json writes its {@code "pk"}: in attnum order, empty for a deferrable key. */
+    /** The primary-key columns as wal2json writes its {@code "pk"}: in attnum order. */
     List<Column> wal2jsonPk() {
         return wal2jsonPk;
     }

@@ -28,6 +28,7 @@ class TableShapeIT {
         exec("CREATE SCHEMA " + s,
                 "CREATE TABLE " + s + ".nopk(a int, b text)",
                 "CREATE TABLE " + s + ".unique_only(a int not null unique, b text)",
+                "CREATE TABLE " + s + ".deferrable_pk(id int primary key deferrable initially deferred, v text)",
                 "CREATE VIEW " + s + ".v AS SELECT 1 AS id",
                 "CREATE TABLE " + s + ".parted(id int primary key) PARTITION BY RANGE (id)",
                 "CREATE TABLE " + s + ".parted_1 PARTITION OF " + s + ".parted FOR VALUES FROM (0) TO (100)",
@@ -65,6 +66,12 @@ class TableShapeIT {
                 assertTrue(e.getMessage().startsWith("table " + s + "." + table + " has no primary key"), e.getMessage());
                 assertTrue(e.getMessage().lines().count() == 1, "one line");
             }
+            // wal2json writes "pk":[] for a deferrable key: rows could not be told apart by partition key
+            TableShapeException deferrable = assertThrows(TableShapeException.class,
+                    () -> TableShape.read(c, s, "deferrable_pk"));
+            assertEquals(TableShapeException.Reason.NO_PRIMARY_KEY, deferrable.reason());
+            assertTrue(deferrable.getMessage().startsWith("table " + s + ".deferrable_pk has a deferrable"),
+                    deferrable.getMessage());
         }
     }
 
