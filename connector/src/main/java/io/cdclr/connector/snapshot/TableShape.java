@@ -214,11 +214,9 @@ public final class TableShape {
                     + " make it NOT DEFERRABLE to snapshot the table");
         }
         List<Column> wal2jsonPk = new ArrayList<>();
-        {
-            for (Column col : columns) { // attnum order, as wal2json walks the tuple
-                if (primaryKey.contains(col.name())) {
-                    wal2jsonPk.add(col);
-                }
+        for (Column col : columns) { // attnum order, as wal2json walks the tuple
+            if (primaryKey.contains(col.name())) {
+                wal2jsonPk.add(col);
             }
         }
         return new TableShape(schema, table, oid, columns, primaryKey, wal2jsonPk, plainText);
