@@ -3,11 +3,11 @@ package io.cdclr.connector.pgoutput;
 import java.util.List;
 
 /** Tables with every type wal2json renders, and rows with edge values (shared by the pgoutput integration tests). */
-final class TypeWorkload {
+public final class TypeWorkload {
     private TypeWorkload() {
     }
 
-    static List<String> ddl(String s) {
+    public static List<String> ddl(String s) {
         return List.of(
                 "CREATE TYPE " + s + ".mood AS ENUM ('sad', 'ok', 'happy')",
                 "CREATE DOMAIN " + s + ".posint AS integer CHECK (VALUE > 0)",
@@ -19,7 +19,7 @@ final class TypeWorkload {
                         + " dtarr date[], f8 float8, f4 real, \"Mixed Case\" text, vc varchar, ch1 char)");
     }
 
-    static List<String> inserts(String s) {
+    public static List<String> inserts(String s) {
         return List.of(
                 "INSERT INTO " + s + ".kitchen VALUES (1,true,1,9223372036854775807,12345.678,'NaN','Infinity','he said \"hi\"\\n','ünïcode','ab',"
                         + "'\\xdeadbeef','2026-02-12','2026-02-12 10:11:12.123456','2026-02-12 10:11:12+00','23:59:59','1 day 02:00:00',"
