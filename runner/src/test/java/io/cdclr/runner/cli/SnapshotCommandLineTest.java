@@ -1,0 +1,121 @@
+package io.cdclr.runner.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdclr.runner.config.ConfigError;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Parsing of {@code snapshot}'s options, the request it writes, and the table filter it checks against. */
+class SnapshotCommandLineTest {
+
+    @Test
+    void tablesAreTrimmedDeduplicatedAndKeptInOrder() {
+        CommandLine cmd = CommandLine.parse("snapshot", "--tables", " public.orders, public.lines,,public.orders",
+                "--config", "x.properties");
+        assertEquals(CommandLine.Command.SNAPSHOT, cmd.command());
+        assertEquals(List.of("public.orders", "public.lines"), cmd.snapshot().tables());
+        assertFalse(cmd.snapshot().cancel());
+        assertFalse(cmd.snapshot().status());
+        assertNull(cmd.snapshot().chunkSize());
+        assertEquals(Long.valueOf(500), CommandLine.parse("snapshot", "--tables", "a.b", "--chunk-size", "500")
+                .snapshot().chunkSize());
+    }
+
+    @Test
+    void cancelAndStatus() {
+        assertTrue(CommandLine.parse("snapshot", "--cancel").snapshot().cancel());
+        assertTrue(CommandLine.parse("snapshot", "--status").snapshot().status());
+    }
+
+    @Test
+    void exactlyOneModeIsRequired() {
+        for (String[] args : new String[][] {{"snapshot"}, {"snapshot", "--cancel", "--status"},
+                {"snapshot", "--tables", "a.b", "--cancel"}}) {
+            ConfigError e = assertThrows(ConfigError.class, () -> CommandLine.parse(args));
+            assertTrue(e.getMessage().contains("exactly one of --tables"), e.getMessage());
+        }
+    }
+
+    @Test
+    void badValuesAndMisplacedOptionsAreNamed() {
+        assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("snapshot", "--tables", " , "))
+                .getMessage().contains("--tables needs at least one"));
+        assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("snapshot", "--tables"))
+                .getMessage().contains("--tables needs a value"));
+        assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("snapshot", "--tables", "a.b",
+                "--chunk-size", "0")).getMessage().contains("--chunk-size: must be at least 1"));
+        assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("snapshot", "--cancel",
+                "--chunk-size", "10")).getMessage().contains("--chunk-size applies to snapshot --tables only"));
+        assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("run", "--tables", "a.b"))
+                .getMessage().contains("apply to snapshot only"));
+        assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("snaphot"))
+                .getMessage().contains("snapshot"));
+    }
+
+    @Test
+    void usageDocumentsTheCommand() {
+        String usage = Main.usage();
+        assertTrue(usage.contains("  snapshot "), usage);
+        assertTrue(usage.contains("--tables LIST"), usage);
+        assertTrue(usage.contains("--cancel"), usage);
+        assertTrue(usage.contains("--status"), usage);
+    }
+
+    @Test
+    void requestJsonAndItsSql() throws Exception {
+        String json = SnapshotCommand.startJson("id-1", List.of("public.orders", "public.o'neil"), 200L);
+        JsonNode node = new ObjectMapper().readTree(json);
+        assertEquals("id-1", node.get("id").asText());
+        assertEquals("start", node.get("action").asText());
+        assertEquals("public.o'neil", node.get("tables").get(1).asText());
+        assertEquals(200, node.get("chunk_size").asLong());
+        assertFalse(SnapshotCommand.startJson("x", List.of("a.b"), null).contains("chunk_size"));
+        assertEquals("{\"id\":\"c\",\"action\":\"cancel\"}", SnapshotCommand.cancelJson("c"));
+        assertEquals("SELECT pg_logical_emit_message(true, 'cdclr.snapshot', '{\"id\":\"id-1\",\"action\":\"start\","
+                + "\"tables\":[\"public.orders\",\"public.o''neil\"],\"chunk_size\":200}')", SnapshotCommand.sql(json));
+    }
+
+    @Test
+    void tableFilterFollowsWal2jsonRules() {
+        CapturedTables all = new CapturedTables(null, "");
+        assertTrue(all.captures("public", "orders"));
+        CapturedTables some = new CapturedTables("public.orders,sales.*", "sales.secret");
+        assertTrue(some.captures("public", "orders"));
+        assertFalse(some.captures("public", "Orders"), "case-sensitive");
+        assertTrue(some.captures("sales", "x"));
+        assertFalse(some.captures("sales", "secret"), "filter-tables wins");
+        assertFalse(some.captures("public", "lines"));
+        CapturedTables anySchema = new CapturedTables("*.orders", null);
+        assertTrue(anySchema.captures("x", "orders"));
+        assertFalse(anySchema.captures("x", "lines"));
+        CapturedTables escaped = new CapturedTables("public.a\\.b,public.c\\,d", null);
+        assertTrue(escaped.captures("public", "a.b"));
+        assertTrue(escaped.captures("public", "c,d"));
+        assertFalse(escaped.captures("public", "a"));
+        assertEquals("wal2json.add-tables=public.orders,sales.* wal2json.filter-tables=sales.secret", some.describe());
+    }
+
+    @Test
+    void storedProgressIsReadFromTheOffsetValue() {
+        assertNull(SnapshotCommand.progressOf("{\"lsn\":1,\"commit_lsn\":1}"));
+        assertNull(SnapshotCommand.progressOf("not json"));
+        String progress = "{\"id\":\"s1\",\"table\":\"public.orders\",\"chunks\":3}";
+        String value = "{\"lsn\":1,\"snapshot\":" + new ObjectMapper().valueToTree(progress) + "}";
+        assertEquals(progress, SnapshotCommand.progressOf(value));
+        assertEquals("id=s1 table=public.orders chunks=3", SnapshotCommand.describeProgress(progress));
+    }
+
+    @Test
+    void liveFiguresComeFromTheBindAddress() {
+        assertEquals("http://127.0.0.1:8080/metrics", SnapshotCommand.metricsUrl(new io.cdclr.runner.config
+                .RunnerSettings(java.util.Map.of("http.bind.address", "0.0.0.0", "http.port", "8080"))));
+        assertNull(SnapshotCommand.live("http://127.0.0.1:1/metrics"), "nothing listens: null");
+    }
+}
