@@ -82,7 +82,7 @@ final class SnapshotCommand {
                         + " slot=" + config.slotName() + " lsn=" + lsn);
             }
             out.println("snapshot: SQL equivalent: " + sql(json) + ";");
-            out.println("snapshot: the runner starts it when its stream reaches lsn " + lsn
+            out.println("snapshot: the runner acts on it when its stream reaches lsn " + lsn
                     + "; follow it with: snapshot --status");
             return 0;
         }
