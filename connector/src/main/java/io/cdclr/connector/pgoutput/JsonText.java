@@ -4,11 +4,11 @@ package io.cdclr.connector.pgoutput;
  * JSON text exactly as wal2json writes it: PostgreSQL's {@code escape_json} for strings (only {@code "}, {@code \}
  * and control characters are escaped; everything else, non-ASCII included, is written as is).
  */
-final class JsonText {
+public final class JsonText {
     private JsonText() {
     }
 
-    static void appendString(StringBuilder out, String s) {
+    public static void appendString(StringBuilder out, String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -32,7 +32,7 @@ final class JsonText {
         out.append('"');
     }
 
-    static String string(String s) {
+    public static String string(String s) {
         StringBuilder out = new StringBuilder(s.length() + 2);
         appendString(out, s);
         return out.toString();
