@@ -82,9 +82,9 @@ record CommandLine(Command command, Optional<Path> configFile, int peek, boolean
                 throw new ConfigError("snapshot needs exactly one of --tables SCHEMA.TABLE[,...], --cancel, --status;"
                         + " see --help");
             }
-            if (chunkSize != null && (tables == null || chunkSize < 1)) {
+            if (chunkSize != null && (tables == null || chunkSize < 1 || chunkSize > Integer.MAX_VALUE)) {
                 throw new ConfigError(tables == null ? "--chunk-size applies to snapshot --tables only"
-                        : "--chunk-size: must be at least 1");
+                        : "--chunk-size: must be between 1 and " + Integer.MAX_VALUE);
             }
             snapshot = new SnapshotOptions(tables == null ? java.util.List.of() : tables, chunkSize, cancel, status);
         }

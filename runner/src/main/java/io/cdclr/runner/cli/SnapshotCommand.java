@@ -2,7 +2,8 @@ package io.cdclr.runner.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cdclr.connector.snapshot.SnapshotProgress;
+import io.cdclr.connector.snapshot.SnapshotRequest;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.config.RunnerSettings;
@@ -20,7 +21,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * {@code snapshot --tables a,b | --cancel | --status}: asks the running runner for an incremental snapshot (or to
@@ -32,7 +32,6 @@ import java.util.UUID;
  * or while no slot exists to carry it, is refused before anything is written: one line naming every problem, exit 2.
  */
 final class SnapshotCommand {
-    static final String PREFIX = "cdclr.snapshot";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunnerConfig config;
@@ -68,20 +67,20 @@ final class SnapshotCommand {
                 err.println("error: snapshot refused: " + String.join("; ", problems));
                 return Main.EXIT_USAGE;
             }
-            String json = options.cancel() ? cancelJson(UUID.randomUUID().toString())
-                    : startJson(UUID.randomUUID().toString(), options.tables(), options.chunkSize());
-            String lsn = emit(c, json);
-            JsonNode request = JSON.readTree(json);
+            SnapshotRequest request = options.cancel() ? SnapshotRequest.cancel()
+                    : SnapshotRequest.start(options.tables(), options.chunkSize() == null ? 0
+                            : Math.toIntExact(options.chunkSize()));
+            String lsn = emit(c, request.toJson());
             if (options.cancel()) {
-                out.println("snapshot: cancel requested id=" + request.get("id").asText() + " slot=" + config.slotName()
+                out.println("snapshot: cancel requested id=" + request.id() + " slot=" + config.slotName()
                         + " lsn=" + lsn + " (stops the running snapshot, if any, where the stream reaches it)");
             } else {
-                out.println("snapshot: requested id=" + request.get("id").asText() + " tables="
+                out.println("snapshot: requested id=" + request.id() + " tables="
                         + String.join(",", options.tables())
                         + (options.chunkSize() == null ? "" : " chunk_size=" + options.chunkSize())
                         + " slot=" + config.slotName() + " lsn=" + lsn);
             }
-            out.println("snapshot: SQL equivalent: " + sql(json) + ";");
+            out.println("snapshot: SQL equivalent: " + SnapshotRequest.sql(request) + ";");
             out.println("snapshot: the runner acts on it when its stream reaches lsn " + lsn
                     + "; follow it with: snapshot --status");
             return 0;
@@ -141,32 +140,9 @@ final class SnapshotCommand {
         return new CapturedTables(add, filter);
     }
 
-    static String startJson(String id, List<String> tables, Long chunkSize) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("id", id);
-        node.put("action", "start");
-        tables.forEach(node.putArray("tables")::add);
-        if (chunkSize != null) {
-            node.put("chunk_size", chunkSize);
-        }
-        return node.toString();
-    }
-
-    static String cancelJson(String id) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("id", id);
-        node.put("action", "cancel");
-        return node.toString();
-    }
-
-    /** The documented SQL form of a request: the JSON as a SQL string literal. */
-    static String sql(String json) {
-        return "SELECT pg_logical_emit_message(true, '" + PREFIX + "', '" + json.replace("'", "''") + "')";
-    }
-
     private static String emit(Connection c, String json) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_logical_emit_message(true, ?, ?)::text")) {
-            ps.setString(1, PREFIX);
+            ps.setString(1, SnapshotRequest.PREFIX);
             ps.setString(2, json);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -230,8 +206,14 @@ final class SnapshotCommand {
         }
     }
 
-    /** One line of the stored progress: its members as key=value, in the order stored. */
+    /** One line of the stored progress: its members as key=value, in the order stored, and the rows in total. */
     static String describeProgress(String progressJson) {
+        String total = "";
+        try {
+            total = " rows_total=" + SnapshotProgress.fromJson(progressJson).rowsEmitted();
+        } catch (RuntimeException e) {
+            // not (or no longer) the connector's form: shown as stored
+        }
         try {
             JsonNode node = JSON.readTree(progressJson);
             if (node == null || !node.isObject()) {
@@ -240,7 +222,7 @@ final class SnapshotCommand {
             List<String> parts = new ArrayList<>();
             node.fields().forEachRemaining(e -> parts.add(e.getKey() + "="
                     + (e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString())));
-            return String.join(" ", parts);
+            return String.join(" ", parts) + total;
         } catch (IOException e) {
             return progressJson;
         }

@@ -82,6 +82,8 @@ class SnapshotCommandIT {
                 if ("M".equals(change.path("action").asText())) {
                     assertEquals("cdclr.snapshot", change.get("prefix").asText());
                     assertTrue(change.get("transactional").asBoolean(), "transactional: " + change);
+                    // The connector's own parser accepts it: what the runner will read from its stream.
+                    io.cdclr.connector.snapshot.SnapshotRequest.parse(change.get("content").asText());
                     out.add(JSON.readTree(change.get("content").asText()));
                 }
             }
@@ -153,8 +155,8 @@ class SnapshotCommandIT {
         assertTrue(none.stdout().contains("no snapshot running"), none.stdout());
         assertTrue(none.stdout().contains("is not reachable; the stored offset above is all there is"), none.stdout());
 
-        String progress = "{\"id\":\"" + id + "\",\"tables\":[\"" + schema + ".lines\"],\"table\":\"" + schema
-                + ".orders\",\"last_key\":[\"41\"],\"chunks\":3}";
+        String progress = new io.cdclr.connector.snapshot.SnapshotProgress(id, List.of(schema + ".lines"),
+                schema + ".orders", List.of("41"), Map.of(schema + ".orders", 41L), 3, 100).toJson();
         HashMap<byte[], byte[]> raw = new HashMap<>();
         raw.put(("[\"cdc-runner\",{\"database\":\"cdc\",\"slot\":\"" + slot + "\"}]").getBytes(StandardCharsets.UTF_8),
                 ("{\"lsn\":100,\"confirm_lsn\":16777216,\"snapshot\":" + JSON.valueToTree(progress) + "}")
@@ -168,6 +170,7 @@ class SnapshotCommandIT {
         assertTrue(stored.stdout().contains("as of the last offset flush): id=" + id), stored.stdout());
         assertTrue(stored.stdout().contains("table=" + schema + ".orders"), stored.stdout());
         assertTrue(stored.stdout().contains("chunks=3"), stored.stdout());
+        assertTrue(stored.stdout().contains("rows_total=41"), stored.stdout());
         System.out.printf("SnapshotCommandIT took %.1f s%n", (System.nanoTime() - started) / 1e9);
     }
 }

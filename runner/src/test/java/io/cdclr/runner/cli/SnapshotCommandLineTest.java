@@ -50,7 +50,7 @@ class SnapshotCommandLineTest {
         assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("snapshot", "--tables"))
                 .getMessage().contains("--tables needs a value"));
         assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("snapshot", "--tables", "a.b",
-                "--chunk-size", "0")).getMessage().contains("--chunk-size: must be at least 1"));
+                "--chunk-size", "0")).getMessage().contains("--chunk-size: must be between 1 and"));
         assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("snapshot", "--cancel",
                 "--chunk-size", "10")).getMessage().contains("--chunk-size applies to snapshot --tables only"));
         assertTrue(assertThrows(ConfigError.class, () -> CommandLine.parse("run", "--tables", "a.b"))
@@ -66,20 +66,6 @@ class SnapshotCommandLineTest {
         assertTrue(usage.contains("--tables LIST"), usage);
         assertTrue(usage.contains("--cancel"), usage);
         assertTrue(usage.contains("--status"), usage);
-    }
-
-    @Test
-    void requestJsonAndItsSql() throws Exception {
-        String json = SnapshotCommand.startJson("id-1", List.of("public.orders", "public.o'neil"), 200L);
-        JsonNode node = new ObjectMapper().readTree(json);
-        assertEquals("id-1", node.get("id").asText());
-        assertEquals("start", node.get("action").asText());
-        assertEquals("public.o'neil", node.get("tables").get(1).asText());
-        assertEquals(200, node.get("chunk_size").asLong());
-        assertFalse(SnapshotCommand.startJson("x", List.of("a.b"), null).contains("chunk_size"));
-        assertEquals("{\"id\":\"c\",\"action\":\"cancel\"}", SnapshotCommand.cancelJson("c"));
-        assertEquals("SELECT pg_logical_emit_message(true, 'cdclr.snapshot', '{\"id\":\"id-1\",\"action\":\"start\","
-                + "\"tables\":[\"public.orders\",\"public.o''neil\"],\"chunk_size\":200}')", SnapshotCommand.sql(json));
     }
 
     @Test
@@ -106,10 +92,14 @@ class SnapshotCommandLineTest {
     void storedProgressIsReadFromTheOffsetValue() {
         assertNull(SnapshotCommand.progressOf("{\"lsn\":1,\"commit_lsn\":1}"));
         assertNull(SnapshotCommand.progressOf("not json"));
-        String progress = "{\"id\":\"s1\",\"table\":\"public.orders\",\"chunks\":3}";
+        String progress = new io.cdclr.connector.snapshot.SnapshotProgress("s1", List.of("public.lines"), "public.orders",
+                List.of("41"), java.util.Map.of("public.orders", 41L), 3, 1024).toJson();
         String value = "{\"lsn\":1,\"snapshot\":" + new ObjectMapper().valueToTree(progress) + "}";
         assertEquals(progress, SnapshotCommand.progressOf(value));
-        assertEquals("id=s1 table=public.orders chunks=3", SnapshotCommand.describeProgress(progress));
+        String line = SnapshotCommand.describeProgress(progress);
+        assertTrue(line.startsWith("id=s1 table=public.orders last_key=[\"41\"] pending=[\"public.lines\"]"), line);
+        assertTrue(line.contains("chunks=3"), line);
+        assertTrue(line.endsWith(" rows_total=41"), line);
     }
 
     @Test
