@@ -61,6 +61,8 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     public static final String RECONNECT_MAX_ATTEMPTS = "reconnect.max.attempts";
     public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
     public static final String HEARTBEAT_MESSAGE_PREFIX = "heartbeat.message.prefix";
+    public static final String SNAPSHOT_TABLES = "snapshot.tables";
+    public static final String SNAPSHOT_CHUNK_SIZE = "snapshot.chunk.size";
 
     /** The only wal2json output format this connector speaks. */
     public static final int SUPPORTED_FORMAT_VERSION = 2;
@@ -92,6 +94,7 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     private static final String G_W2J = "wal2json";
     private static final String G_OUT = "Records and batching";
     private static final String G_CONN = "Status, reconnect and heartbeat";
+    private static final String G_SNAP = "Snapshots";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(DATABASE_HOSTNAME, Type.STRING, "localhost", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -223,7 +226,20 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                             + " reply, which a live walsender answers at once. Keep it above half the server's"
                             + " wal_sender_timeout: a walsender busy decoding a long transaction whose changes are all"
                             + " filtered out answers only that often. 0 disables the watchdog.",
-                    G_CONN, 7, ConfigDef.Width.SHORT, "Silence timeout");
+                    G_CONN, 7, ConfigDef.Width.SHORT, "Silence timeout")
+            .define(SNAPSHOT_TABLES, Type.LIST, "", Importance.MEDIUM,
+                    "Tables (schema.table, comma-separated) to snapshot once when the connector creates its replication"
+                            + " slot (first start): their existing rows are read in primary-key order, chunk by chunk,"
+                            + " while the stream goes on, and emitted as INSERT envelopes with a \"snapshot\" marker"
+                            + " (docs/snapshots.md). Tables the table filter (wal2json.add-tables/filter-tables) does not"
+                            + " capture, and tables without a primary key, are skipped with a log line naming them."
+                            + " Empty: no snapshot at start (one can still be requested at any time).",
+                    G_SNAP, 1, ConfigDef.Width.LONG, "Snapshot tables")
+            .define(SNAPSHOT_CHUNK_SIZE, Type.INT, 1024, Range.between(1, 1_000_000), Importance.LOW,
+                    "Rows per snapshot chunk: each chunk is one short keyset query between two watermarks, and is"
+                            + " held in memory until the stream reaches its high watermark. A request may set its own"
+                            + " (\"chunk_size\").",
+                    G_SNAP, 2, ConfigDef.Width.SHORT, "Snapshot chunk size");
 
     private final Map<String, String> wal2jsonOptions;
     private final boolean emitTransactionBoundaries;
@@ -244,6 +260,15 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
         if (getLong(RECONNECT_BACKOFF_MAX_MS) < getLong(RECONNECT_BACKOFF_INITIAL_MS)) {
             throw new ConfigException(RECONNECT_BACKOFF_MAX_MS, getLong(RECONNECT_BACKOFF_MAX_MS),
                     "must be at least " + RECONNECT_BACKOFF_INITIAL_MS);
+        }
+        for (String t : snapshotTables()) {
+            if (!t.matches("[^.\\s]+\\.[^.\\s]+")) {
+                throw new ConfigException(SNAPSHOT_TABLES, getList(SNAPSHOT_TABLES), "'" + t + "' is not schema.table");
+            }
+        }
+        if (!snapshotTables().isEmpty() && !wal2jsonBoolean("include-pk", wal2jsonOptions.get("include-pk"))) {
+            throw new ConfigException(SNAPSHOT_TABLES, getList(SNAPSHOT_TABLES),
+                    "snapshots need wal2json.include-pk=1 (snapshot rows are matched to streamed changes by primary key)");
         }
     }
 
@@ -335,6 +360,15 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
 
     public long pollMaxBytes() {
         return getLong(POLL_MAX_BYTES);
+    }
+
+    /** {@link #SNAPSHOT_TABLES}: schema.table names, validated by the request. */
+    public java.util.List<String> snapshotTables() {
+        return getList(SNAPSHOT_TABLES).stream().map(String::trim).filter(t -> !t.isEmpty()).toList();
+    }
+
+    public int snapshotChunkSize() {
+        return getInt(SNAPSHOT_CHUNK_SIZE);
     }
 
     public String topicPrefix() {

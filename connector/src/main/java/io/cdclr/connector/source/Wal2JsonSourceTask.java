@@ -15,6 +15,9 @@ import io.cdclr.connector.replication.SlotException;
 import io.cdclr.connector.replication.SlotLostException;
 import io.cdclr.connector.replication.SlotState;
 import io.cdclr.connector.replication.StreamMessage;
+import io.cdclr.connector.snapshot.SnapshotEngine;
+import io.cdclr.connector.snapshot.SnapshotProgress;
+import io.cdclr.connector.snapshot.SnapshotStatus;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -78,6 +81,11 @@ public class Wal2JsonSourceTask extends SourceTask {
     private volatile long reconnects;
     /** See {@link ReplicationStatusMBean#getCaughtUpAtEpochMs()}; 0 until the stream was first seen idle. */
     private volatile long caughtUpAtEpochMs;
+    /** Incremental snapshots (docs/snapshots.md): driven from poll(), its progress rides in every record's offset. */
+    private SnapshotEngine snapshots;
+    private SnapshotStatus snapshotStatus;
+    /** Snapshot rows released by the high watermark just read, to hand out right after it. */
+    private final List<SourceRecord> snapshotRecords = new ArrayList<>();
 
     @Override
     public String version() {
@@ -97,6 +105,14 @@ public class Wal2JsonSourceTask extends SourceTask {
         allReturnedStored = true;
         Lsn start = stored == null ? Lsn.INVALID : stored.confirmLsn();
         lastConfirmed = start;
+        resumeSnapshot(context == null || context.offsetStorageReader() == null ? null
+                : context.offsetStorageReader().offset(partition));
+        boolean askSnapshot = false;
+        try {
+            askSnapshot = stored == null && !config.snapshotTables().isEmpty() && !SnapshotEngine.slotExists(settings);
+        } catch (java.sql.SQLException e) {
+            LOG.debug("Cannot tell whether slot '{}' exists yet: {}", config.slotName(), e.getMessage());
+        }
         try {
             // A slot is created only on a first start: with a stored offset a missing slot was dropped, and a new
             // one would start at "now", silently skipping every change in between.
@@ -108,8 +124,42 @@ public class Wal2JsonSourceTask extends SourceTask {
         } catch (SlotLostException e) {
             throw slotLost(e);
         }
+        if (askSnapshot) {
+            requestStartupSnapshot();
+        }
         lastSequence = 0;
         tracker.reset();
+    }
+
+    /** A snapshot the stored offset says was running goes on at its next chunk. */
+    private void resumeSnapshot(Map<String, Object> storedOffset) {
+        Object json = storedOffset == null ? null : storedOffset.get(SnapshotProgress.OFFSET_KEY);
+        if (json == null) {
+            return;
+        }
+        try {
+            snapshots.resume(SnapshotProgress.fromJson(json.toString()));
+        } catch (IllegalArgumentException e) {
+            throw new ConnectException("The stored offset of slot '" + config.slotName() + "' holds unreadable snapshot"
+                    + " progress (" + e.getMessage() + "): " + json);
+        }
+    }
+
+    /**
+     * snapshot.tables on the slot's first start: the request goes into the WAL (after the slot's start, so the stream
+     * brings it back) rather than straight into the engine, so that it survives a crash before anything is stored.
+     */
+    private void requestStartupSnapshot() {
+        try {
+            var request = SnapshotEngine.request(settings, config.snapshotTables(), config.snapshotChunkSize());
+            LOG.info("Requested snapshot {} of {} ({}) for the new slot '{}'", request.id(), config.snapshotTables(),
+                    Wal2JsonSourceConfig.SNAPSHOT_TABLES, config.slotName());
+        } catch (java.sql.SQLException e) {
+            stopping = true;
+            closeSession();
+            throw new ConnectException("Cannot request the snapshot of " + Wal2JsonSourceConfig.SNAPSHOT_TABLES + " "
+                    + config.snapshotTables() + " for the new slot '" + config.slotName() + "': " + e.getMessage(), e);
+        }
     }
 
     private void registerStatus() {
@@ -122,6 +172,7 @@ public class Wal2JsonSourceTask extends SourceTask {
         }, () -> reconnectAttempts, () -> reconnects);
         status.caughtUpAt(() -> caughtUpAtEpochMs);
         status.register();
+        snapshotStatus.register();
     }
 
     /** Reads the configuration; separate from start() so the record mapping can be tested without a server. */
@@ -136,6 +187,10 @@ public class Wal2JsonSourceTask extends SourceTask {
         lastTopicTable = null;
         lastTopic = null;
         stopping = false;
+        snapshotStatus = new SnapshotStatus(config.slotName());
+        snapshots = new SnapshotEngine(settings, config.wal2jsonOptions(), config.streamOptions(),
+                config.snapshotChunkSize(), snapshotStatus);
+        snapshotRecords.clear();
     }
 
     public static Map<String, Object> sourcePartition(String database, String slot) {
@@ -160,6 +215,9 @@ public class Wal2JsonSourceTask extends SourceTask {
         int max = config.pollMaxRecords();
         long maxBytes = config.pollMaxBytes();
         List<SourceRecord> records = new ArrayList<>();
+        if (snapshots.chunkDue()) {
+            snapshots.step(); // writes the chunk's watermarks; its rows come out when the stream reaches the high one
+        }
         try {
             // Messages that do not become records (B/C when not wanted, skipped duplicates) do not count against
             // the batch, but the loop stops after a bounded number of reads so poll() returns regularly.
@@ -180,6 +238,10 @@ public class Wal2JsonSourceTask extends SourceTask {
                     SourceRecord r = toRecord(m);
                     if (r != null) {
                         records.add(r);
+                    }
+                    if (!snapshotRecords.isEmpty()) {
+                        records.addAll(snapshotRecords);
+                        snapshotRecords.clear();
                     }
                 }
             }
@@ -239,8 +301,17 @@ public class Wal2JsonSourceTask extends SourceTask {
         if ("M".equals(envelope.action()) && isHeartbeat(envelope)) {
             return null;
         }
+        if ("M".equals(envelope.action()) && SnapshotEngine.owns(envelope.prefix())) {
+            // Snapshot requests and watermarks are the connector's own, never records.
+            snapshots.onMessage(envelope.prefix(), m.text());
+            for (SnapshotEngine.Row row : snapshots.takeRows()) {
+                snapshotRecords.add(snapshotRecord(row, offset));
+            }
+            return null;
+        }
+        snapshots.onChange(envelope);
         // The message verbatim, as text or (value.format=bytes) as the bytes wal2json wrote, not decoded at all.
-        SourceRecord record = new SourceRecord(partition, offset.toMap(), topic(envelope), null,
+        SourceRecord record = new SourceRecord(partition, offsetMap(offset, snapshots.offsetProgress()), topic(envelope), null,
                 Schema.STRING_SCHEMA, PartitionKey.of(envelope),
                 valueAsBytes ? Schema.BYTES_SCHEMA : Schema.STRING_SCHEMA, valueAsBytes ? m.bytes() : m.text());
         if (envelope.isKeyChange()) {
@@ -248,6 +319,28 @@ public class Wal2JsonSourceTask extends SourceTask {
             record.headers().addString(PartitionKey.PREVIOUS_KEY_HEADER, PartitionKey.previous(envelope));
         }
         return record;
+    }
+
+    /**
+     * A snapshot row, at the high watermark's position: everything the stream brought before it was handed out
+     * already, and the offset's {@code snapshot} progress says which chunk a restart reads next.
+     */
+    private SourceRecord snapshotRecord(SnapshotEngine.Row row, SourceOffset at) {
+        return new SourceRecord(partition, offsetMap(at, row.progressJson()),
+                tableTopic(config.topicPrefix(), row.schemaName(), row.tableName()), null, Schema.STRING_SCHEMA,
+                row.partitionKey(), valueAsBytes ? Schema.BYTES_SCHEMA : Schema.STRING_SCHEMA,
+                valueAsBytes ? row.envelope().getBytes(StandardCharsets.UTF_8) : row.envelope());
+    }
+
+    /** The offset map, with the running snapshot's progress under {@code snapshot} (absent when none runs). */
+    private static Map<String, Object> offsetMap(SourceOffset offset, String snapshotProgress) {
+        Map<String, Object> map = offset.toMap();
+        if (snapshotProgress == null) {
+            return map;
+        }
+        Map<String, Object> withSnapshot = new java.util.HashMap<>(map);
+        withSnapshot.put(SnapshotProgress.OFFSET_KEY, snapshotProgress);
+        return withSnapshot;
     }
 
     private boolean isHeartbeat(Envelope e) {
@@ -291,7 +384,9 @@ public class Wal2JsonSourceTask extends SourceTask {
      */
     private void flushIdlePosition(ReplicationSession current) {
         IdlePosition idle = current.idlePosition();
-        if (allReturnedStored && !tracker.inTransaction() && current.isQueueEmpty()
+        // While a snapshot runs, its progress reaches the offsets only with records: confirming past a request or a
+        // chunk no stored offset records would lose it in a crash.
+        if (allReturnedStored && !tracker.inTransaction() && current.isQueueEmpty() && !snapshots.running()
                 && idle.sequence() == lastSequence && idle.lsn().isValid()) {
             current.confirm(idle.lsn());
         }
@@ -408,6 +503,12 @@ public class Wal2JsonSourceTask extends SourceTask {
         closeHeartbeat();
         if (status != null) {
             status.unregister();
+        }
+        if (snapshots != null) {
+            snapshots.close();
+        }
+        if (snapshotStatus != null) {
+            snapshotStatus.unregister();
         }
     }
 
