@@ -60,6 +60,7 @@ final class SnapshotCommand {
                 problems.add("replication slot '" + config.slotName() + "' does not exist, so no runner would read the"
                         + " request (start the runner first, or set snapshot.tables before its first start)");
             }
+            problems.addAll(streamProblems(config.source().wal2jsonOptions()));
             if (!options.cancel()) {
                 problems.addAll(tableProblems(c, options.tables()));
             }
@@ -85,6 +86,41 @@ final class SnapshotCommand {
                     + "; follow it with: snapshot --status");
             return 0;
         }
+    }
+
+    /**
+     * Wal2json options under which the connector would never act on a request: without include-pk it cannot match
+     * snapshot rows to streamed changes (it ignores requests), and message prefix filters that keep the request or
+     * its watermarks ({@code cdclr.snapshot}, {@code cdclr.snapshot.wm}) out of the stream.
+     */
+    static List<String> streamProblems(java.util.Map<String, String> wal2jsonOptions) {
+        List<String> problems = new ArrayList<>();
+        String pk = wal2jsonOptions.getOrDefault("include-pk", "0").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("1", "t", "true", "y", "yes", "on").contains(pk)) {
+            problems.add("wal2json.include-pk=" + wal2jsonOptions.get("include-pk") + ": snapshots need include-pk=1"
+                    + " (snapshot rows are matched to streamed changes by primary key)");
+        }
+        List<String> prefixes = List.of(SnapshotRequest.PREFIX, SnapshotRequest.PREFIX + ".wm");
+        String add = wal2jsonOptions.get("add-msg-prefixes");
+        if (add != null && !add.isBlank()) {
+            List<String> added = List.of(add.split(",")).stream().map(String::trim).toList();
+            for (String prefix : prefixes) {
+                if (!added.contains(prefix)) {
+                    problems.add("wal2json.add-msg-prefixes=" + add + " keeps '" + prefix + "' messages out of the"
+                            + " stream; add it");
+                }
+            }
+        }
+        String filter = wal2jsonOptions.get("filter-msg-prefixes");
+        if (filter != null && !filter.isBlank()) {
+            List<String> filtered = List.of(filter.split(",")).stream().map(String::trim).toList();
+            for (String prefix : prefixes) {
+                if (filtered.contains(prefix)) {
+                    problems.add("wal2json.filter-msg-prefixes=" + filter + " drops '" + prefix + "' messages; remove it");
+                }
+            }
+        }
+        return problems;
     }
 
     /** Every reason, in the order the tables were given, why a table cannot be snapshotted; empty when none. */

@@ -173,4 +173,61 @@ class SnapshotCommandIT {
         assertTrue(stored.stdout().contains("rows_total=41"), stored.stdout());
         System.out.printf("SnapshotCommandIT took %.1f s%n", (System.nanoTime() - started) / 1e9);
     }
+
+    /**
+     * End to end with the running runner JAR: 250 rows written before the slot existed, snapshot asked for with the
+     * command; the rows arrive in Kinesis (each once, marked), and /metrics and {@code snapshot --status} (live
+     * figures) show the finished snapshot.
+     */
+    @Test
+    void runningRunnerSnapshotsAndExportsMetrics() throws Exception {
+        long started = System.nanoTime();
+        try (Connection c = TestEnv.connect(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+            st.execute("INSERT INTO " + schema + ".orders SELECT g, 'v' || g FROM generate_series(1, 250) g");
+        }
+        try (io.cdclr.runner.testing.TestStream stream = new io.cdclr.runner.testing.TestStream("snapops-" + u, 1)) {
+            Map<String, String> env = env(0);
+            env.remove("CDC_HTTP_PORT"); // RunnerProcess picks a free one
+            env.put("KINESIS_STREAM", stream.name());
+            env.put("CDC_OFFSET_FLUSH_INTERVAL_MS", "200");
+            try (RunnerProcess runner = RunnerProcess.start(env, dir.resolve("runner.log"))) {
+                runner.awaitReady(java.time.Duration.ofSeconds(60));
+                Map<String, String> cli = new HashMap<>(env);
+                cli.put("CDC_HTTP_PORT", Integer.toString(runner.port()));
+                RunnerProcess.Result ok = RunnerProcess.runToEnd(cli, "snapshot", "--tables", schema + ".orders",
+                        "--chunk-size", "100");
+                assertEquals(0, ok.exitCode(), ok.stderr());
+                List<software.amazon.awssdk.services.kinesis.model.Record> records = stream.readUntil(
+                        r -> r.size() >= 250, java.time.Duration.ofSeconds(60));
+                java.util.Set<String> keys = new java.util.HashSet<>();
+                for (var r : records) {
+                    String data = r.data().asUtf8String();
+                    assertTrue(data.contains("\"snapshot\":\"") && data.contains("\"action\":\"I\""), data);
+                    keys.add(r.partitionKey());
+                }
+                assertEquals(250, records.size(), "each row once");
+                assertEquals(250, keys.size());
+                String metrics = "";
+                for (int i = 0; i < 100 && !metrics.contains("\ncdc_snapshot_running 0.0"); i++) {
+                    Thread.sleep(200);
+                    metrics = runner.http("/metrics");
+                }
+                List<String> lines = metrics.lines().filter(l -> l.startsWith("cdc_snapshot_")).toList();
+                System.out.println("metrics after the snapshot: " + lines);
+                assertTrue(lines.contains("cdc_snapshot_running 0.0"), lines.toString());
+                assertTrue(lines.contains("cdc_snapshot_rows_total{table=\"" + schema + ".orders\"} 250.0"),
+                        lines.toString());
+                assertTrue(lines.contains("cdc_snapshot_chunks_total 3.0"), "100 + 100 + 50: " + lines);
+                RunnerProcess.Result status = RunnerProcess.runToEnd(cli, "snapshot", "--status");
+                System.out.println("status (live):\n" + status.stdout() + status.stderr());
+                assertEquals(0, status.exitCode(), status.stderr());
+                assertTrue(status.stdout().contains("snapshot live (http://127.0.0.1:" + runner.port() + "/metrics): "),
+                        status.stdout());
+                assertTrue(status.stdout().contains("cdc_snapshot_rows_total{table=\"" + schema + ".orders\"}=250.0"),
+                        status.stdout());
+            }
+        }
+        System.out.printf("SnapshotCommandIT end to end took %.1f s%n", (System.nanoTime() - started) / 1e9);
+    }
 }

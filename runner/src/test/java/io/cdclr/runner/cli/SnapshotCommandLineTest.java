@@ -69,6 +69,18 @@ class SnapshotCommandLineTest {
     }
 
     @Test
+    void streamOptionsThatWouldHideTheRequestAreNamed() {
+        assertEquals(List.of(), SnapshotCommand.streamProblems(java.util.Map.of("include-pk", "1")));
+        assertTrue(SnapshotCommand.streamProblems(java.util.Map.of("include-pk", "0")).get(0)
+                .startsWith("wal2json.include-pk=0: snapshots need include-pk=1"));
+        List<String> prefixes = SnapshotCommand.streamProblems(java.util.Map.of("include-pk", "1",
+                "add-msg-prefixes", "app,cdclr.snapshot", "filter-msg-prefixes", "cdclr.snapshot.wm"));
+        assertEquals(2, prefixes.size(), prefixes.toString());
+        assertTrue(prefixes.get(0).contains("keeps 'cdclr.snapshot.wm' messages out"), prefixes.toString());
+        assertTrue(prefixes.get(1).contains("drops 'cdclr.snapshot.wm' messages"), prefixes.toString());
+    }
+
+    @Test
     void tableFilterFollowsWal2jsonRules() {
         CapturedTables all = new CapturedTables(null, "");
         assertTrue(all.captures("public", "orders"));
