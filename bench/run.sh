@@ -32,7 +32,8 @@
 #   BENCH_SKIP_BUILD=1           use the runner JAR as it is
 #   BENCH_MODE=snapshot          instead of the above: an incremental snapshot of a table of BENCH_SNAPSHOT_ROWS rows
 #                                (default 1000000), alone and with BENCH_RATE inserts/s into another table, beside COPY TO
-#                                STDOUT, the decode and the sink ceilings (SnapshotBench; BENCH_PEER is not used)
+#                                STDOUT, the decode and the sink ceilings (SnapshotBench; BENCH_PEER is not used);
+#                                BENCH_SNAPSHOT_CHUNK=N asks for chunks of N rows (default: the runner's snapshot.chunk.size)
 #   CDC_*                        passed to the runner (e.g. CDC_KINESIS_MAX_CONCURRENT_CALLS=4)
 set -euo pipefail
 

@@ -35,6 +35,8 @@ final class SnapshotBench {
 
     private final Bench b;
     private final int rows = Bench.intEnv("BENCH_SNAPSHOT_ROWS", 1_000_000);
+    /** BENCH_SNAPSHOT_CHUNK: the request's chunk_size; 0 (the default) leaves the runner's snapshot.chunk.size. */
+    private final int chunkSize = Bench.intEnv("BENCH_SNAPSHOT_CHUNK", 0);
 
     SnapshotBench(Bench bench) {
         this.b = bench;
@@ -42,9 +44,11 @@ final class SnapshotBench {
 
     void run() throws Exception {
         Machine machine = Machine.now();
-        String label = String.format("snapshot %,d rows", rows);
+        String label = String.format("snapshot %,d rows", rows)
+                + (chunkSize == 0 ? "" : String.format(", chunks of %,d", chunkSize));
         b.progress("machine: %s", machine.describe());
-        b.progress("snapshot mode: %,d rows; concurrent load %,d inserts/s; %d shards", rows, b.pacedRate, b.shards);
+        b.progress("snapshot mode: %,d rows; chunk size %s; concurrent load %,d inserts/s; %d shards", rows,
+                chunkSize == 0 ? "the runner's default" : Integer.toString(chunkSize), b.pacedRate, b.shards);
         b.kinesis = new Kinesis(URI.create(b.endpoint), b.region);
         b.pg = new Postgres();
         b.pg.createOrdersTable(b.endTable);
@@ -148,7 +152,7 @@ final class SnapshotBench {
                     loader.start();
                     Thread.sleep(3_000); // the load runs steadily before the snapshot starts
                 }
-                SnapshotRequest request = SnapshotRequest.start(List.of("public." + table), 0);
+                SnapshotRequest request = SnapshotRequest.start(List.of("public." + table), chunkSize);
                 long requestedMillis = System.currentTimeMillis();
                 b.pg.execute(SnapshotRequest.sql(request));
                 b.progress("[%s] ours: requested %s", label, SnapshotRequest.sql(request));

@@ -82,6 +82,13 @@ final class SnapshotCommand {
                         + " slot=" + config.slotName() + " lsn=" + lsn);
             }
             out.println("snapshot: SQL equivalent: " + SnapshotRequest.sql(request) + ";");
+            String running = options.cancel() ? null : storedProgress();
+            if (running != null) {
+                // Not a refusal: the stored offset may be older than the snapshot's end.
+                err.println("warning: the stored offset (as of its last flush) shows a snapshot running ("
+                        + describeProgress(running) + "); the runner ignores a new request while one runs: if it still"
+                        + " runs, cancel it (snapshot --cancel) and ask again");
+            }
             out.println("snapshot: the runner acts on it when its stream reaches lsn " + lsn
                     + "; follow it with: snapshot --status");
             return 0;
@@ -198,8 +205,16 @@ final class SnapshotCommand {
 
     // ---- --status
 
-    private int status() throws Exception {
-        StoredOffsets offsets = new StoredOffsets(config);
+    /** The snapshot progress in this runner's stored offset; null when none (or the store cannot be read). */
+    private String storedProgress() {
+        try {
+            return storedProgress(new StoredOffsets(config));
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String storedProgress(StoredOffsets offsets) throws Exception {
         String progress = null;
         for (StoredOffsets.Entry entry : offsets.read()) {
             String p = progressOf(entry.value());
@@ -207,6 +222,12 @@ final class SnapshotCommand {
                 progress = p;
             }
         }
+        return progress;
+    }
+
+    private int status() throws Exception {
+        StoredOffsets offsets = new StoredOffsets(config);
+        String progress = storedProgress(offsets);
         out.println(progress == null
                 ? "snapshot status (stored offset, " + offsets.where() + "): no snapshot running as of the last"
                         + " offset flush"

@@ -171,6 +171,13 @@ class SnapshotCommandIT {
         assertTrue(stored.stdout().contains("table=" + schema + ".orders"), stored.stdout());
         assertTrue(stored.stdout().contains("chunks=3"), stored.stdout());
         assertTrue(stored.stdout().contains("rows_total=41"), stored.stdout());
+
+        // A new request while the stored offset shows one running: written (the offset may be stale), with a warning.
+        RunnerProcess.Result again = RunnerProcess.runToEnd(env, "snapshot", "--tables", schema + ".lines");
+        assertEquals(0, again.exitCode(), again.stderr());
+        assertTrue(again.stderr().startsWith("warning: the stored offset (as of its last flush) shows a snapshot running"
+                + " (id=" + id), again.stderr());
+        assertEquals(3, requests().size());
         System.out.printf("SnapshotCommandIT took %.1f s%n", (System.nanoTime() - started) / 1e9);
     }
 
