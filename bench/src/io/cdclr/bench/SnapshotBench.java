@@ -150,7 +150,7 @@ final class SnapshotBench {
                         }
                     }, "snapshot-bench-load");
                     loader.start();
-                    Thread.sleep(3_000); // the load runs steadily before the snapshot starts
+                    Thread.sleep(10_000); // the load alone first: the streaming latency without a snapshot, for comparison
                 }
                 SnapshotRequest request = SnapshotRequest.start(List.of("public." + table), chunkSize);
                 long requestedMillis = System.currentTimeMillis();
@@ -208,18 +208,25 @@ final class SnapshotBench {
         long last = snapshot.get(snapshot.size() - 1).arrivalMillis();
         double seconds = Math.max(0.001, (last - requestedMillis) / 1000.0);
         Latency latency = null;
+        String baseline = "";
         if (withLoad) {
             // Streaming latency during the snapshot: the load's changes that arrived while snapshot rows were arriving.
             long[] millis = streamed.stream().filter(r -> r.arrivalMillis() >= first && r.arrivalMillis() <= last)
                     .mapToLong(r -> r.arrivalMillis() - Bench.commitMillis(Contender.OURS, r.data())).sorted().toArray();
             latency = millis.length == 0 ? null : Latency.of(millis);
+            long[] before = streamed.stream().filter(r -> r.arrivalMillis() < requestedMillis)
+                    .mapToLong(r -> r.arrivalMillis() - Bench.commitMillis(Contender.OURS, r.data())).sorted().toArray();
+            if (before.length > 0) {
+                baseline = String.format("; the same load before the snapshot (%,d changes): latency %s", before.length,
+                        Latency.of(before));
+            }
         }
         String note = String.format("%,d snapshot records, %,d distinct ids of %,d rows%s; first snapshot row %.2f s after"
                         + " the request; rows/s from the request to the last snapshot row; CPU during the snapshot",
                 snapshot.size(), ids.size(), rows, ids.size() == rows ? "" : " (MISSING ROWS)",
                 (first - requestedMillis) / 1000.0)
                 + (withLoad ? String.format("; %,d streamed changes of the load, latency of those during the snapshot",
-                streamed.size()) : "");
+                streamed.size()) + baseline : "");
         Row row = new Row(label, Contender.OURS, snapshot.size(), snapshot.size() / seconds,
                 (first - requestedMillis) / 1000.0, cpu, rss, latency, note);
         b.progress("[%s] ours: %,.0f snapshot rows/s (%s)%s", label, row.changesPerSecond(), note,
