@@ -213,6 +213,8 @@ public final class SnapshotEngine implements AutoCloseable {
                     + " during its snapshot; going on with the next table", progress.id(), table,
                     progress.rowsByTable().getOrDefault(table, 0L));
             progress = progress.nextTable();
+            shape = null;
+            writer = null;
             afterProgress();
             return;
         }
@@ -230,6 +232,10 @@ public final class SnapshotEngine implements AutoCloseable {
             boolean last = ++i == n;
             String json = last ? (after.finished() ? null : after.toJson()) : before.toJson();
             ready.add(new Row(table, st[0], st[1], row.getKey(), row.getValue(), json));
+        }
+        if (!java.util.Objects.equals(after.currentTable(), table)) {
+            shape = null; // the next table has its own shape
+            writer = null;
         }
         progress = after;
         afterProgress();
