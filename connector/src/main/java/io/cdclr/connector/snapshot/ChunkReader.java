@@ -26,14 +26,18 @@ final class ChunkReader {
      * @param rowsRead how many rows the query returned (fewer than asked: the table is done)
      * @param lastKey  the key values (text) of the last row read, null when none
      */
-    record Chunk(String id, String lowLsn, String highLsn, LinkedHashMap<String, String> rows, int rowsRead,
+    record Chunk(String id, String lowLsn, String highLsn, LinkedHashMap<String, ChunkRow> rows, int rowsRead,
                  List<String> lastKey) {
+    }
+
+    /** A row of a chunk: its envelope and its key values (text, key order). */
+    record ChunkRow(String envelope, List<String> key) {
     }
 
     Chunk read(Connection c, TableShape shape, RowEnvelopeWriter writer, List<String> after, int limit, String chunkId,
                String snapshotId) throws SQLException {
         String lowLsn = Watermarks.low(c, chunkId);
-        LinkedHashMap<String, String> rows = new LinkedHashMap<>();
+        LinkedHashMap<String, ChunkRow> rows = new LinkedHashMap<>();
         int read = 0;
         List<String> lastKey = null;
         try (PreparedStatement ps = c.prepareStatement(query(shape, after != null))) {
@@ -51,8 +55,8 @@ final class ChunkReader {
                 while (rs.next()) {
                     read++;
                     String envelope = writer.envelope(rs, highLsn, null, snapshotId);
-                    rows.put(PartitionKey.of(parser.parse(envelope)), envelope);
                     lastKey = writer.keyValues(rs);
+                    rows.put(PartitionKey.of(parser.parse(envelope)), new ChunkRow(envelope, lastKey));
                 }
                 return new Chunk(chunkId, lowLsn, highLsn, rows, read, lastKey);
             }

@@ -226,12 +226,21 @@ public final class SnapshotEngine implements AutoCloseable {
         String[] st = table.split("\\.", 2);
         int n = c.rows().size();
         int i = 0;
-        for (Map.Entry<String, String> row : c.rows().entrySet()) {
-            // Only the chunk's last row says the chunk is done: an offset stored after part of the chunk resumes by
-            // reading the whole chunk again.
+        long tableRows = before.rowsByTable().getOrDefault(table, 0L);
+        for (Map.Entry<String, ChunkReader.ChunkRow> row : c.rows().entrySet()) {
+            // Each row's offset says "resume after me": a kill after part of the chunk was stored re-reads only what
+            // was not stored (from the next key on, in a new window). The chunk's last row says the chunk is done.
             boolean last = ++i == n;
-            String json = last ? (after.finished() ? null : after.toJson()) : before.toJson();
-            ready.add(new Row(table, st[0], st[1], row.getKey(), row.getValue(), json));
+            String json;
+            if (last) {
+                json = after.finished() ? null : after.toJson();
+            } else {
+                Map<String, Long> counts = new java.util.LinkedHashMap<>(before.rowsByTable());
+                counts.put(table, tableRows + i);
+                json = new SnapshotProgress(before.id(), before.pending(), table, row.getValue().key(), counts,
+                        before.chunks(), before.chunkSize()).toJson();
+            }
+            ready.add(new Row(table, st[0], st[1], row.getKey(), row.getValue().envelope(), json));
         }
         if (!java.util.Objects.equals(after.currentTable(), table)) {
             shape = null; // the next table has its own shape

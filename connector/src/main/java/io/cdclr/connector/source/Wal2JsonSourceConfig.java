@@ -266,6 +266,12 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                 throw new ConfigException(SNAPSHOT_TABLES, getList(SNAPSHOT_TABLES), "'" + t + "' is not schema.table");
             }
         }
+        String addPrefixes = wal2jsonOptions.get("add-msg-prefixes");
+        if (!snapshotTables().isEmpty() && addPrefixes != null && !addPrefixes.isBlank()
+                && !java.util.Arrays.asList(addPrefixes.split(",")).containsAll(java.util.List.of("cdclr.snapshot", "cdclr.snapshot.wm"))) {
+            throw new ConfigException(WAL2JSON_OPTION_PREFIX + "add-msg-prefixes", addPrefixes,
+                    "snapshot.tables needs the snapshot's message prefixes in it: add cdclr.snapshot,cdclr.snapshot.wm");
+        }
         if (!snapshotTables().isEmpty() && !wal2jsonBoolean("include-pk", wal2jsonOptions.get("include-pk"))) {
             throw new ConfigException(SNAPSHOT_TABLES, getList(SNAPSHOT_TABLES),
                     "snapshots need wal2json.include-pk=1 (snapshot rows are matched to streamed changes by primary key)");
