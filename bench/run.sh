@@ -30,6 +30,10 @@
 #   BENCH_TIMELINE=1             print records arrived per second for each contender
 #   BENCH_RUNNER_JAR             the runner JAR to measure (default runner/target/cdc-runner.jar)
 #   BENCH_SKIP_BUILD=1           use the runner JAR as it is
+#   BENCH_MODE=snapshot          instead of the above: an incremental snapshot of a table of BENCH_SNAPSHOT_ROWS rows
+#                                (default 1000000), alone and with BENCH_RATE inserts/s into another table, beside COPY TO
+#                                STDOUT, the decode and the sink ceilings (SnapshotBench; BENCH_PEER is not used);
+#                                BENCH_SNAPSHOT_CHUNK=N asks for chunks of N rows (default: the runner's snapshot.chunk.size)
 #   CDC_*                        passed to the runner (e.g. CDC_KINESIS_MAX_CONCURRENT_CALLS=4)
 set -euo pipefail
 
@@ -69,7 +73,7 @@ if [ -z "${BENCH_OURS_JAVA_OPTS:-}" ]; then
   export BENCH_OURS_JAVA_OPTS="$image_options -Xmx200m -Xmn140m -XX:SharedArchiveFile=${runner_jar%.jar}.jsa"
 fi
 
-if [ "${BENCH_PEER:-1}" = 1 ]; then
+if [ "${BENCH_PEER:-1}" = 1 ] && [ "${BENCH_MODE:-}" != snapshot ]; then
   [ -x "$DEBEZIUM_JAVA" ] || { echo "Debezium Server needs Java 21 or later: set BENCH_DEBEZIUM_JAVA (not found: $DEBEZIUM_JAVA)" >&2; exit 1; }
   if [ ! -f "$DEBEZIUM_HOME/debezium-server-dist-$DEBEZIUM_VERSION-runner.jar" ]; then
     archive="$DEBEZIUM_DIR/debezium-server-dist-$DEBEZIUM_VERSION.tar.gz"

@@ -122,7 +122,11 @@ public final class Bench {
         Bench bench = new Bench();
         int exit = 0;
         try {
-            bench.run();
+            if ("snapshot".equals(System.getenv("BENCH_MODE"))) {
+                new SnapshotBench(bench).run(); // issue 21: BENCH_MODE=snapshot, see SnapshotBench
+            } else {
+                bench.run();
+            }
         } catch (Exception e) {
             e.printStackTrace(System.out);
             exit = 1;

@@ -57,6 +57,12 @@ final class Postgres implements AutoCloseable {
         }
     }
 
+    /** Runs a {@code COPY ... TO STDOUT} into a null stream (PgJDBC's copy API); returns the rows copied. */
+    long copyOut(String copySql) throws SQLException, java.io.IOException {
+        return connection.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+                .copyOut(copySql, java.io.OutputStream.nullOutputStream());
+    }
+
     void createOrdersTable(String table) throws SQLException {
         execute("DROP TABLE IF EXISTS " + table);
         execute("CREATE TABLE " + table + " (" + COLUMNS + ")");

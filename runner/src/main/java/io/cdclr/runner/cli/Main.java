@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Entry point of {@code cdc-runner.jar}: {@code [run|preflight|tail|reset|help|version] [--config FILE]}.
+ * Entry point of {@code cdc-runner.jar}: {@code [run|preflight|tail|reset|snapshot|help|version] [--config FILE]}.
  *
  * <p>Exit codes: 0 done (or GO), 1 pipeline failure (or NO-GO), 2 configuration or usage error, 3 stopped by
  * SIGTERM before in-flight changes were acknowledged (they are not confirmed and will be replayed), 4 the replication
@@ -70,6 +70,7 @@ public final class Main {
                 case PREFLIGHT -> new Preflight(config, c -> KinesisClients.sync(c.values()), out).run(cmd.peek());
                 case TAIL -> TailCommand.run(config, cmd.fromStart(), cmd.limit(), out);
                 case RESET -> new ResetCommand(config, out, err).run(cmd.force());
+                case SNAPSHOT -> new SnapshotCommand(config, out, err).run(cmd.snapshot());
                 default -> runPipeline(config);
             };
         } catch (DatabaseUnreachableException e) {
@@ -168,6 +169,15 @@ public final class Main {
                                       the lost slot, create a new one; changes in between are not captured. Refuses an
                                       active slot, and a healthy one unless --force
                       --force         drop the slot even if it is healthy (its pending changes are skipped)
+                  snapshot            ask the running runner (same configuration) for an incremental snapshot: writes
+                                      a request into the WAL (pg_logical_emit_message) that the runner reads from its
+                                      stream, prints it and the SQL equivalent (docs/snapshots.md); refuses (exit 2) a
+                                      table that does not exist, has no primary key or is outside the table filter
+                      --tables LIST   schema.table[,schema.table...] to snapshot, in this order
+                      --chunk-size N  rows per chunk for this request (default: snapshot.chunk.size)
+                      --cancel        cancel the running snapshot instead
+                      --status        print the snapshot progress in the stored offset, and the runner's live
+                                      figures when its HTTP port answers
                   help, --help        this text
                   version, --version  print the runner's version and exit
 

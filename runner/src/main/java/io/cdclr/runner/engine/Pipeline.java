@@ -79,6 +79,7 @@ public final class Pipeline {
                     + " replication connection (data or keepalive)", replication::lastReceivedSeconds);
             metrics.counter("cdc_replication_reconnects", "Reconnects of the replication connection after it was lost",
                     replication::reconnects);
+            metrics.snapshot(config.slotName());
         }
         metrics.replicationLag(this::lagSeconds);
     }

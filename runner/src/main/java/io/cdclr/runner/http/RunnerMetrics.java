@@ -226,6 +226,45 @@ public final class RunnerMetrics {
                 .register(registry);
     }
 
+    /**
+     * The incremental snapshot metrics (docs/snapshots.md), read at scrape time from the source task's snapshot MBean
+     * for {@code slot}: {@code cdc_snapshot_running}, {@code cdc_snapshot_rows_total{table}},
+     * {@code cdc_snapshot_chunks_total}, {@code cdc_snapshot_rows_left_estimate}. The counts are those of the running
+     * (or last) snapshot: a new snapshot starts them again from 0, which rate() and increase() treat as a reset.
+     */
+    public void snapshot(String slot) {
+        snapshot(new SnapshotStatusReader(slot));
+    }
+
+    void snapshot(SnapshotStatusReader status) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("cdc_snapshot_running")
+                .help("1 while an incremental snapshot is in progress (requested and neither finished nor cancelled)")
+                .callback(cb -> cb.call(status.read().running() ? 1 : 0))
+                .register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+                .name("cdc_snapshot_rows")
+                .help("Snapshot rows emitted into the stream by the running (or last) snapshot, per table (schema.table)")
+                .labelNames("table")
+                .callback(cb -> status.read().rowsByTable().forEach((table, rows) -> cb.call(rows, table)))
+                .register(registry);
+        counter("cdc_snapshot_chunks", "Snapshot chunks emitted by the running (or last) snapshot, all tables",
+                () -> status.read().chunks());
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("cdc_snapshot_rows_left_estimate")
+                .help("Estimate of the rows the running snapshot still has to read (from pg_class.reltuples); 0 when "
+                        + "no snapshot runs, absent while unknown")
+                .callback(cb -> {
+                    SnapshotStatusReader.Reading r = status.read();
+                    if (!r.running()) {
+                        cb.call(0);
+                    } else if (r.rowsLeftEstimate() >= 0) {
+                        cb.call(r.rowsLeftEstimate());
+                    }
+                })
+                .register(registry);
+    }
+
     /** Registers a gauge read at scrape time (e.g. from the Kinesis writer's own counters). */
     public void gauge(String name, String help, DoubleSupplier value) {
         io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()

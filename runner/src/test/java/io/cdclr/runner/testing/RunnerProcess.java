@@ -86,6 +86,11 @@ public final class RunnerProcess implements AutoCloseable {
         throw new IllegalStateException("runner not ready within " + maxWait + ":\n" + output());
     }
 
+    /** The runner's HTTP port (picked free at start). */
+    public int port() {
+        return httpPort;
+    }
+
     public int httpStatus(String path) {
         try {
             HttpURLConnection conn = (HttpURLConnection) URI.create("http://127.0.0.1:" + httpPort + path).toURL().openConnection();
