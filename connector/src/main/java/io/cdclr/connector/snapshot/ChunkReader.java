@@ -67,10 +67,13 @@ final class ChunkReader {
         List<String> pk = shape.primaryKey();
         Map<String, String> types = shape.columns().stream()
                 .collect(Collectors.toMap(TableShape.Column::name, TableShape.Column::typeName, (a, b) -> a));
-        String keyList = pk.stream().map(TableShape::quoteIdentifier).collect(Collectors.joining(", "));
-        StringBuilder sql = new StringBuilder("SELECT ").append(shape.selectList()).append(" FROM ")
-                .append(TableShape.quoteIdentifier(shape.schema())).append('.')
-                .append(TableShape.quoteIdentifier(shape.table()));
+        // Key columns qualified with the table: the select list may read a key column as "k"::text, whose output
+        // column is also named k, and ORDER BY takes a bare name as the output column: the chunk would be in text
+        // order ('1', '10', '100', '2') while the keyset condition compares typed values, skipping rows.
+        String table = TableShape.quoteIdentifier(shape.schema()) + '.' + TableShape.quoteIdentifier(shape.table());
+        String keyList = pk.stream().map(k -> table + '.' + TableShape.quoteIdentifier(k))
+                .collect(Collectors.joining(", "));
+        StringBuilder sql = new StringBuilder("SELECT ").append(shape.selectList()).append(" FROM ").append(table);
         if (after) {
             sql.append(" WHERE (").append(keyList).append(") > (")
                     .append(pk.stream().map(k -> "CAST(? AS " + types.get(k) + ")").collect(Collectors.joining(", ")))
