@@ -56,6 +56,19 @@ public final class SnapshotEngine implements AutoCloseable {
     private long lastLogNanos = System.nanoTime();
     private long retryAtNanos;
     private long rowsLeftEstimate = -1;
+    /**
+     * Progress ({@link SnapshotProgress#rowsEmitted()}) of the last snapshot row handed out: the host must have stored an
+     * offset at or past it before the next chunk is read. That bounds what a kill re-reads to one chunk: rows handed out
+     * but not stored yet all belong to the last chunk emitted.
+     */
+    private long handedOut;
+    /** What the host last stored, read back by the task's commit() (on another thread). */
+    private volatile Stored stored = Stored.NONE;
+
+    /** The snapshot progress of the offset the host last stored: snapshot id and rows emitted (id null: none). */
+    private record Stored(String id, long rows) {
+        static final Stored NONE = new Stored(null, 0);
+    }
 
     public SnapshotEngine(ReplicationSettings settings, Map<String, String> wal2jsonOptions,
                           Map<String, String> streamOptions, int defaultChunkSize, SnapshotStatus status) {
@@ -80,6 +93,8 @@ public final class SnapshotEngine implements AutoCloseable {
                 stored.currentTable(), stored.lastKey(), stored.rowsByTable(), stored.chunks(), defaultChunkSize);
         chunk = null;
         inWindow = false;
+        handedOut = stored.rowsEmitted();
+        this.stored = new Stored(stored.id(), stored.rowsEmitted());
         LOG.info("Resuming snapshot {} at table {} after key {} ({} rows, {} chunks emitted so far)", stored.id(),
                 stored.currentTable(), stored.lastKey(), stored.rowsEmitted(), stored.chunks());
         publish();
@@ -156,6 +171,7 @@ public final class SnapshotEngine implements AutoCloseable {
         }
         int size = request.chunkSize() > 0 ? request.chunkSize() : defaultChunkSize;
         progress = SnapshotProgress.begin(request.id(), tables, size);
+        handedOut = 0;
         LOG.info("event=snapshot_started id={} tables={} chunk_size={}", request.id(), tables, size);
         publish();
     }
@@ -242,6 +258,9 @@ public final class SnapshotEngine implements AutoCloseable {
             }
             ready.add(new Row(table, st[0], st[1], row.getKey(), row.getValue().envelope(), json));
         }
+        if (n > 0) {
+            handedOut = after.rowsEmitted();
+        }
         if (!java.util.Objects.equals(after.currentTable(), table)) {
             shape = null; // the next table has its own shape
             writer = null;
@@ -274,7 +293,36 @@ public final class SnapshotEngine implements AutoCloseable {
 
     /** Whether {@link #step} has a chunk to read. */
     public boolean chunkDue() {
-        return progress != null && chunk == null && System.nanoTime() - retryAtNanos >= 0;
+        return progress != null && chunk == null && System.nanoTime() - retryAtNanos >= 0 && storedCoversHandedOut();
+    }
+
+    /**
+     * The snapshot progress of the offset the host has stored (the {@code snapshot} value of the offset read back from
+     * storage; null when it has none), called by the task's commit() after every offset flush, from any thread.
+     */
+    public void stored(String progressJson) {
+        if (progressJson == null) {
+            stored = Stored.NONE;
+            return;
+        }
+        try {
+            SnapshotProgress p = SnapshotProgress.fromJson(progressJson);
+            stored = new Stored(p.id(), p.rowsEmitted());
+        } catch (IllegalArgumentException e) {
+            LOG.debug("Unreadable stored snapshot progress: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Every snapshot row handed out is stored: the next chunk may be read. Until then the stream goes on (streamed
+     * changes are handed out as usual and their offsets flushed, which stores the chunk's rows before them too).
+     */
+    boolean storedCoversHandedOut() {
+        if (handedOut == 0) {
+            return true;
+        }
+        Stored s = stored;
+        return progress != null && progress.id().equals(s.id()) && s.rows() >= handedOut;
     }
 
     /**

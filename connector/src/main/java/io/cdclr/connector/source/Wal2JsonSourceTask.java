@@ -474,10 +474,14 @@ public class Wal2JsonSourceTask extends SourceTask {
             return;
         }
         SourceOffset returnedBefore = lastReturned;
-        SourceOffset stored = SourceOffset.fromMap(context.offsetStorageReader().offset(partition));
+        Map<String, Object> storedMap = context.offsetStorageReader().offset(partition);
+        SourceOffset stored = SourceOffset.fromMap(storedMap);
         if (stored == null) {
             return;
         }
+        // The snapshot reads its next chunk only once every row it handed out is stored (docs/snapshots.md).
+        Object storedProgress = storedMap.get(SnapshotProgress.OFFSET_KEY);
+        snapshots.stored(storedProgress == null ? null : storedProgress.toString());
         current.confirm(stored.confirmLsn());
         lastConfirmed = Lsn.max(lastConfirmed, stored.confirmLsn());
         synchronized (positionLock) {

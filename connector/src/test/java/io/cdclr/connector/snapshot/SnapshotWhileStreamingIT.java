@@ -76,24 +76,36 @@ class SnapshotWhileStreamingIT {
         Thread workload = new Thread(() -> workload(stop, ops), "snapcore-workload");
         workload.start();
         try {
-            // Until two chunks are out, then a crash: everything not stored is lost, the rest must come again.
-            int storedUpTo = 0;
+            // The host stores (and commits) what it gets until the third chunk is out, then a crash while that chunk
+            // is delivered: everything not stored is lost, the rest must come again. (The engine reads a chunk only
+            // once the host has stored the previous one's rows, so only one chunk can be out unstored.)
+            long snapshotRowsBeforeCrash = 0;
             List<SourceRecord> seen = new ArrayList<>();
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (chunks() < 3 && System.nanoTime() < deadline) {
                 List<SourceRecord> batch = task.poll();
-                if (batch != null) {
-                    seen.addAll(batch);
+                if (batch == null) {
+                    continue;
                 }
+                if (chunks() >= 3) {
+                    seen.addAll(batch);
+                    break;
+                }
+                for (SourceRecord r : batch) {
+                    consumer.apply(r);
+                    offsets.store(r);
+                    snapshotRowsBeforeCrash += Consumer.isSnapshot(r) ? 1 : 0;
+                }
+                task.commit();
             }
             assertTrue(chunks() >= 3, "three chunks within 30 s");
-            // The host stored (and the consumer got) only the first part of what was handed out.
-            storedUpTo = seen.size() * 2 / 3;
+            // Of the last batch (the third chunk's rows and what came with them) the host stored only the first part.
+            int storedUpTo = seen.size() * 2 / 3;
             for (int i = 0; i < storedUpTo; i++) {
                 consumer.apply(seen.get(i));
                 offsets.store(seen.get(i));
             }
-            long snapshotRowsBeforeCrash = seen.subList(0, storedUpTo).stream().filter(Consumer::isSnapshot).count();
+            snapshotRowsBeforeCrash += seen.subList(0, storedUpTo).stream().filter(Consumer::isSnapshot).count();
             String progressAtCrash = (String) offsets.stored.get(SnapshotProgress.OFFSET_KEY);
             task.stop();
             tasks.remove(task);
@@ -112,6 +124,7 @@ class SnapshotWhileStreamingIT {
                             snapshotRowsAfter++;
                         }
                     }
+                    task.commit();
                 }
                 if (!running() && !stop.get()) {
                     stop.set(true);
@@ -157,9 +170,9 @@ class SnapshotWhileStreamingIT {
         Wal2JsonSourceTask task = start(config, offsets);
         Consumer consumer = new Consumer();
         exec(SnapshotRequest.sql(SnapshotRequest.start(List.of("public." + t1, "public." + t2), 0)));
-        pollUntil(task, consumer, () -> chunks() >= 2);
+        pollUntil(task, offsets, consumer, () -> chunks() >= 2);
         exec("DROP TABLE public." + t1);
-        pollUntil(task, consumer, () -> !running());
+        pollUntil(task, offsets, consumer, () -> !running());
         assertEquals(30, consumer.rows(t2).size(), "the table after the dropped one is snapshotted whole");
         assertTrue(consumer.rows(t1).size() < 2000, "the dropped table stopped");
 
@@ -167,12 +180,12 @@ class SnapshotWhileStreamingIT {
                 "INSERT INTO public." + t1 + " SELECT i, 'v' || i FROM generate_series(1, 2000) i");
         Consumer second = new Consumer();
         exec(SnapshotRequest.sql(SnapshotRequest.start(List.of("public." + t1), 0)));
-        pollUntil(task, second, () -> running() && chunks() >= 2);
+        pollUntil(task, offsets, second, () -> running() && chunks() >= 2);
         exec(SnapshotRequest.sql(SnapshotRequest.cancel()));
-        pollUntil(task, second, () -> !running());
+        pollUntil(task, offsets, second, () -> !running());
         long atCancel = second.snapshotRowsSeen;
         exec("INSERT INTO public." + t2 + " VALUES ('end', md5('end')::uuid, 'end')");
-        pollUntil(task, second, () -> second.rows(t2).size() == 1);
+        pollUntil(task, offsets, second, () -> second.rows(t2).size() == 1);
         System.out.printf("snapshot IT (drop/cancel): first %d rows of the dropped table, %d rows before the cancel,"
                 + " %d after%n", consumer.rows(t1).size(), atCancel, second.snapshotRowsSeen - atCancel);
         assertEquals(atCancel, second.snapshotRowsSeen, "no snapshot row after the cancel");
@@ -183,7 +196,9 @@ class SnapshotWhileStreamingIT {
         boolean done() throws Exception;
     }
 
-    private static void pollUntil(Wal2JsonSourceTask task, Consumer consumer, Check check) throws Exception {
+    /** Polls as a host does: applies, stores and commits every batch (the engine waits for stored rows). */
+    private static void pollUntil(Wal2JsonSourceTask task, Offsets offsets, Consumer consumer, Check check)
+            throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!check.done()) {
             assertTrue(System.nanoTime() < deadline, "condition not met within 30 s");
@@ -191,7 +206,9 @@ class SnapshotWhileStreamingIT {
             if (batch != null) {
                 for (SourceRecord r : batch) {
                     consumer.apply(r);
+                    offsets.store(r);
                 }
+                task.commit();
             }
         }
     }

@@ -125,6 +125,7 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
         while (!closed) {
             try {
                 markAcknowledged(200);
+                flushIfDue();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -161,6 +162,20 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
             reportFailure(failure);
         }
         return released;
+    }
+
+    /**
+     * Lets the engine store what was marked (on its offset.flush.interval.ms) without waiting for the next batch: the
+     * engine flushes only when a batch finishes, so the last changes of a burst stayed unstored until the stream
+     * brought more. The source task learns what is stored in its commit(), called after the flush; an incremental
+     * snapshot waits for that before reading its next chunk (docs/snapshots.md). Cheap when there is nothing new (the
+     * commit policy or the offset writer says no at once). Not while draining: the engine's own final flush does it.
+     */
+    private void flushIfDue() throws InterruptedException {
+        DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> current = committer;
+        if (current != null && accepting && !closed) {
+            current.markBatchFinished();
+        }
     }
 
     private static boolean samePartition(RecordChangeEvent<SourceRecord> a, RecordChangeEvent<SourceRecord> b) {
