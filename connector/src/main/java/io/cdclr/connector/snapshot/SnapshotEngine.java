@@ -18,13 +18,20 @@ import org.slf4j.LoggerFactory;
  * Incremental, resumable snapshots interleaved with the stream (Netflix DBLog's watermark algorithm): for each chunk,
  * write a low watermark, read the chunk (keyset, primary-key order), write a high watermark; while the stream is
  * between the two watermarks, drop from the chunk every row whose key a streamed change touched (that change is newer
- * than, or as new as, what the chunk read); when the stream reaches the high watermark, emit the rest of the chunk
- * there. No snapshot row ever follows a newer streamed change of its key, so per-key order holds.
+ * than, or as new as, what the chunk read). When the stream reaches the high watermark the rest of the chunk is queued;
+ * queued rows are handed out between streamed changes, and a streamed change that touches a queued key still drops it
+ * (the window in effect extends to where each row is handed out). No snapshot row ever follows a newer streamed change
+ * of its key, so per-key order holds.
+ *
+ * <p>Re-read bound: at most one chunk's worth of snapshot rows ({@code chunk_size}) is handed out and not yet stored
+ * by the host at any time ({@link #takeRows} stops when that credit is used up; the task's commit() reports what is
+ * stored through {@link #stored}). A kill re-reads at most that many rows. The next chunk is read while the queued
+ * rows are handed out (at most one chunk queued ahead), so reading and delivering overlap.
  *
  * <p>Driven by the source task on its polling thread: {@link #onMessage} / {@link #onChange} for what the stream
- * brings, {@link #step} to read the next chunk when one is due, {@link #takeRows} for the rows to emit at a high
- * watermark. Progress ({@link SnapshotProgress}) goes into every record's offset while a snapshot runs; see
- * {@link #offsetProgress}.
+ * brings, {@link #step} to read the next chunk when one is due, {@link #takeRows} for the rows to hand out now.
+ * Progress ({@link SnapshotProgress}) as of the last row handed out goes into every record's offset while a snapshot
+ * runs; see {@link #offsetProgress}.
  */
 public final class SnapshotEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotEngine.class);
@@ -44,30 +51,38 @@ public final class SnapshotEngine implements AutoCloseable {
     private final SnapshotStatus status;
     private final ChunkReader reader = new ChunkReader();
 
-    /** What the stored offsets say (or will say, once the records carrying it are stored); null when none runs. */
+    /** The read position: the next chunk is read after its last key; null when none runs (may be finished while
+     *  rows are still queued). */
     private SnapshotProgress progress;
+    /** What the offsets say (or will say, once the records carrying it are stored): the progress as of the last row
+     *  handed out; null when none runs. */
+    private SnapshotProgress emitted;
+    private String emittedJson;
+    /** Chunks whose window closed, in stream order, with their rows not handed out yet. */
+    private final java.util.ArrayDeque<Segment> queue = new java.util.ArrayDeque<>();
+    private int queuedRows;
+    /** Rows emitted that count as stored before the host reports any (those of a resumed snapshot). */
+    private long storedBaseline;
     private ChunkReader.Chunk chunk;
     private boolean inWindow;
     private boolean truncatedInWindow;
     private TableShape shape;
     private RowEnvelopeWriter writer;
     private Connection connection;
-    private final List<Row> ready = new ArrayList<>();
     private long lastLogNanos = System.nanoTime();
     private long retryAtNanos;
     private long rowsLeftEstimate = -1;
-    /**
-     * Progress ({@link SnapshotProgress#rowsEmitted()}) of the last snapshot row handed out: the host must have stored an
-     * offset at or past it before the next chunk is read. That bounds what a kill re-reads to one chunk: rows handed out
-     * but not stored yet all belong to the last chunk emitted.
-     */
-    private long handedOut;
     /** What the host last stored, read back by the task's commit() (on another thread). */
     private volatile Stored stored = Stored.NONE;
 
     /** The snapshot progress of the offset the host last stored: snapshot id and rows emitted (id null: none). */
     private record Stored(String id, long rows) {
         static final Stored NONE = new Stored(null, 0);
+    }
+
+    /** A chunk whose window closed: its table, the rows not handed out yet (key order), the read position after it. */
+    private record Segment(String table, java.util.LinkedHashMap<String, ChunkReader.ChunkRow> rows,
+                           SnapshotProgress after) {
     }
 
     public SnapshotEngine(ReplicationSettings settings, Map<String, String> wal2jsonOptions,
@@ -91,9 +106,12 @@ public final class SnapshotEngine implements AutoCloseable {
         }
         progress = stored.chunkSize() > 0 ? stored : new SnapshotProgress(stored.id(), stored.pending(),
                 stored.currentTable(), stored.lastKey(), stored.rowsByTable(), stored.chunks(), defaultChunkSize);
+        setEmitted(progress);
+        queue.clear();
+        queuedRows = 0;
         chunk = null;
         inWindow = false;
-        handedOut = stored.rowsEmitted();
+        storedBaseline = stored.rowsEmitted();
         this.stored = new Stored(stored.id(), stored.rowsEmitted());
         LOG.info("Resuming snapshot {} at table {} after key {} ({} rows, {} chunks emitted so far)", stored.id(),
                 stored.currentTable(), stored.lastKey(), stored.rowsEmitted(), stored.chunks());
@@ -101,12 +119,17 @@ public final class SnapshotEngine implements AutoCloseable {
     }
 
     public boolean running() {
-        return progress != null;
+        return emitted != null;
     }
 
     /** The progress the record being built now must carry in its offset ({@code snapshot} key), null for none. */
     public String offsetProgress() {
-        return progress == null ? null : progress.toJson();
+        return emittedJson;
+    }
+
+    private void setEmitted(SnapshotProgress p) {
+        emitted = p;
+        emittedJson = p == null || p.finished() ? null : p.toJson();
     }
 
     /** A logical message with one of the engine's prefixes ({@link #owns}), with the message's JSON text. */
@@ -138,17 +161,17 @@ public final class SnapshotEngine implements AutoCloseable {
             return;
         }
         if (request.isCancel()) {
-            if (progress == null) {
+            if (emitted == null) {
                 LOG.info("Snapshot cancel request {}: no snapshot is running", request.id());
                 return;
             }
-            LOG.info("event=snapshot_cancelled id={} table={} rows={} chunks={} (request {})", progress.id(),
-                    progress.currentTable(), progress.rowsEmitted(), progress.chunks(), request.id());
+            LOG.info("event=snapshot_cancelled id={} table={} rows={} chunks={} (request {})", emitted.id(),
+                    emitted.currentTable(), emitted.rowsEmitted(), emitted.chunks(), request.id());
             finish(false);
             return;
         }
-        if (progress != null) {
-            LOG.warn("Ignoring snapshot request {}: snapshot {} is running (cancel it first)", request.id(), progress.id());
+        if (emitted != null) {
+            LOG.warn("Ignoring snapshot request {}: snapshot {} is running (cancel it first)", request.id(), emitted.id());
             return;
         }
         if (!includesPk()) {
@@ -171,7 +194,10 @@ public final class SnapshotEngine implements AutoCloseable {
         }
         int size = request.chunkSize() > 0 ? request.chunkSize() : defaultChunkSize;
         progress = SnapshotProgress.begin(request.id(), tables, size);
-        handedOut = 0;
+        setEmitted(progress);
+        queue.clear();
+        queuedRows = 0;
+        storedBaseline = 0;
         LOG.info("event=snapshot_started id={} tables={} chunk_size={}", request.id(), tables, size);
         publish();
     }
@@ -194,28 +220,129 @@ public final class SnapshotEngine implements AutoCloseable {
 
     /** Every change the stream brings (before any record is built for it). */
     public void onChange(Envelope e) {
-        if (!inWindow || chunk == null) {
+        boolean window = inWindow && chunk != null;
+        if (!window && queuedRows == 0) {
             return;
         }
         if (e.isRowChange()) {
-            chunk.rows().remove(PartitionKey.of(e));
+            drop(PartitionKey.of(e), window);
             if (e.isKeyChange()) {
-                chunk.rows().remove(PartitionKey.previous(e));
+                drop(PartitionKey.previous(e), window);
             }
-        } else if ("T".equals(e.action()) && progress != null
-                && (e.schema() + "." + e.table()).equals(progress.currentTable())) {
-            truncatedInWindow = true;
+        } else if ("T".equals(e.action())) {
+            String table = e.schema() + "." + e.table();
+            if (window && progress != null && table.equals(progress.currentTable())) {
+                truncatedInWindow = true;
+            }
+            // Queued rows of a truncated table no longer exist: none of them may follow the truncate.
+            for (Segment s : queue) {
+                if (s.table().equals(table)) {
+                    queuedRows -= s.rows().size();
+                    s.rows().clear();
+                }
+            }
         }
     }
 
-    /** Rows to emit now (at the high watermark just seen), in key order; empty most of the time. */
-    public List<Row> takeRows() {
-        if (ready.isEmpty()) {
-            return List.of();
+    /** A streamed change of this key is as new as or newer than any chunk row of it read or queued: drop those. */
+    private void drop(String key, boolean window) {
+        if (window) {
+            chunk.rows().remove(key);
         }
-        List<Row> rows = new ArrayList<>(ready);
-        ready.clear();
-        return rows;
+        for (Segment s : queue) {
+            if (s.rows().remove(key) != null) {
+                queuedRows--;
+            }
+        }
+    }
+
+    /**
+     * Whether closed chunks wait in the queue (with rows to hand out, or none left but their progress not yet in the
+     * offsets): the task then polls the stream briefly and comes back to {@link #takeRows}.
+     */
+    public boolean rowsQueued() {
+        return !queue.isEmpty();
+    }
+
+    /**
+     * Up to {@code max} queued rows to hand out now, at the current point of the stream (everything the stream brought
+     * so far went through {@link #onChange}), in key order; none while the rows handed out and not yet stored make a
+     * whole chunk ({@code chunk_size}): the re-read bound.
+     */
+    public List<Row> takeRows(int max) {
+        List<Row> out = new ArrayList<>();
+        while (emitted != null && out.size() < max && !queue.isEmpty()) {
+            Segment s = queue.peek();
+            if (s.rows().isEmpty()) {
+                queue.poll();
+                completeSegment(s, emitted.rowsByTable());
+                continue;
+            }
+            if (emitted.rowsEmitted() - storedRows() >= emitted.chunkSize()) {
+                break; // a chunk's worth handed out and not stored yet: wait for the host to store it
+            }
+            var it = s.rows().entrySet().iterator();
+            Map.Entry<String, ChunkReader.ChunkRow> row = it.next();
+            it.remove();
+            queuedRows--;
+            Map<String, Long> counts = new java.util.LinkedHashMap<>(emitted.rowsByTable());
+            counts.merge(s.table(), 1L, Long::sum);
+            String[] st = s.table().split("\\.", 2);
+            if (s.rows().isEmpty()) {
+                // The chunk's last row says the chunk is done ("resume after the chunk's last key read").
+                queue.poll();
+                out.add(new Row(s.table(), st[0], st[1], row.getKey(), row.getValue().envelope(),
+                        completeSegment(s, counts)));
+            } else {
+                // Each row's offset says "resume after me": a kill after part of the chunk was stored re-reads only
+                // what was not stored (from the next key on, in a new window).
+                setEmitted(new SnapshotProgress(emitted.id(), emitted.pending(), s.table(), row.getValue().key(), counts,
+                        emitted.chunks(), emitted.chunkSize()));
+                out.add(new Row(s.table(), st[0], st[1], row.getKey(), row.getValue().envelope(), emittedJson));
+            }
+        }
+        if (!out.isEmpty() && emitted != null) {
+            publish();
+            logProgressIfDue();
+        }
+        return out;
+    }
+
+    /**
+     * Every row of a segment is handed out (or dropped): the offsets now say what its read position says, with the
+     * rows actually handed out. Returns the new offset progress (null once the snapshot is finished).
+     */
+    private String completeSegment(Segment s, Map<String, Long> emittedCounts) {
+        SnapshotProgress after = s.after();
+        Map<String, Long> counts = new java.util.LinkedHashMap<>(emittedCounts);
+        after.rowsByTable().keySet().forEach(t -> counts.putIfAbsent(t, 0L));
+        setEmitted(new SnapshotProgress(after.id(), after.pending(), after.currentTable(), after.lastKey(), counts,
+                after.chunks(), after.chunkSize()));
+        String json = emittedJson;
+        if (emitted.finished()) {
+            LOG.info("event=snapshot_finished id={} rows={} chunks={} rows_by_table={}", emitted.id(),
+                    emitted.rowsEmitted(), emitted.chunks(), emitted.rowsByTable());
+            finish(true);
+        }
+        return json;
+    }
+
+    /** Rows emitted by this snapshot that the host has stored (as its commit() last read back). */
+    private long storedRows() {
+        Stored s = stored;
+        return emitted != null && emitted.id().equals(s.id()) ? Math.max(s.rows(), storedBaseline) : storedBaseline;
+    }
+
+    /** Queues a closed chunk (maybe without rows) behind the others; chunks without rows pass at once when first. */
+    private void enqueue(String table, java.util.LinkedHashMap<String, ChunkReader.ChunkRow> rows, SnapshotProgress after) {
+        queue.add(new Segment(table, rows, after));
+        queuedRows += rows.size();
+        while (emitted != null && !queue.isEmpty() && queue.peek().rows().isEmpty()) {
+            completeSegment(queue.poll(), emitted.rowsByTable());
+        }
+        if (emitted != null) {
+            publish();
+        }
     }
 
     private void closeWindow() {
@@ -227,62 +354,32 @@ public final class SnapshotEngine implements AutoCloseable {
             truncatedInWindow = false;
             LOG.warn("event=snapshot_table_stopped id={} table={} reason=truncated rows={}: the table was truncated"
                     + " during its snapshot; going on with the next table", progress.id(), table,
-                    progress.rowsByTable().getOrDefault(table, 0L));
+                    emitted.rowsByTable().getOrDefault(table, 0L));
             progress = progress.nextTable();
             shape = null;
             writer = null;
-            afterProgress();
+            enqueue(table, new java.util.LinkedHashMap<>(), progress);
             return;
         }
-        SnapshotProgress before = progress;
         SnapshotProgress after = c.lastKey() == null ? progress : progress.afterChunk(c.lastKey(), c.rows().size());
-        if (c.rowsRead() < before.chunkSize()) {
+        if (c.rowsRead() < progress.chunkSize()) {
             after = after.nextTable();
-        }
-        String[] st = table.split("\\.", 2);
-        int n = c.rows().size();
-        int i = 0;
-        long tableRows = before.rowsByTable().getOrDefault(table, 0L);
-        for (Map.Entry<String, ChunkReader.ChunkRow> row : c.rows().entrySet()) {
-            // Each row's offset says "resume after me": a kill after part of the chunk was stored re-reads only what
-            // was not stored (from the next key on, in a new window). The chunk's last row says the chunk is done.
-            boolean last = ++i == n;
-            String json;
-            if (last) {
-                json = after.finished() ? null : after.toJson();
-            } else {
-                Map<String, Long> counts = new java.util.LinkedHashMap<>(before.rowsByTable());
-                counts.put(table, tableRows + i);
-                json = new SnapshotProgress(before.id(), before.pending(), table, row.getValue().key(), counts,
-                        before.chunks(), before.chunkSize()).toJson();
-            }
-            ready.add(new Row(table, st[0], st[1], row.getKey(), row.getValue().envelope(), json));
-        }
-        if (n > 0) {
-            handedOut = after.rowsEmitted();
         }
         if (!java.util.Objects.equals(after.currentTable(), table)) {
             shape = null; // the next table has its own shape
             writer = null;
         }
         progress = after;
-        afterProgress();
-    }
-
-    private void afterProgress() {
-        if (progress.finished()) {
-            LOG.info("event=snapshot_finished id={} rows={} chunks={} rows_by_table={}", progress.id(),
-                    progress.rowsEmitted(), progress.chunks(), progress.rowsByTable());
-            finish(true);
-            return;
-        }
-        publish();
+        enqueue(table, c.rows(), after);
         logProgressIfDue();
     }
 
     private void finish(boolean completed) {
-        SnapshotProgress last = progress;
+        SnapshotProgress last = emitted;
         progress = null;
+        setEmitted(null);
+        queue.clear();
+        queuedRows = 0;
         chunk = null;
         inWindow = false;
         truncatedInWindow = false;
@@ -293,7 +390,9 @@ public final class SnapshotEngine implements AutoCloseable {
 
     /** Whether {@link #step} has a chunk to read. */
     public boolean chunkDue() {
-        return progress != null && chunk == null && System.nanoTime() - retryAtNanos >= 0 && storedCoversHandedOut();
+        // At most one chunk's rows queued ahead of what is handed out: reading overlaps delivery, memory stays bounded.
+        return progress != null && !progress.finished() && chunk == null && queuedRows < progress.chunkSize()
+                && System.nanoTime() - retryAtNanos >= 0;
     }
 
     /**
@@ -311,18 +410,6 @@ public final class SnapshotEngine implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             LOG.debug("Unreadable stored snapshot progress: {}", e.getMessage());
         }
-    }
-
-    /**
-     * Every snapshot row handed out is stored: the next chunk may be read. Until then the stream goes on (streamed
-     * changes are handed out as usual and their offsets flushed, which stores the chunk's rows before them too).
-     */
-    boolean storedCoversHandedOut() {
-        if (handedOut == 0) {
-            return true;
-        }
-        Stored s = stored;
-        return progress != null && progress.id().equals(s.id()) && s.rows() >= handedOut;
     }
 
     /**
@@ -370,12 +457,9 @@ public final class SnapshotEngine implements AutoCloseable {
     private void skipTable() {
         shape = null;
         writer = null;
+        String table = progress.currentTable();
         progress = progress.nextTable();
-        if (progress.finished()) {
-            afterProgress();
-        } else {
-            publish();
-        }
+        enqueue(table, new java.util.LinkedHashMap<>(), progress);
     }
 
     /** pg_class.reltuples of the tables left, minus what the current one emitted: an estimate, -1 when unknown. */
@@ -403,24 +487,28 @@ public final class SnapshotEngine implements AutoCloseable {
     }
 
     private long leftEstimate() {
-        if (rowsLeftEstimate < 0 || progress == null) {
+        if (rowsLeftEstimate < 0 || emitted == null) {
             return -1;
         }
-        return Math.max(0, rowsLeftEstimate - progress.rowsByTable().getOrDefault(progress.currentTable(), 0L));
+        return Math.max(0, rowsLeftEstimate - emitted.rowsByTable().getOrDefault(emitted.currentTable(), 0L));
     }
 
     private void publish() {
-        status.update(progress, true, leftEstimate());
+        status.update(emitted, true, leftEstimate());
     }
 
     private void logProgressIfDue() {
+        if (emitted == null) {
+            return;
+        }
         long now = System.nanoTime();
         if (now - lastLogNanos < PROGRESS_LOG_INTERVAL_MS * 1_000_000L) {
             return;
         }
         lastLogNanos = now;
-        LOG.info("event=snapshot_progress id={} table={} rows={} chunks={} left_estimate={}", progress.id(),
-                progress.currentTable(), progress.rowsEmitted(), progress.chunks(), leftEstimate());
+        LOG.info("event=snapshot_progress id={} table={} rows={} chunks={} left_estimate={} queued={} unstored={}",
+                emitted.id(), emitted.currentTable(), emitted.rowsEmitted(), emitted.chunks(), leftEstimate(), queuedRows,
+                emitted.rowsEmitted() - storedRows());
     }
 
     private Connection connection() throws SQLException {

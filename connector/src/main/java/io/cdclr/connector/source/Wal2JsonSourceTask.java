@@ -84,8 +84,10 @@ public class Wal2JsonSourceTask extends SourceTask {
     /** Incremental snapshots (docs/snapshots.md): driven from poll(), its progress rides in every record's offset. */
     private SnapshotEngine snapshots;
     private SnapshotStatus snapshotStatus;
-    /** Snapshot rows released by the high watermark just read, to hand out right after it. */
-    private final List<SourceRecord> snapshotRecords = new ArrayList<>();
+    /** Offset of the last message read past {@link #skipThrough}: where snapshot rows handed out now sit in the stream. */
+    private SourceOffset lastPosition;
+    /** While a snapshot has rows queued, poll() waits for the stream at most this long, to come back for them. */
+    static final long SNAPSHOT_POLL_WAIT_MS = 10;
 
     @Override
     public String version() {
@@ -102,6 +104,7 @@ public class Wal2JsonSourceTask extends SourceTask {
         SourceOffset resume = StreamFilters.resumeFrom(stored, filters, LOG::warn);
         skipThrough = resume;
         lastReturned = resume;
+        lastPosition = resume;
         allReturnedStored = true;
         Lsn start = stored == null ? Lsn.INVALID : stored.confirmLsn();
         lastConfirmed = start;
@@ -190,7 +193,7 @@ public class Wal2JsonSourceTask extends SourceTask {
         snapshotStatus = new SnapshotStatus(config.slotName());
         snapshots = new SnapshotEngine(settings, config.wal2jsonOptions(), config.streamOptions(),
                 config.snapshotChunkSize(), snapshotStatus);
-        snapshotRecords.clear();
+        lastPosition = null;
     }
 
     public static Map<String, Object> sourcePartition(String database, String slot) {
@@ -218,6 +221,7 @@ public class Wal2JsonSourceTask extends SourceTask {
         if (snapshots.chunkDue()) {
             snapshots.step(); // writes the chunk's watermarks; its rows come out when the stream reaches the high one
         }
+        addSnapshotRows(records, max);
         try {
             // Messages that do not become records (B/C when not wanted, skipped duplicates) do not count against
             // the batch, but the loop stops after a bounded number of reads so poll() returns regularly.
@@ -228,6 +232,9 @@ public class Wal2JsonSourceTask extends SourceTask {
             long batchBytes = 0;
             while (records.size() < max && batchBytes < maxBytes && !stopping) {
                 long waitMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+                if (snapshots.rowsQueued()) {
+                    waitMs = Math.min(waitMs, SNAPSHOT_POLL_WAIT_MS); // the host's next store may free credit for them
+                }
                 List<StreamMessage> messages = current.poll(max - records.size(), maxBytes - batchBytes,
                         batchBytes == 0, records.isEmpty() ? waitMs : 0);
                 if (messages.isEmpty()) {
@@ -239,11 +246,9 @@ public class Wal2JsonSourceTask extends SourceTask {
                     if (r != null) {
                         records.add(r);
                     }
-                    if (!snapshotRecords.isEmpty()) {
-                        records.addAll(snapshotRecords);
-                        snapshotRecords.clear();
-                    }
                 }
+                // Queued snapshot rows go out between streamed changes, in slices, not in one burst behind them.
+                addSnapshotRows(records, max);
             }
         } catch (ReplicationException e) {
             if (stopping) {
@@ -271,6 +276,19 @@ public class Wal2JsonSourceTask extends SourceTask {
         return records;
     }
 
+    /**
+     * Hands out queued snapshot rows at this point of the stream (up to half the room left in the batch, at least one):
+     * every message read so far went through the engine's window first, and the rows carry the offset of the last one.
+     */
+    private void addSnapshotRows(List<SourceRecord> records, int max) {
+        if (lastPosition == null || !snapshots.rowsQueued()) {
+            return;
+        }
+        for (SnapshotEngine.Row row : snapshots.takeRows(Math.max(1, (max - records.size()) / 2))) {
+            records.add(snapshotRecord(row, lastPosition));
+        }
+    }
+
     private void returned(List<SourceRecord> records) {
         lastActivityNanos = System.nanoTime();
         synchronized (positionLock) {
@@ -295,6 +313,7 @@ public class Wal2JsonSourceTask extends SourceTask {
             }
             skipThrough = null;
         }
+        lastPosition = offset;
         if (envelope.isTransactionBoundary() && !config.emitTransactionBoundaries()) {
             return null;
         }
@@ -304,9 +323,6 @@ public class Wal2JsonSourceTask extends SourceTask {
         if ("M".equals(envelope.action()) && SnapshotEngine.owns(envelope.prefix())) {
             // Snapshot requests and watermarks are the connector's own, never records.
             snapshots.onMessage(envelope.prefix(), m.text());
-            for (SnapshotEngine.Row row : snapshots.takeRows()) {
-                snapshotRecords.add(snapshotRecord(row, offset));
-            }
             return null;
         }
         snapshots.onChange(envelope);
@@ -322,8 +338,8 @@ public class Wal2JsonSourceTask extends SourceTask {
     }
 
     /**
-     * A snapshot row, at the high watermark's position: everything the stream brought before it was handed out
-     * already, and the offset's {@code snapshot} progress says which chunk a restart reads next.
+     * A snapshot row, at the position of the last message read: everything the stream brought before it was handed out
+     * already, and the offset's {@code snapshot} progress says where a restart reads next.
      */
     private SourceRecord snapshotRecord(SnapshotEngine.Row row, SourceOffset at) {
         return new SourceRecord(partition, offsetMap(at, row.progressJson()),

@@ -124,7 +124,8 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
     private void markAcknowledgedForever() {
         while (!closed) {
             try {
-                markAcknowledged(200);
+                // Short waits: the flush below is what frees a running snapshot to hand out its next rows.
+                markAcknowledged(50);
                 flushIfDue();
             } catch (InterruptedException e) {
                 return;

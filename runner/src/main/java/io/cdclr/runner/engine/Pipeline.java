@@ -211,6 +211,7 @@ public final class Pipeline {
         this.consumer = consumer;
         DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(engineProperties())
+                .using(new OffsetFlushPolicy(settings.offsetFlushIntervalMs(), this::snapshotRunning))
                 .using((success, message, error) -> {
                     if (!success && !stopping) {
                         fail(error != null ? error : new IllegalStateException(message));
@@ -371,6 +372,20 @@ public final class Pipeline {
         String qualified = table.contains(".") ? table : "public." + table;
         String filter = props.getProperty("wal2json.filter-tables");
         props.setProperty("wal2json.filter-tables", filter == null || filter.isBlank() ? qualified : filter + "," + qualified);
+    }
+
+    /** Whether the source task's incremental snapshot runs (its MBean; never with decoder=pgoutput). */
+    private boolean snapshotRunning() {
+        if (config.decoder().pgoutput()) {
+            return false;
+        }
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName name = io.cdclr.connector.snapshot.SnapshotStatus.objectName(config.slotName());
+        try {
+            return server.isRegistered(name) && Boolean.TRUE.equals(server.getAttribute(name, "Running"));
+        } catch (javax.management.JMException | RuntimeException e) {
+            return false; // unregistered meanwhile: the task stopped
+        }
     }
 
     /** Epoch microseconds of this host's clock (commit timestamps are microseconds). */
