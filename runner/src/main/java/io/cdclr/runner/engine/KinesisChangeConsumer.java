@@ -124,8 +124,9 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
     private void markAcknowledgedForever() {
         while (!closed) {
             try {
-                // Short waits: the flush below is what frees a running snapshot to hand out its next rows.
-                markAcknowledged(50);
+                // Short waits: the flush below is what frees a running snapshot to hand out its next rows, and with no
+                // acknowledgement coming (the snapshot waits for that flush) a long wait would be its pace.
+                markAcknowledged(10);
                 flushIfDue();
             } catch (InterruptedException e) {
                 return;

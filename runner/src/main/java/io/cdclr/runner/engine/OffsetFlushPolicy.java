@@ -12,7 +12,7 @@ import java.util.function.BooleanSupplier;
  * takes. A flush is one small write to the offset store (file or table).
  */
 final class OffsetFlushPolicy implements OffsetCommitPolicy {
-    static final long SNAPSHOT_INTERVAL_MS = 20;
+    static final long SNAPSHOT_INTERVAL_MS = 10;
 
     private final Duration interval;
     private final Duration snapshotInterval;
