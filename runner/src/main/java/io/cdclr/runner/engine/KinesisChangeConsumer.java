@@ -122,12 +122,15 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
     }
 
     private void markAcknowledgedForever() {
+        long waitMillis = 200;
         while (!closed) {
             try {
-                // Short waits: the flush below is what frees a running snapshot to hand out its next rows, and with no
-                // acknowledgement coming (the snapshot waits for that flush) a long wait would be its pace.
-                markAcknowledged(10);
+                int released = markAcknowledged(waitMillis);
                 flushIfDue();
+                // After marking, come back soon: the commit policy may have declined this flush as too early, and with
+                // no acknowledgement coming (a snapshot waits for that flush to hand out more) a long wait would be its
+                // pace. Acknowledgements wake the wait anyway, so idle the marker wakes rarely.
+                waitMillis = released > 0 ? 10 : 200;
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
