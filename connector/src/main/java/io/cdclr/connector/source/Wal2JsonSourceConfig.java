@@ -236,9 +236,10 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                             + " Empty: no snapshot at start (one can still be requested at any time).",
                     G_SNAP, 1, ConfigDef.Width.LONG, "Snapshot tables")
             .define(SNAPSHOT_CHUNK_SIZE, Type.INT, 1024, Range.between(1, 1_000_000), Importance.LOW,
-                    "Rows per snapshot chunk: each chunk is one short keyset query between two watermarks, and is"
-                            + " held in memory until the stream reaches its high watermark. A request may set its own"
-                            + " (\"chunk_size\").",
+                    "Rows per snapshot chunk: each chunk is one short keyset query between two watermarks, held in"
+                            + " memory until its rows are handed out (at most two chunks at a time). Also the most"
+                            + " snapshot rows handed out and not yet stored, so the most a restart sends again. A"
+                            + " request may set its own (\"chunk_size\").",
                     G_SNAP, 2, ConfigDef.Width.SHORT, "Snapshot chunk size");
 
     private final Map<String, String> wal2jsonOptions;
