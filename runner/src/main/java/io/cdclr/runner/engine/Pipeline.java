@@ -27,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.apache.kafka.connect.storage.FileOffsetBackingStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -339,7 +338,7 @@ public final class Pipeline {
         } else {
             Path file = settings.offsetFile().toAbsolutePath();
             Files.createDirectories(file.getParent());
-            props.setProperty("offset.storage", FileOffsetBackingStore.class.getName());
+            props.setProperty("offset.storage", AtomicFileOffsetBackingStore.class.getName());
             props.setProperty("offset.storage.file.filename", file.toString());
         }
         return props;
