@@ -1,4 +1,4 @@
-package io.cdclr.runner.config;
+package io.cdclr.connector.pgoutput;
 
 import java.util.List;
 import java.util.Map;
@@ -12,7 +12,8 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Which logical decoder feeds the pipeline, and the keys of the pgoutput decoder (Debezium's PostgresConnector with
- * the wal2json mapping, see docs/pgoutput.md).
+ * the wal2json mapping, see docs/pgoutput.md). Declared here, beside the mapping; the runner checks them with its other
+ * keys and hands {@link PgoutputSettings} to {@link PgoutputProperties}.
  */
 public final class DecoderSettings extends AbstractConfig {
     public static final String DECODER = "decoder";

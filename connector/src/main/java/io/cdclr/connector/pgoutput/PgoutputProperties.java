@@ -1,13 +1,7 @@
-package io.cdclr.runner.engine;
+package io.cdclr.connector.pgoutput;
 
-import io.cdclr.connector.pgoutput.DebeziumToWal2JsonTransform;
 import io.cdclr.connector.replication.PostgresEndpoint;
-import io.cdclr.connector.source.Wal2JsonSourceConfig;
-import io.cdclr.runner.config.DecoderSettings;
-import io.cdclr.runner.config.RunnerConfig;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 
@@ -15,19 +9,18 @@ import java.util.stream.Collectors;
  * The engine properties of decoder=pgoutput: Debezium's PostgresConnector (plugin pgoutput) with
  * {@link DebeziumToWal2JsonTransform}, so every record is the wal2json envelope text with the wal2json source's
  * partition key, and the change consumer writes it as it writes the wal2json source's. The settings the mapping
- * relies on are fixed here, not configurable (docs/pgoutput.md, Settings).
+ * relies on are fixed here, not configurable (docs/pgoutput.md, Settings). The runner and the connector's tests
+ * build their engines from it alike.
  */
 public final class PgoutputProperties {
     /** Debezium's mark of an unchanged TOAST value; no real value may equal it. Connector and transform share it. */
-    static final String UNCHANGED_TOAST = "__cdclr_unchanged_toast__";
+    public static final String UNCHANGED_TOAST = "__cdclr_unchanged_toast__";
 
     private PgoutputProperties() {
     }
 
-    public static Properties of(RunnerConfig config) {
-        Map<String, String> values = config.values();
-        DecoderSettings decoder = config.decoder();
-        PostgresEndpoint endpoint = config.endpoint();
+    public static Properties of(PgoutputSettings settings) {
+        PostgresEndpoint endpoint = settings.endpoint();
 
         Properties p = new Properties();
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -49,12 +42,12 @@ public final class PgoutputProperties {
         // Debezium's own names; the records leave with the transform's topics.
         p.setProperty("topic.prefix", "cdclr_pgoutput");
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", config.slotName());
-        p.setProperty("publication.name", decoder.publicationName());
-        p.setProperty("publication.autocreate.mode", decoder.publicationCreate() ? "filtered" : "disabled");
-        p.setProperty("table.include.list", decoder.publishedTables().stream().map(PgoutputProperties::exactly)
+        p.setProperty("slot.name", settings.slotName());
+        p.setProperty("publication.name", settings.publicationName());
+        p.setProperty("publication.autocreate.mode", settings.publicationCreate() ? "filtered" : "disabled");
+        p.setProperty("table.include.list", settings.publishedTables().stream().map(PgoutputProperties::exactly)
                 .collect(Collectors.joining(",")));
-        p.setProperty("snapshot.mode", decoder.snapshotMode());
+        p.setProperty("snapshot.mode", settings.snapshotMode());
         // Value forms the mapping reads back into PostgreSQL's text without loss.
         p.setProperty("decimal.handling.mode", "string");
         p.setProperty("interval.handling.mode", "string");
@@ -66,27 +59,24 @@ public final class PgoutputProperties {
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("unavailable.value.placeholder", UNCHANGED_TOAST);
         // Messages as wal2json's add-msg-prefixes / filter-msg-prefixes select them (exact prefixes, all by default).
-        String include = values.get("wal2json.add-msg-prefixes");
-        if (include != null && !include.isBlank()) {
-            p.setProperty("message.prefix.include.list", literals(include));
+        if (!settings.includedMessagePrefixes().isEmpty()) {
+            p.setProperty("message.prefix.include.list", literals(settings.includedMessagePrefixes()));
         }
-        String exclude = values.get("wal2json.filter-msg-prefixes");
-        if (exclude != null && !exclude.isBlank()) {
-            p.setProperty("message.prefix.exclude.list", literals(exclude));
+        if (!settings.excludedMessagePrefixes().isEmpty()) {
+            p.setProperty("message.prefix.exclude.list", literals(settings.excludedMessagePrefixes()));
         }
         // Debezium does not reconnect inside its task: a lost connection is a retriable error and the engine
         // restarts the task, with the wal2json connector's reconnect settings.
-        p.setProperty("errors.max.retries", values.getOrDefault("reconnect.max.attempts", "10"));
-        p.setProperty("errors.retry.delay.initial.ms", values.getOrDefault("reconnect.backoff.initial.ms", "1000"));
-        p.setProperty("errors.retry.delay.max.ms", values.getOrDefault("reconnect.backoff.max.ms", "60000"));
+        p.setProperty("errors.max.retries", Integer.toString(settings.reconnectMaxAttempts()));
+        p.setProperty("errors.retry.delay.initial.ms", Long.toString(settings.reconnectBackoffInitialMs()));
+        p.setProperty("errors.retry.delay.max.ms", Long.toString(settings.reconnectBackoffMaxMs()));
         // Debezium's queue is bounded by count only unless told a byte bound: the wal2json reader queue's (issue 19).
-        p.setProperty("max.queue.size.in.bytes", values.getOrDefault(Wal2JsonSourceConfig.QUEUE_MAX_BYTES,
-                Long.toString(Wal2JsonSourceConfig.DEFAULT_QUEUE_MAX_BYTES)));
+        p.setProperty("max.queue.size.in.bytes", Long.toString(settings.queueMaxBytes()));
 
         p.setProperty("transforms", "wal2json");
         String t = "transforms.wal2json.";
         p.setProperty(t + "type", DebeziumToWal2JsonTransform.class.getName());
-        p.setProperty(t + "topic.prefix", values.getOrDefault("topic.prefix", "cdc"));
+        p.setProperty(t + "topic.prefix", settings.topicPrefix());
         // The catalog's connection: the endpoint's ordinary connection (TLS, timeouts, options), its own name.
         PostgresEndpoint catalog = endpoint.withApplicationName(endpoint.applicationName() + "-catalog");
         p.setProperty(t + "catalog.url", catalog.jdbcUrl());
@@ -103,7 +93,7 @@ public final class PgoutputProperties {
         p.setProperty(t + "unavailable.value.placeholder", UNCHANGED_TOAST);
         // Debezium heartbeats and transaction metadata are off; nothing else may reach Kinesis.
         p.setProperty(t + "non.change.records", "drop");
-        String signal = decoder.signalTable();
+        String signal = settings.signalTable();
         if (!signal.isEmpty()) {
             // Incremental snapshots: signals come through the stream from this table; its rows (requests and
             // Debezium's window marks) are dropped after the mapping, by their topic.
@@ -113,7 +103,7 @@ public final class PgoutputProperties {
             p.setProperty("transforms.dropSignals.predicate", "isSignal");
             p.setProperty("predicates", "isSignal");
             p.setProperty("predicates.isSignal.type", "org.apache.kafka.connect.transforms.predicates.TopicNameMatches");
-            p.setProperty("predicates.isSignal.pattern", exactly(values.getOrDefault("topic.prefix", "cdc") + "." + signal));
+            p.setProperty("predicates.isSignal.pattern", exactly(settings.topicPrefix() + "." + signal));
         }
         return p;
     }
@@ -123,8 +113,7 @@ public final class PgoutputProperties {
         return name.replaceAll("([\\\\^$.|?*+()\\[\\]{}])", "\\\\$1");
     }
 
-    private static String literals(String commaSeparated) {
-        List<String> prefixes = Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    private static String literals(List<String> prefixes) {
         return prefixes.stream().map(PgoutputProperties::exactly).collect(Collectors.joining(","));
     }
 }

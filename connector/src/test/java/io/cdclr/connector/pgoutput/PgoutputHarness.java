@@ -18,6 +18,9 @@ import java.util.function.Predicate;
 
 import org.apache.kafka.connect.source.SourceRecord;
 
+import io.cdclr.connector.replication.ConnectionTimeouts;
+import io.cdclr.connector.replication.PostgresEndpoint;
+import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import io.cdclr.connector.testing.LocalServices;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -30,8 +33,6 @@ import io.debezium.embedded.Connect;
  * publication (the publication is created by the test, limited to the captured tables).
  */
 final class PgoutputHarness implements AutoCloseable {
-    static final String PLACEHOLDER = "__cdclr_unchanged_toast__";
-
     private final String slot;
     private final LinkedBlockingQueue<SourceRecord> records = new LinkedBlockingQueue<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -42,48 +43,29 @@ final class PgoutputHarness implements AutoCloseable {
         this.slot = slot;
     }
 
-    /** The connector and transform properties the runner sets for decoder=pgoutput (see docs/pgoutput.md). */
+    /**
+     * The connector and transform properties the runner sets for decoder=pgoutput ({@link PgoutputProperties}), with
+     * what a test needs on top: an in-memory offset store, a slot dropped on stop, the whole test schema captured
+     * (tables come and go with the test; its publication is created by the test) and messages by a prefix pattern.
+     */
     static Properties properties(String name, String slot, String publication, String schemaInclude, String snapshotMode,
                                  String messagePrefixes) {
-        Properties p = new Properties();
+        PostgresEndpoint endpoint = new PostgresEndpoint(LocalServices.pgHost(), LocalServices.pgPort(),
+                LocalServices.pgDatabase(), LocalServices.pgUser(), LocalServices.pgPassword(),
+                LocalServices.env("PGSSLMODE", "prefer"), null, null, null, "cdclr-" + slot,
+                new ConnectionTimeouts(10_000, 30_000), null);
+        PgoutputSettings settings = new PgoutputSettings(endpoint, slot, "cdc", publication, false, List.of(),
+                snapshotMode, "", List.of(), List.of(), 10, 1_000, 60_000,
+                Wal2JsonSourceConfig.DEFAULT_QUEUE_MAX_BYTES);
+        Properties p = PgoutputProperties.of(settings);
         p.setProperty("name", name);
-        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
         p.setProperty("offset.flush.interval.ms", "1000");
-        p.setProperty("database.hostname", LocalServices.pgHost());
-        p.setProperty("database.port", Integer.toString(LocalServices.pgPort()));
-        p.setProperty("database.user", LocalServices.pgUser());
-        p.setProperty("database.password", LocalServices.pgPassword());
-        p.setProperty("database.dbname", LocalServices.pgDatabase());
-        p.setProperty("database.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
         p.setProperty("topic.prefix", "dbz_" + name);
-        p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", slot);
         p.setProperty("slot.drop.on.stop", "true");
-        p.setProperty("publication.name", publication);
-        p.setProperty("publication.autocreate.mode", "disabled");
+        p.remove("table.include.list");
         p.setProperty("schema.include.list", schemaInclude);
-        p.setProperty("snapshot.mode", snapshotMode);
-        // Value forms the mapping reads back into PostgreSQL's text without loss.
-        p.setProperty("decimal.handling.mode", "string");
-        p.setProperty("interval.handling.mode", "string");
-        p.setProperty("binary.handling.mode", "bytes");
-        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
-        p.setProperty("hstore.handling.mode", "json");
-        // wal2json's event kinds: truncate (Debezium skips it by default) and messages; no tombstones.
-        p.setProperty("skipped.operations", "none");
-        p.setProperty("tombstones.on.delete", "false");
         p.setProperty("message.prefix.include.list", messagePrefixes);
-        p.setProperty("unavailable.value.placeholder", PLACEHOLDER);
-
-        p.setProperty("transforms", "wal2json");
-        p.setProperty("transforms.wal2json.type", DebeziumToWal2JsonTransform.class.getName());
-        p.setProperty("transforms.wal2json.topic.prefix", "cdc");
-        p.setProperty("transforms.wal2json.catalog.url", LocalServices.jdbcUrl());
-        p.setProperty("transforms.wal2json.catalog.user", LocalServices.pgUser());
-        p.setProperty("transforms.wal2json.catalog.password", LocalServices.pgPassword());
-        p.setProperty("transforms.wal2json.catalog.property.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
-        p.setProperty("transforms.wal2json.unavailable.value.placeholder", PLACEHOLDER);
         return p;
     }
 

@@ -1,6 +1,7 @@
 package io.cdclr.runner.config;
 
 import io.cdclr.connector.kinesis.KinesisWriterConfig;
+import io.cdclr.connector.pgoutput.DecoderSettings;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import java.util.List;
 import org.apache.kafka.common.config.ConfigDef;

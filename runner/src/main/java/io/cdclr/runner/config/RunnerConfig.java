@@ -1,6 +1,8 @@
 package io.cdclr.runner.config;
 
 import io.cdclr.connector.kinesis.KinesisWriterConfig;
+import io.cdclr.connector.pgoutput.DecoderSettings;
+import io.cdclr.connector.pgoutput.PgoutputSettings;
 import io.cdclr.connector.replication.PostgresEndpoint;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import java.io.IOException;
@@ -197,6 +199,11 @@ public final class RunnerConfig {
 
     public DecoderSettings decoder() {
         return new DecoderSettings(values);
+    }
+
+    /** What decoder=pgoutput's engine is built from. */
+    public PgoutputSettings pgoutput() {
+        return PgoutputSettings.of(decoder(), source(), endpoint(), slotName());
     }
 
     /** slot.name, or the decoder's default slot when it is not set. */

@@ -1,6 +1,7 @@
 package io.cdclr.runner.engine;
 
 import io.cdclr.connector.kinesis.KinesisWriter;
+import io.cdclr.connector.pgoutput.PgoutputProperties;
 import io.cdclr.connector.replication.Lsn;
 import io.cdclr.connector.replication.SlotLostException;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
@@ -313,7 +314,7 @@ public final class Pipeline {
     }
 
     private Properties engineProperties() throws IOException {
-        Properties props = config.decoder().pgoutput() ? PgoutputProperties.of(config) : wal2jsonProperties();
+        Properties props = config.decoder().pgoutput() ? PgoutputProperties.of(config.pgoutput()) : wal2jsonProperties();
         if (slotGuard != null) {
             props.setProperty("connector.class", GuardedPostgresConnector.class.getName());
             props.setProperty(SlotGuard.PROPERTY, slotGuard.register());

@@ -1,6 +1,6 @@
 package io.cdclr.runner.preflight;
 
-import io.cdclr.runner.config.DecoderSettings;
+import io.cdclr.connector.pgoutput.DecoderSettings;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

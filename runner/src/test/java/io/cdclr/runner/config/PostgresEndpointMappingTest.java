@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cdclr.connector.replication.PostgresEndpoint;
-import io.cdclr.runner.engine.PgoutputProperties;
+import io.cdclr.connector.pgoutput.PgoutputProperties;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.util.HashMap;
@@ -116,7 +116,7 @@ class PostgresEndpointMappingTest {
         env.put("PGSSLROOTCERT", CA);
         env.put("CDC_DECODER", "pgoutput");
         env.put("CDC_TABLES", "public.orders");
-        Properties p = PgoutputProperties.of(load(env));
+        Properties p = PgoutputProperties.of(load(env).pgoutput());
         assertEquals("verify-full", p.getProperty("database.sslmode"));
         assertEquals(CA, p.getProperty("database.sslrootcert"));
         assertEquals("db.example.eu-west-1.rds.amazonaws.com", p.getProperty("database.hostname"));

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cdclr.runner.config.ConfigError;
 import io.cdclr.runner.config.ConfigReference;
 import io.cdclr.runner.config.RunnerConfig;
-import io.cdclr.runner.engine.PgoutputProperties;
+import io.cdclr.connector.pgoutput.PgoutputProperties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -75,7 +75,7 @@ class PgoutputConfigTest {
         env.put("REPLICATION_SLOT", "orders_slot");
         RunnerConfig config = RunnerConfig.load(Optional.of(file), env);
         assertEquals("orders_slot", config.slotName());
-        Properties p = PgoutputProperties.of(config);
+        Properties p = PgoutputProperties.of(config.pgoutput());
         assertEquals("orders_slot", p.getProperty("slot.name"));
         assertEquals("orders_pub", p.getProperty("publication.name"));
         assertEquals("disabled", p.getProperty("publication.autocreate.mode"));
@@ -87,7 +87,7 @@ class PgoutputConfigTest {
         Map<String, String> env = pgoutputEnv();
         env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", "app.audit,x");
         env.put("CDC_TOPIC_PREFIX", "orders");
-        Properties p = PgoutputProperties.of(RunnerConfig.load(Optional.empty(), env));
+        Properties p = PgoutputProperties.of(RunnerConfig.load(Optional.empty(), env).pgoutput());
         assertEquals("io.debezium.connector.postgresql.PostgresConnector", p.getProperty("connector.class"));
         assertEquals("pgoutput", p.getProperty("plugin.name"));
         assertEquals("filtered", p.getProperty("publication.autocreate.mode"));
@@ -113,7 +113,7 @@ class PgoutputConfigTest {
         env.put("CDC_SIGNAL_TABLE", "ops.signals");
         RunnerConfig config = RunnerConfig.load(Optional.empty(), env);
         assertEquals(List.of("public.orders", "sales.order_lines", "ops.signals"), config.decoder().publishedTables());
-        Properties p = PgoutputProperties.of(config);
+        Properties p = PgoutputProperties.of(config.pgoutput());
         assertEquals("public\\.orders,sales\\.order_lines,ops\\.signals", p.getProperty("table.include.list"));
         assertEquals("ops.signals", p.getProperty("signal.data.collection"));
         assertEquals("wal2json,dropSignals", p.getProperty("transforms"));
