@@ -26,8 +26,9 @@ import org.apache.kafka.connect.transforms.Transformation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.cdclr.connector.envelope.EnvelopeParser;
+import io.cdclr.connector.envelope.KeyedEnvelope;
 import io.cdclr.connector.envelope.PartitionKey;
+import io.cdclr.connector.envelope.RawValue;
 
 /**
  * Turns a change event of Debezium's PostgreSQL connector (plugin {@code pgoutput}) into the record the wal2json
@@ -42,7 +43,6 @@ import io.cdclr.connector.envelope.PartitionKey;
  */
 public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements Transformation<R> {
     private static final Logger LOG = LoggerFactory.getLogger(DebeziumToWal2JsonTransform.class);
-    private static final EnvelopeParser PARSER = new EnvelopeParser();
 
     public static final String TOPIC_PREFIX = "topic.prefix";
     public static final String CATALOG_URL = "catalog.url";
@@ -216,6 +216,10 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
             }
         }
 
+        // The key columns' values are noted as they are written (pk order): the partition key without a parse.
+        List<ColumnInfo> pk = columns(info, info.primaryKey());
+        RawValue[] newWritten = null;
+        RawValue[] oldWritten = null;
         StringBuilder json = new StringBuilder(256);
         json.append("{\"action\":\"").append(action).append('"');
         appendTimestampAndLsn(json, source, true, "r".equals(op) ? record : null);
@@ -224,20 +228,29 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         json.append(",\"table\":");
         JsonText.appendString(json, table);
         if (after != null && !"D".equals(action)) {
+            newWritten = new RawValue[pk.size()];
             json.append(",\"columns\":[");
-            appendTuple(json, info.columns(), after, true);
+            appendTuple(json, info.columns(), after, true, pk, newWritten);
             json.append(']');
         }
         if (identityColumns != null) {
+            oldWritten = new RawValue[pk.size()];
             json.append(",\"identity\":[");
-            appendTuple(json, identityColumns, identityRow, true);
+            appendTuple(json, identityColumns, identityRow, true, pk, oldWritten);
             json.append(']');
         }
         json.append(",\"pk\":[");
-        appendTuple(json, columns(info, info.primaryKey()), null, false);
+        appendTuple(json, pk, null, false, pk, null);
         json.append("]}");
 
-        return newRecord(record, topicPrefix + "." + schema + "." + table, json.toString());
+        // As the wal2json source reads them: new values for I and U, old ones for D; a key column the array lacks
+        // is NULL; an update's old key only when identity holds every key column.
+        RawValue[] keyFrom = "D".equals(action) ? oldWritten : newWritten;
+        List<RawValue> keyValues = keyFrom == null ? nulls(pk.size()) : orNull(keyFrom);
+        List<RawValue> oldKeyValues = "U".equals(action) && oldWritten != null && !Arrays.asList(oldWritten).contains(null)
+                ? List.of(oldWritten) : null;
+        return newRecord(record, topicPrefix + "." + schema + "." + table, KeyedEnvelope.rowChange(json.toString(),
+                action, schema, table, pk.stream().map(ColumnInfo::name).toList(), keyValues, oldKeyValues));
     }
 
     private R truncate(R record, Struct source) {
@@ -251,7 +264,8 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         json.append(",\"table\":");
         JsonText.appendString(json, table);
         json.append('}');
-        return newRecord(record, topicPrefix + "." + schema + "." + table, json.toString());
+        return newRecord(record, topicPrefix + "." + schema + "." + table,
+                KeyedEnvelope.truncate(json.toString(), schema, table));
     }
 
     private R message(R record, Struct value, Struct source) {
@@ -275,7 +289,8 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         json.append(",\"content\":");
         JsonText.appendString(json, new String(content, 0, nul, StandardCharsets.UTF_8));
         json.append('}');
-        return newRecord(record, topicPrefix + ".messages", json.toString());
+        return newRecord(record, topicPrefix + ".messages",
+                KeyedEnvelope.message(json.toString(), prefix, transactional));
     }
 
     /**
@@ -370,8 +385,12 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
         return out;
     }
 
-    /** Writes {"name":..,"type":..[,"value":..]} for each column, skipping unchanged TOAST values as wal2json does. */
-    private void appendTuple(StringBuilder json, List<ColumnInfo> columns, Struct row, boolean withValues) {
+    /**
+     * Writes {"name":..,"type":..[,"value":..]} for each column, skipping unchanged TOAST values as wal2json does;
+     * notes the value written for each column of {@code pk} in {@code keyOut} (when given), at its pk position.
+     */
+    private void appendTuple(StringBuilder json, List<ColumnInfo> columns, Struct row, boolean withValues,
+                             List<ColumnInfo> pk, RawValue[] keyOut) {
         boolean first = true;
         for (ColumnInfo c : columns) {
             Object v = null;
@@ -400,8 +419,15 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
             appendType(json, c.typeName());
             if (withValues) {
                 json.append(",\"value\":");
-                String text = values.text(c, fieldSchema, v);
-                json.append(jsonValue(c, text));
+                RawValue raw = rawValue(c, values.text(c, fieldSchema, v));
+                json.append(jsonValue(raw));
+                if (keyOut != null) {
+                    for (int k = 0; k < keyOut.length; k++) {
+                        if (pk.get(k).name().equals(c.name())) {
+                            keyOut[k] = raw;
+                        }
+                    }
+                }
             }
             json.append('}');
         }
@@ -418,28 +444,56 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
 
     /** The JSON form wal2json chooses by the column's type oid. */
     static String jsonValue(ColumnInfo c, String text) {
+        return jsonValue(rawValue(c, text));
+    }
+
+    private static String jsonValue(RawValue v) {
+        return switch (v.kind()) {
+            case NULL -> "null";
+            case STRING -> JsonText.string(v.text());
+            default -> v.text();
+        };
+    }
+
+    /** The value as wal2json writes it for the column's type oid: what the envelope parser reads back. */
+    static RawValue rawValue(ColumnInfo c, String text) {
         if (text == null) {
-            return "null";
+            return RawValue.NULL;
         }
         if (c.isJsonNumber()) {
             if (text.regionMatches(true, 0, "NaN", 0, 3) || text.regionMatches(true, 0, "Infinity", 0, 8)
                     || text.regionMatches(true, 0, "-Infinity", 0, 9)) {
-                return "null";
+                return RawValue.NULL;
             }
             for (int i = 0; i < text.length(); i++) {
                 if ("0123456789+-eE.".indexOf(text.charAt(i)) < 0) {
                     throw new DataException(text + " is not a number (column " + c.name() + ")");
                 }
             }
-            return text;
+            return new RawValue(text, RawValue.Kind.NUMBER);
         }
         if (c.typeOid() == ColumnInfo.BOOL) {
-            return "t".equals(text) ? "true" : "false";
+            return new RawValue("t".equals(text) ? "true" : "false", RawValue.Kind.BOOLEAN);
         }
         if (c.typeOid() == ColumnInfo.BYTEA) {
-            return JsonText.string(text.substring(2));
+            return new RawValue(text.substring(2), RawValue.Kind.STRING);
         }
-        return JsonText.string(text);
+        return new RawValue(text, RawValue.Kind.STRING);
+    }
+
+    private static List<RawValue> nulls(int n) {
+        return java.util.Collections.nCopies(n, RawValue.NULL);
+    }
+
+    /** The noted values, NULL where the array had no such key column. */
+    private static List<RawValue> orNull(RawValue[] noted) {
+        RawValue[] out = noted.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                out[i] = RawValue.NULL;
+            }
+        }
+        return List.of(out);
     }
 
     private boolean isUnchangedToast(Object v) {
@@ -481,13 +535,12 @@ public class DebeziumToWal2JsonTransform<R extends ConnectRecord<R>> implements 
     }
 
     /** The key is the wal2json source's: PartitionKey of the envelope just written (docs/envelope.md). */
-    private R newRecord(R record, String topic, String json) {
-        io.cdclr.connector.envelope.Envelope envelope = PARSER.parse(json);
-        R out = record.newRecord(topic, null, Schema.STRING_SCHEMA, PartitionKey.of(envelope), Schema.STRING_SCHEMA,
-                json, record.timestamp());
-        if (envelope.isKeyChange()) {
+    private R newRecord(R record, String topic, KeyedEnvelope envelope) {
+        R out = record.newRecord(topic, null, Schema.STRING_SCHEMA, envelope.partitionKey(), Schema.STRING_SCHEMA,
+                envelope.json(), record.timestamp());
+        if (envelope.previousPartitionKey() != null) {
             // As the wal2json source: the old key too, so the writer orders the update against both keys.
-            out.headers().addString(PartitionKey.PREVIOUS_KEY_HEADER, PartitionKey.previous(envelope));
+            out.headers().addString(PartitionKey.PREVIOUS_KEY_HEADER, envelope.previousPartitionKey());
         }
         return out;
     }

@@ -1,7 +1,6 @@
 package io.cdclr.connector.snapshot;
 
-import io.cdclr.connector.envelope.EnvelopeParser;
-import io.cdclr.connector.envelope.PartitionKey;
+import io.cdclr.connector.envelope.KeyedEnvelope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +17,6 @@ import java.util.stream.Collectors;
  * row as the envelope wal2json would emit for its INSERT, stamped with the high watermark's LSN.
  */
 final class ChunkReader {
-    private final EnvelopeParser parser = new EnvelopeParser();
 
     /**
      * One chunk: the rows by partition key (the key a streamed change of the row gets), in key order.
@@ -54,9 +52,9 @@ final class ChunkReader {
                 String highLsn = Watermarks.high(c, chunkId);
                 while (rs.next()) {
                     read++;
-                    String envelope = writer.envelope(rs, highLsn, null, snapshotId);
+                    KeyedEnvelope envelope = writer.envelope(rs, highLsn, null, snapshotId);
                     lastKey = writer.keyValues(rs);
-                    rows.put(PartitionKey.of(parser.parse(envelope)), new ChunkRow(envelope, lastKey));
+                    rows.put(envelope.partitionKey(), new ChunkRow(envelope.json(), lastKey));
                 }
                 return new Chunk(chunkId, lowLsn, highLsn, rows, read, lastKey);
             }

@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
+import io.cdclr.connector.envelope.KeyedEnvelope;
+import io.cdclr.connector.envelope.RawValue;
 import io.cdclr.connector.pgoutput.JsonText;
 
 /**
@@ -38,6 +40,11 @@ public final class RowEnvelopeWriter {
     private final String pkMembers;
     /** Positions (0-based) in {@link TableShape#columns()} of the primary key, in key order. */
     private final int[] keyIndexes;
+    /** The names in the written {@code pk} member (empty without include-pk), and their positions in the columns. */
+    private final List<String> pkNames;
+    private final int[] pkIndexes;
+    /** The {@code schema} member's value, null when it is not written. */
+    private final String schemaMember;
 
     static final int FORM_STRING = 0;
     static final int FORM_NUMBER = 1;
@@ -95,6 +102,7 @@ public final class RowEnvelopeWriter {
         t.append(",\"columns\":[");
         tableMembers = t.toString();
         StringBuilder pk = new StringBuilder(32).append(']');
+        List<String> names = new ArrayList<>();
         if (options.includePk) {
             pk.append(",\"pk\":[");
             boolean first = true;
@@ -105,14 +113,30 @@ public final class RowEnvelopeWriter {
                 first = false;
                 appendNameTypeOid(pk, c);
                 pk.append('}');
+                names.add(c.name());
             }
             pk.append(']');
         }
         pkMembers = pk.toString();
+        pkNames = List.copyOf(names);
+        pkIndexes = new int[pkNames.size()];
+        for (int k = 0; k < pkIndexes.length; k++) {
+            pkIndexes[k] = lastIndexOf(columns, pkNames.get(k));
+        }
+        schemaMember = options.includeSchemas ? shape.schema() : null;
         keyIndexes = new int[shape.primaryKey().size()];
         for (int k = 0; k < keyIndexes.length; k++) {
             keyIndexes[k] = indexOf(columns, shape.primaryKey().get(k));
         }
+    }
+
+    private static int lastIndexOf(List<TableShape.Column> columns, String name) {
+        for (int i = columns.size() - 1; i >= 0; i--) {
+            if (columns.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static int indexOf(List<TableShape.Column> columns, String name) {
@@ -151,13 +175,14 @@ public final class RowEnvelopeWriter {
     }
 
     /**
-     * The envelope of the current row of {@code row}.
+     * The envelope of the current row of {@code row}, with its partition key (that of the values as written, as the
+     * wal2json source would read them).
      *
      * @param lsn        the {@code "lsn"} member's value (e.g. {@code "0/16B3748"}), or null for none
      * @param timestamp  the {@code "timestamp"} member's value as wal2json writes it, or null for none
      * @param snapshotId the marker's value
      */
-    public String envelope(ResultSet row, String lsn, String timestamp, String snapshotId) throws SQLException {
+    public KeyedEnvelope envelope(ResultSet row, String lsn, String timestamp, String snapshotId) throws SQLException {
         Objects.requireNonNull(snapshotId, "snapshotId");
         StringBuilder json = new StringBuilder(256);
         json.append("{\"action\":\"I\"");
@@ -173,16 +198,24 @@ public final class RowEnvelopeWriter {
             JsonText.appendString(json, lsn);
         }
         json.append(tableMembers);
+        String[] texts = new String[valuePrefix.length];
         for (int i = 0; i < valuePrefix.length; i++) {
             json.append(valuePrefix[i]);
-            Wal2JsonValue.append(json, row.getString(i + 1), jsonForm[i], options.numericAsString,
+            texts[i] = row.getString(i + 1);
+            Wal2JsonValue.append(json, texts[i], jsonForm[i], options.numericAsString,
                     shape.columns().get(i).name());
             json.append(valueSuffix[i]);
         }
         json.append(pkMembers);
         json.append(",\"snapshot\":");
         JsonText.appendString(json, snapshotId);
-        return json.append('}').toString();
+        json.append('}');
+        RawValue[] key = new RawValue[pkIndexes.length];
+        for (int k = 0; k < key.length; k++) {
+            int i = pkIndexes[k];
+            key[k] = i < 0 ? RawValue.NULL : Wal2JsonValue.raw(texts[i], jsonForm[i], options.numericAsString);
+        }
+        return KeyedEnvelope.rowChange(json.toString(), "I", schemaMember, shape.table(), pkNames, List.of(key), null);
     }
 
     /** The primary-key values of the current row as text (output-function text), in {@link TableShape#primaryKey()} order. */

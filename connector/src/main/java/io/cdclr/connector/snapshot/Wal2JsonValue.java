@@ -1,5 +1,6 @@
 package io.cdclr.connector.snapshot;
 
+import io.cdclr.connector.envelope.RawValue;
 import io.cdclr.connector.pgoutput.JsonText;
 
 /**
@@ -52,9 +53,30 @@ final class Wal2JsonValue {
         }
     }
 
-    private static void appendNumber(StringBuilder out, String text, boolean numericAsString, String column) {
-        boolean special = text.regionMatches(true, 0, "NaN", 0, 3) || text.regionMatches(true, 0, "Infinity", 0, 8)
+    /**
+     * The value as {@link #append} writes it, as the envelope parser reads it back: the JSON string's content, a
+     * number's or boolean's literal text, or NULL.
+     */
+    static RawValue raw(String text, int form, boolean numericAsString) {
+        if (text == null) {
+            return RawValue.NULL;
+        }
+        return switch (form) {
+            case RowEnvelopeWriter.FORM_NUMBER -> numericAsString ? new RawValue(text, RawValue.Kind.STRING)
+                    : isSpecial(text) ? RawValue.NULL : new RawValue(text, RawValue.Kind.NUMBER);
+            case RowEnvelopeWriter.FORM_BOOL -> new RawValue("t".equals(text) ? "true" : "false", RawValue.Kind.BOOLEAN);
+            case RowEnvelopeWriter.FORM_BYTEA -> new RawValue(text.substring(2), RawValue.Kind.STRING);
+            default -> new RawValue(text, RawValue.Kind.STRING);
+        };
+    }
+
+    private static boolean isSpecial(String text) {
+        return text.regionMatches(true, 0, "NaN", 0, 3) || text.regionMatches(true, 0, "Infinity", 0, 8)
                 || text.regionMatches(true, 0, "-Infinity", 0, 9);
+    }
+
+    private static void appendNumber(StringBuilder out, String text, boolean numericAsString, String column) {
+        boolean special = isSpecial(text);
         boolean digits = true;
         for (int i = 0; i < text.length() && digits; i++) {
             digits = "0123456789+-eE.".indexOf(text.charAt(i)) >= 0;

@@ -1,7 +1,12 @@
 package io.cdclr.connector.snapshot;
 
+import io.cdclr.connector.envelope.EnvelopeParser;
+import io.cdclr.connector.envelope.KeyedEnvelope;
+import io.cdclr.connector.envelope.PartitionKey;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,14 +57,14 @@ class RowEnvelopeWriterTest {
                         + "{\"name\":\"by\",\"type\":\"bytea\",\"value\":\"dead\"},"
                         + "{\"name\":\"d\",\"type\":\"s.posint\",\"value\":\"5\"}],"
                         + "\"pk\":[{\"name\":\"id\",\"type\":\"bigint\"}],\"snapshot\":\"a\\\"b\"}",
-                w.envelope(row("7", "NaN", "1e+100", "t", "\\xdead", "5"), "0/16B3748", "2026-02-12 10:00:00.1+00", "a\"b"));
+                json(w.envelope(row("7", "NaN", "1e+100", "t", "\\xdead", "5"), "0/16B3748", "2026-02-12 10:00:00.1+00", "a\"b")));
         assertEquals(List.of("7"), w.keyValues(row("7", null, null, null, null, null)));
     }
 
     @Test
     void lsnAndTimestampOnlyWhenGivenAndAskedFor() throws Exception {
         RowEnvelopeWriter w = new RowEnvelopeWriter(shape(), Map.of("include-lsn", "1"));
-        String json = w.envelope(row("1", null, null, "f", null, null), null, "2026-01-01 00:00:00+00", "x");
+        String json = json(w.envelope(row("1", null, null, "f", null, null), null, "2026-01-01 00:00:00+00", "x"));
         assertTrue(json.startsWith("{\"action\":\"I\",\"schema\":\"s\""), json);
         assertFalse(json.contains("\"pk\""), "include-pk defaults to off in wal2json");
         assertTrue(json.endsWith("{\"name\":\"b\",\"type\":\"boolean\",\"value\":false},{\"name\":\"by\",\"type\":\"bytea\","
@@ -75,7 +80,7 @@ class RowEnvelopeWriterTest {
                         + "{\"name\":\"n\",\"value\":\"NaN\"},{\"name\":\"f\",\"value\":\"-Infinity\"},"
                         + "{\"name\":\"b\",\"value\":false},{\"name\":\"by\",\"value\":\"\"},{\"name\":\"d\",\"value\":\"5\"}],"
                         + "\"snapshot\":\"x\"}",
-                w.envelope(row("-9223372036854775808", "NaN", "-Infinity", "f", "\\x", "5"), null, null, "x"));
+                json(w.envelope(row("-9223372036854775808", "NaN", "-Infinity", "f", "\\x", "5"), null, null, "x")));
         assertThrows(IllegalStateException.class, () -> w.envelope(row("1", "12,5", null, null, null, null), null, null, "x"));
     }
 
@@ -99,9 +104,33 @@ class RowEnvelopeWriterTest {
                 new TableShape.Column("id", 1, "s.posint", 3_000_000_000L, -1, true, "integer", null, false)),
                 List.of("id"), List.of(), null), Map.of("include-type-oids", "1", "include-domain-data-type", "1",
                 "include-pk", "1"));
-        String json = w.envelope(row("5"), null, null, "x");
+        String json = json(w.envelope(row("5"), null, null, "x"));
         assertTrue(json.contains("{\"name\":\"id\",\"type\":\"integer\",\"typeoid\":-1294967296,\"value\":\"5\"}"), json);
         assertTrue(json.endsWith(",\"pk\":[],\"snapshot\":\"x\"}"), "a key wal2json does not see: " + json);
         assertEquals(Arrays.asList("5"), w.keyValues(row("5")));
+    }
+
+    /** The text, after checking that the writer's partition key is the one the wal2json source reads from it. */
+    private static String json(KeyedEnvelope written) {
+        assertEquals(PartitionKey.of(new EnvelopeParser().parse(written.json())), written.partitionKey(), written.json());
+        assertNull(written.previousPartitionKey(), "an insert changes no key");
+        return written.json();
+    }
+
+    /** Key values as written: a bool key is true/false, bytea without \\x, NaN null; in the pk member's order. */
+    @Test
+    void partitionKeyIsOfTheValuesAsWritten() throws Exception {
+        List<TableShape.Column> columns = List.of(
+                new TableShape.Column("b", 1, "boolean", 16, -1, true, null, null, false),
+                new TableShape.Column("by", 2, "bytea", 17, -1, true, null, null, false),
+                new TableShape.Column("n", 3, "numeric", 1700, -1, true, null, null, false),
+                new TableShape.Column("t", 4, "text", 25, -1, true, null, null, false));
+        TableShape shape = new TableShape("s.x", "t|y", 1, columns, List.of("b", "by", "n", "t"), columns, null);
+        RowEnvelopeWriter w = new RowEnvelopeWriter(shape, Map.of("include-pk", "1"));
+        KeyedEnvelope e = w.envelope(row("t", "\\xbeef", "NaN", "a|b\\c"), null, null, "x");
+        json(e);
+        assertEquals("s\\.x.t\\|y|true|beef|\\N|a\\|b\\\\c", e.partitionKey());
+        json(new RowEnvelopeWriter(shape, Map.of("include-pk", "1", "numeric-data-types-as-string", "1"))
+                .envelope(row("f", "\\x", "NaN", "z"), null, null, "x"));
     }
 }
