@@ -1,22 +1,26 @@
-package io.cdclr.runner.engine;
+package io.cdclr.connector.ack;
 
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * Changes in the order the engine handed them over, released only as a contiguous prefix of acknowledged ones.
+ * Changes in the order they were handed over, of which only the contiguous prefix of acknowledged ones counts: the
+ * highest position below which everything is acknowledged. The runner's change consumer (engine offsets) and the
+ * Kinesis sink task (one per Kafka partition, offsets to commit) both keep their in-flight records in one.
  *
  * <p>Kinesis may acknowledge records out of stream order (different keys, parallel calls). The offset store may only
- * ever hold a position up to which everything is in Kinesis, so a change is released (marked processed) only once it
- * and every change before it are acknowledged. A failed change stops the release for good: nothing after it is ever
- * marked, so nothing after it is confirmed to the slot.
+ * ever hold a position up to which everything is in Kinesis, so a change is released (marked processed, committed)
+ * only once it and every change before it are acknowledged. A failed change stops the release for good: nothing after
+ * it is ever released, so nothing after it is confirmed to the slot.
+ *
+ * <p>Thread-safe: changes are appended by one thread, acknowledged on the writer's callback threads.
  */
-final class AcknowledgedPrefix<T> {
+public final class AcknowledgedPrefix<T> {
 
     /** One change waiting for Kinesis. */
-    static final class Entry<T> {
-        final T change;
-        final long bytes;
+    public static final class Entry<T> {
+        public final T change;
+        public final long bytes;
         private volatile boolean acknowledged;
 
         Entry(T change, long bytes) {
@@ -30,7 +34,8 @@ final class AcknowledgedPrefix<T> {
     private volatile Entry<T> head;
     private Throwable failure;
 
-    synchronized Entry<T> append(T change, long bytes) {
+    /** Adds the next change (after every change appended before it); {@code bytes}: its size, for the caller. */
+    public synchronized Entry<T> append(T change, long bytes) {
         Entry<T> entry = new Entry<>(change, bytes);
         pending.addLast(entry);
         if (head == null) {
@@ -47,7 +52,7 @@ final class AcknowledgedPrefix<T> {
      * {@code acknowledged} and {@link #head} are volatile: if the releaser made this entry the head and saw it
      * unacknowledged, this thread sees it as the head and wakes the releaser.
      */
-    void complete(Entry<T> entry, Throwable error) {
+    public void complete(Entry<T> entry, Throwable error) {
         if (error == null) {
             entry.acknowledged = true;
             if (entry == head) {
@@ -69,7 +74,7 @@ final class AcknowledgedPrefix<T> {
      * Waits until the head of the queue is acknowledged (or {@code timeoutMillis} passes), then hands every entry of the
      * acknowledged prefix to {@code release}, in order. Returns how many were released.
      */
-    int releaseAcknowledged(long timeoutMillis, Consumer<Entry<T>> release) throws InterruptedException {
+    public int releaseAcknowledged(long timeoutMillis, Consumer<Entry<T>> release) throws InterruptedException {
         java.util.List<Entry<T>> batch = new java.util.ArrayList<>();
         synchronized (this) {
             if (!headAcknowledged() && failure == null && timeoutMillis > 0) {
@@ -85,17 +90,40 @@ final class AcknowledgedPrefix<T> {
         return batch.size();
     }
 
+    /**
+     * Drops the acknowledged prefix without waiting and returns the oldest change not acknowledged yet (everything
+     * before it is in Kinesis), or null when every change is.
+     */
+    public synchronized T firstUnacknowledged() {
+        dropAcknowledgedPrefix();
+        return head == null ? null : head.change;
+    }
+
+    /** How many changes are not acknowledged yet, or are behind one that is not. */
+    public synchronized int size() {
+        dropAcknowledgedPrefix();
+        return pending.size();
+    }
+
+    private void dropAcknowledgedPrefix() {
+        while (headAcknowledged()) {
+            pending.pollFirst();
+        }
+        head = pending.peekFirst();
+    }
+
     private boolean headAcknowledged() {
         Entry<T> first = pending.peekFirst();
         return first != null && first.acknowledged;
     }
 
-    synchronized Throwable failure() {
+    /** The first failure {@link #complete} recorded, or null. */
+    public synchronized Throwable failure() {
         return failure;
     }
 
     /** Wakes a waiting {@link #releaseAcknowledged} (on shutdown). */
-    synchronized void wakeUp() {
+    public synchronized void wakeUp() {
         notifyAll();
     }
 }

@@ -1,5 +1,6 @@
 package io.cdclr.connector.sink;
 
+import io.cdclr.connector.ack.AcknowledgedPrefix;
 import io.cdclr.connector.envelope.PartitionKey;
 import io.cdclr.connector.kinesis.KinesisWriter;
 import io.cdclr.connector.kinesis.KinesisWriterConfig;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -41,7 +41,7 @@ public class KinesisSinkTask extends SinkTask {
     private static final Logger LOG = LoggerFactory.getLogger(KinesisSinkTask.class);
 
     private final Function<KinesisWriterConfig, KinesisWriter> writerFactory;
-    private final Map<TopicPartition, AcknowledgedOffsets> progress = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, AcknowledgedPrefix<Long>> progress = new ConcurrentHashMap<>();
     private KinesisSinkConfig config;
     /** Partitions moved back (put timeout, writer replaced) whose records have not come again: commits stop there. */
     private final Map<TopicPartition, Long> rewoundTo = new HashMap<>();
@@ -105,7 +105,7 @@ public class KinesisSinkTask extends SinkTask {
             }
             // A record of a rewound partition: the consumer was moved back, its records are tracked again from here.
             rewoundTo.remove(tp);
-            AcknowledgedOffsets partition = progress.computeIfAbsent(tp, ignored -> new AcknowledgedOffsets());
+            AcknowledgedPrefix<Long> partition = progress.computeIfAbsent(tp, ignored -> new AcknowledgedPrefix<>());
             byte[] data;
             String partitionKey;
             String previousKey;
@@ -138,11 +138,11 @@ public class KinesisSinkTask extends SinkTask {
                 handedBack.put(tp, offset);
                 continue;
             }
-            AcknowledgedOffsets.Entry entry = partition.add(offset);
+            AcknowledgedPrefix.Entry<Long> entry = partition.append(offset, size);
             try {
                 writer.submit(partitionKey, previousKey, data, describe(record), failure -> {
                     if (failure == null) {
-                        partition.acknowledge(entry);
+                        partition.complete(entry, null);
                     }
                 });
             } catch (KinesisWriterException e) {
@@ -195,7 +195,7 @@ public class KinesisSinkTask extends SinkTask {
     private void rewind(TopicPartition tp, long offset, boolean writerReplaced) {
         rewoundTo.put(tp, offset);
         if (writerReplaced) {
-            progress.put(tp, new AcknowledgedOffsets());
+            progress.put(tp, new AcknowledgedPrefix<>());
         }
         if (context != null) {
             context.offset(tp, offset);
@@ -240,10 +240,10 @@ public class KinesisSinkTask extends SinkTask {
         }
         Map<TopicPartition, OffsetAndMetadata> committable = new HashMap<>();
         for (Map.Entry<TopicPartition, OffsetAndMetadata> current : currentOffsets.entrySet()) {
-            AcknowledgedOffsets partition = progress.get(current.getKey());
-            OptionalLong firstUnacknowledged = partition == null ? OptionalLong.empty() : partition.firstUnacknowledged();
-            long offset = firstUnacknowledged.isPresent()
-                    ? Math.min(firstUnacknowledged.getAsLong(), current.getValue().offset())
+            AcknowledgedPrefix<Long> partition = progress.get(current.getKey());
+            Long firstUnacknowledged = partition == null ? null : partition.firstUnacknowledged();
+            long offset = firstUnacknowledged != null
+                    ? Math.min(firstUnacknowledged, current.getValue().offset())
                     : current.getValue().offset();
             Long rewound = rewoundTo.get(current.getKey());
             if (rewound != null) {
@@ -284,10 +284,9 @@ public class KinesisSinkTask extends SinkTask {
         while (true) {
             int left = 0;
             for (TopicPartition tp : partitions) {
-                AcknowledgedOffsets partition = progress.get(tp);
+                AcknowledgedPrefix<Long> partition = progress.get(tp);
                 if (partition != null) {
-                    partition.firstUnacknowledged(); // drops the acknowledged head
-                    left += partition.size();
+                    left += partition.size(); // without the acknowledged prefix
                 }
             }
             long remaining = deadlineNanos - System.nanoTime();
@@ -310,13 +309,13 @@ public class KinesisSinkTask extends SinkTask {
         // Closing drops every record not sent yet, with a failure callback (so never acknowledged, never committed).
         old.close();
         writer = writerFactory.apply(config.writerConfig());
-        for (Map.Entry<TopicPartition, AcknowledgedOffsets> e : Map.copyOf(progress).entrySet()) {
+        for (Map.Entry<TopicPartition, AcknowledgedPrefix<Long>> e : Map.copyOf(progress).entrySet()) {
             if (revoked.contains(e.getKey())) {
                 continue;
             }
-            OptionalLong first = e.getValue().firstUnacknowledged();
-            if (first.isPresent()) {
-                rewind(e.getKey(), first.getAsLong(), true);
+            Long first = e.getValue().firstUnacknowledged();
+            if (first != null) {
+                rewind(e.getKey(), first, true);
             }
         }
     }

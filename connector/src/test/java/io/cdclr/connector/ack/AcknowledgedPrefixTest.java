@@ -1,7 +1,8 @@
-package io.cdclr.runner.engine;
+package io.cdclr.connector.ack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
+/** The acknowledged prefix as the runner releases it (engine offsets) and as the sink commits it (Kafka offsets). */
 class AcknowledgedPrefixTest {
 
     private static List<Integer> releaseNow(AcknowledgedPrefix<Integer> prefix) throws InterruptedException {
@@ -96,5 +98,24 @@ class AcknowledgedPrefixTest {
                 assertEquals(i, released.get(i));
             }
         }
+    }
+
+    /** The sink's use: the first unacknowledged offset is the highest that may be committed. */
+    @Test
+    void firstUnacknowledgedIsWhereTheAcknowledgedPrefixEnds() {
+        AcknowledgedPrefix<Long> offsets = new AcknowledgedPrefix<>();
+        assertNull(offsets.firstUnacknowledged(), "nothing in flight");
+        var ten = offsets.append(10L, 0);
+        var eleven = offsets.append(11L, 0);
+        var twelve = offsets.append(12L, 0);
+        offsets.complete(eleven, null);
+        assertEquals(10L, offsets.firstUnacknowledged(), "an acknowledgement behind the head commits nothing");
+        assertEquals(3, offsets.size());
+        offsets.complete(ten, null);
+        assertEquals(12L, offsets.firstUnacknowledged());
+        assertEquals(1, offsets.size(), "the acknowledged prefix is dropped");
+        offsets.complete(twelve, null);
+        assertNull(offsets.firstUnacknowledged());
+        assertEquals(0, offsets.size());
     }
 }

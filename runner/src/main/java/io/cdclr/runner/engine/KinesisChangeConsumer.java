@@ -1,5 +1,6 @@
 package io.cdclr.runner.engine;
 
+import io.cdclr.connector.ack.AcknowledgedPrefix;
 import io.cdclr.connector.envelope.PartitionKey;
 import io.cdclr.connector.kinesis.KinesisWriter;
 import io.debezium.engine.DebeziumEngine;
