@@ -10,7 +10,10 @@ import java.sql.SQLException;
 import java.util.Optional;
 
 /**
- * Checks, and if allowed creates, the logical replication slot before streaming starts. A slot held by another
+ * The queries of {@code pg_replication_slots}, for the connector and the runner alike ({@link #find},
+ * {@link #findWithWal}, {@link #exists}, {@link #dropIfInactive}); and the check before streaming starts.
+ *
+ * <p>Checks, and if allowed creates, the logical replication slot before streaming starts. A slot held by another
  * session is never taken over: we fail, naming who holds it, or wait for it to be released. A slot is created only
  * on a first start; one that vanished or was invalidated later is a {@link SlotLostException}, never re-created.
  */
@@ -36,26 +39,76 @@ public final class ReplicationSlots {
         }
     }
 
-    static Optional<SlotState> find(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT s.slot_name, s.plugin, s.slot_type, s.database, s.active, s.active_pid, a.application_name,"
-                        + " s.confirmed_flush_lsn::text,"
-                        // wal_status exists from PostgreSQL 13 on; read through jsonb so older servers give null.
-                        + " to_jsonb(s) ->> 'wal_status' FROM pg_replication_slots s"
-                        + " LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = ?")) {
+    // wal_status, safe_wal_size (PostgreSQL 13+) and conflicting (16+) are read through jsonb so older servers give
+    // null.
+    private static final String SLOT_COLUMNS = "SELECT s.slot_name, s.plugin, s.slot_type, s.database, s.active,"
+            + " s.active_pid, a.application_name, s.confirmed_flush_lsn::text, to_jsonb(s) ->> 'wal_status',"
+            + " s.restart_lsn::text, coalesce(to_jsonb(s) ->> 'conflicting', 'false'),"
+            + " (to_jsonb(s) ->> 'safe_wal_size')::bigint";
+    private static final String SLOT_FROM = " FROM pg_replication_slots s"
+            + " LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = ?";
+    /** Sizes against the current WAL position: pg_current_wal_lsn() works on a primary only. */
+    private static final String WAL_COLUMNS = ", pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint,"
+            + " pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint";
+
+    /** The slot, or empty when there is none; without the WAL sizes (works on a standby too). */
+    public static Optional<SlotState> find(Connection c, String slot) throws SQLException {
+        return read(c, slot, false);
+    }
+
+    /** The slot with its lag and retained WAL in bytes ({@code pg_current_wal_lsn()}: on a primary). */
+    public static Optional<SlotState> findWithWal(Connection c, String slot) throws SQLException {
+        return read(c, slot, true);
+    }
+
+    private static Optional<SlotState> read(Connection c, String slot, boolean withWal) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SLOT_COLUMNS + (withWal ? WAL_COLUMNS : "") + SLOT_FROM)) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                int pid = rs.getInt(6);
-                Integer activePid = rs.wasNull() ? null : pid;
-                String flushed = rs.getString(8);
                 return Optional.of(new SlotState(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getBoolean(5), activePid, rs.getString(7), flushed == null ? Lsn.INVALID : Lsn.parse(flushed),
-                        rs.getString(9)));
+                        rs.getBoolean(5), integer(rs, 6), rs.getString(7), lsn(rs.getString(8)), rs.getString(9),
+                        lsn(rs.getString(10)), Boolean.parseBoolean(rs.getString(11)), bigint(rs, 12),
+                        withWal ? bigint(rs, 13) : null, withWal ? bigint(rs, 14) : null));
             }
         }
+    }
+
+    /** Whether the slot exists. */
+    public static boolean exists(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** Drops the slot if it exists and no session streams from it; whether it did. */
+    public static boolean dropIfInactive(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name)"
+                + " FROM pg_catalog.pg_replication_slots WHERE slot_name = ? AND NOT active")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static Integer integer(ResultSet rs, int column) throws SQLException {
+        int value = rs.getInt(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    private static Long bigint(ResultSet rs, int column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    private static Lsn lsn(String text) {
+        return text == null ? Lsn.INVALID : Lsn.parse(text);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.cdclr.connector.snapshot;
 import io.cdclr.connector.envelope.Envelope;
 import io.cdclr.connector.envelope.PartitionKey;
 import io.cdclr.connector.replication.ReplicationSettings;
+import io.cdclr.connector.replication.ReplicationSlots;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -548,12 +549,8 @@ public final class SnapshotEngine implements AutoCloseable {
 
     /** Whether the slot exists already (then {@code snapshot.tables} is not asked again: it was when it was created). */
     public static boolean slotExists(ReplicationSettings settings) throws SQLException {
-        try (Connection c = settings.endpoint().withApplicationName(settings.applicationName() + "-snapshot").open();
-             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, settings.slotName());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
+        try (Connection c = settings.endpoint().withApplicationName(settings.applicationName() + "-snapshot").open()) {
+            return ReplicationSlots.exists(c, settings.slotName());
         }
     }
 

@@ -1,6 +1,8 @@
 package io.cdclr.runner.cli;
 
 import io.cdclr.connector.replication.Lsn;
+import io.cdclr.connector.replication.ReplicationSlots;
+import io.cdclr.connector.replication.SlotState;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.engine.StoredOffsets;
@@ -30,24 +32,16 @@ final class ResetCommand {
         this.err = err;
     }
 
-    /** The slot as reset needs to see it. */
-    private record Slot(String plugin, boolean active, Integer activePid, String application, String walStatus,
-                        boolean conflicting, Lsn confirmedFlushLsn) {
-        boolean invalid() {
-            return "lost".equals(walStatus) || conflicting;
-        }
-    }
-
     int run(boolean force) throws Exception {
         String slotName = config.slotName();
         String plugin = config.decoder().pgoutput() ? "pgoutput" : "wal2json";
         PostgresConnections connections = new PostgresConnections(config);
         StoredOffsets offsets = new StoredOffsets(config);
         try (Connection c = connections.open()) {
-            Slot slot = read(c, slotName);
+            SlotState slot = ReplicationSlots.find(c, slotName).orElse(null);
             if (slot != null && slot.active()) {
                 err.println("error: reset refused: slot '" + slotName + "' is active in session pid " + slot.activePid()
-                        + " (application '" + (slot.application() == null ? "" : slot.application())
+                        + " (application '" + (slot.activeApplication() == null ? "" : slot.activeApplication())
                         + "'); stop that consumer (the runner) first");
                 return 1;
             }
@@ -95,24 +89,5 @@ final class ResetCommand {
 
     private static String text(Lsn lsn) {
         return lsn.isValid() ? lsn.toString() : "(unknown)";
-    }
-
-    private static Slot read(Connection c, String slot) throws java.sql.SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT s.plugin, s.active, s.active_pid, a.application_name,"
-                + " to_jsonb(s) ->> 'wal_status', coalesce(to_jsonb(s) ->> 'conflicting', 'false'),"
-                + " s.confirmed_flush_lsn::text FROM pg_replication_slots s"
-                + " LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                int pid = rs.getInt(3);
-                Integer activePid = rs.wasNull() ? null : pid;
-                String flushed = rs.getString(7);
-                return new Slot(rs.getString(1), rs.getBoolean(2), activePid, rs.getString(4), rs.getString(5),
-                        Boolean.parseBoolean(rs.getString(6)), flushed == null ? Lsn.INVALID : Lsn.parse(flushed));
-            }
-        }
     }
 }

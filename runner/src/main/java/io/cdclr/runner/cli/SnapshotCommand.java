@@ -2,6 +2,7 @@ package io.cdclr.runner.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdclr.connector.replication.ReplicationSlots;
 import io.cdclr.connector.snapshot.SnapshotProgress;
 import io.cdclr.connector.snapshot.SnapshotRequest;
 import io.cdclr.runner.config.PostgresConnections;
@@ -56,7 +57,7 @@ final class SnapshotCommand {
         PostgresConnections connections = new PostgresConnections(config);
         try (Connection c = connections.open()) {
             List<String> problems = new ArrayList<>();
-            if (!slotExists(c, config.slotName())) {
+            if (!ReplicationSlots.exists(c, config.slotName())) {
                 problems.add("replication slot '" + config.slotName() + "' does not exist, so no runner would read the"
                         + " request (start the runner first, or set snapshot.tables before its first start)");
             }
@@ -190,15 +191,6 @@ final class SnapshotCommand {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getString(1);
-            }
-        }
-    }
-
-    private static boolean slotExists(Connection c, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
             }
         }
     }

@@ -1,11 +1,11 @@
 package io.cdclr.runner.engine;
 
 import io.cdclr.connector.replication.Lsn;
+import io.cdclr.connector.replication.ReplicationSlots;
 import io.cdclr.connector.replication.SlotLostException;
+import io.cdclr.connector.replication.SlotState;
 import io.cdclr.runner.config.PostgresConnections;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.UUID;
@@ -96,26 +96,19 @@ public final class SlotGuard {
      * @throws SQLException      the slot could not be read (the caller retries or fails, it never assumes)
      */
     public void check() throws SQLException {
-        try (Connection c = connections.open();
-             PreparedStatement ps = c.prepareStatement("SELECT to_jsonb(s) ->> 'wal_status', s.confirmed_flush_lsn::text"
-                     + " FROM pg_replication_slots s WHERE s.slot_name = ?")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    if (!mayCreate) {
-                        throw missing();
-                    }
-                    return;
+        try (Connection c = connections.open()) {
+            SlotState state = ReplicationSlots.find(c, slot).orElse(null);
+            if (state == null) {
+                if (!mayCreate) {
+                    throw missing();
                 }
-                exists();
-                String flushed = rs.getString(2);
-                if (flushed != null) {
-                    lastConfirmed = Lsn.max(lastConfirmed, Lsn.parse(flushed));
-                }
-                if ("lost".equals(rs.getString(1))) {
-                    throw new SlotLostException(slot, "has been invalidated by the server (wal_status 'lost': WAL it"
-                            + " needed was removed, e.g. past max_slot_wal_keep_size)", lastConfirmed);
-                }
+                return;
+            }
+            exists();
+            lastConfirmed = Lsn.max(lastConfirmed, state.confirmedFlushLsn());
+            if (state.lost()) {
+                throw new SlotLostException(slot, "has been invalidated by the server (wal_status 'lost': WAL it"
+                        + " needed was removed, e.g. past max_slot_wal_keep_size)", lastConfirmed);
             }
         }
     }
@@ -133,16 +126,11 @@ public final class SlotGuard {
      */
     void dropRecreated() {
         for (int attempt = 0; attempt < 50; attempt++) {
-            try (Connection c = connections.open();
-                 PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name)"
-                         + " FROM pg_replication_slots WHERE slot_name = ? AND NOT active")) {
-                ps.setString(1, slot);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        LOG.error("event=slot_recreated_dropped slot={} note=\"Debezium re-created the lost slot; it was"
-                                + " dropped again so that no start streams past the gap\"", slot);
-                        return;
-                    }
+            try (Connection c = connections.open()) {
+                if (ReplicationSlots.dropIfInactive(c, slot)) {
+                    LOG.error("event=slot_recreated_dropped slot={} note=\"Debezium re-created the lost slot; it was"
+                            + " dropped again so that no start streams past the gap\"", slot);
+                    return;
                 }
             } catch (SQLException e) {
                 LOG.warn("event=slot_recreated_drop_failed slot={} error=\"{}\"", slot, e.getMessage());

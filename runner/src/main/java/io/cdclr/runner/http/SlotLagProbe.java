@@ -1,9 +1,9 @@
 package io.cdclr.runner.http;
 
+import io.cdclr.connector.replication.ReplicationSlots;
+import io.cdclr.connector.replication.SlotState;
 import io.cdclr.runner.config.PostgresConnections;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -20,12 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SlotLagProbe implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SlotLagProbe.class);
-    // wal_status and safe_wal_size exist from PostgreSQL 13 on: read through jsonb so older servers give null.
-    static final String QUERY = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint,"
-            + " to_jsonb(s) ->> 'wal_status', (to_jsonb(s) ->> 'safe_wal_size')::bigint,"
-            + " pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint"
-            + " FROM pg_replication_slots s WHERE s.slot_name = ?";
-
     private final PostgresConnections connections;
     private final String slot;
     private final RunnerMetrics metrics;
@@ -74,29 +68,18 @@ public final class SlotLagProbe implements AutoCloseable {
             if (connection == null || connection.isClosed()) {
                 connection = connections.open();
             }
-            try (PreparedStatement ps = connection.prepareStatement(QUERY)) {
-                ps.setString(1, slot);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        long lag = rs.getLong(1);
-                        boolean lagKnown = !rs.wasNull();
-                        String status = rs.getString(2);
-                        long safe = rs.getLong(3);
-                        Long safeWalSize = rs.wasNull() ? null : safe;
-                        long retained = rs.getLong(4);
-                        Long retainedWal = rs.wasNull() ? null : retained;
-                        if (lagKnown) {
-                            metrics.slotLag(lag);
-                        }
-                        metrics.slotWal(status, safeWalSize, retainedWal);
-                        observe(status, safeWalSize);
-                        seen = true;
-                    } else {
-                        metrics.slotWal(null, null, null);
-                        if (seen) {
-                            onMissing.run();
-                        }
-                    }
+            SlotState state = ReplicationSlots.findWithWal(connection, slot).orElse(null);
+            if (state != null) {
+                if (state.unconfirmedBytes() != null) {
+                    metrics.slotLag(state.unconfirmedBytes());
+                }
+                metrics.slotWal(state.walStatus(), state.safeWalSize(), state.retainedBytes());
+                observe(state.walStatus(), state.safeWalSize());
+                seen = true;
+            } else {
+                metrics.slotWal(null, null, null);
+                if (seen) {
+                    onMissing.run();
                 }
             }
             warned = false;

@@ -1,6 +1,8 @@
 package io.cdclr.runner.preflight;
 
 import io.cdclr.connector.replication.Lsn;
+import io.cdclr.connector.replication.ReplicationSlots;
+import io.cdclr.connector.replication.SlotState;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.engine.OffsetStoreCheck;
 import io.cdclr.runner.engine.StoredOffsets;
@@ -45,7 +47,7 @@ public final class Preflight {
         try (Connection conn = connections.open()) {
             ok("connected to PostgreSQL " + connections.target() + " as " + connections.endpoint().user());
             checkServer(conn);
-            SlotState state = SlotState.read(conn, slot);
+            SlotState state = ReplicationSlots.findWithWal(conn, slot).orElse(null);
             checkSlot(conn, slot, state);
             if (pgoutput) {
                 new PublicationCheck(config.decoder(), this::ok, this::info, this::fail).run(conn);
@@ -109,11 +111,12 @@ public final class Preflight {
         if (!state.database().equals(connections.endpoint().database())) {
             fail("slot " + slot + " belongs to database " + state.database() + ", not " + connections.endpoint().database());
         }
-        info("retained WAL " + state.retainedPretty() + " (restart_lsn " + state.restartLsn() + "), unconfirmed "
-                + state.unconfirmedPretty() + " (confirmed_flush_lsn " + state.confirmedFlushLsn() + ")");
+        info("retained WAL " + SizeText.pretty(state.retainedBytes()) + " (restart_lsn " + state.restartLsn()
+                + "), unconfirmed " + SizeText.pretty(state.unconfirmedBytes()) + " (confirmed_flush_lsn "
+                + state.confirmedFlushLsn() + ")");
         checkWalStatus(slot, state);
         if (state.active()) {
-            fail("slot " + slot + " is active: consumed now by " + consumers(conn, state.activePid()));
+            fail("slot " + slot + " is active: consumed now by " + consumers(conn, state.activePid() == null ? 0 : state.activePid()));
         } else {
             ok("slot " + slot + " is inactive: no other session consumes it");
         }
@@ -121,7 +124,7 @@ public final class Preflight {
 
     /** wal_status 'lost' can never stream again; 'unreserved' is lost at the next checkpoint unless it catches up. */
     private void checkWalStatus(String slot, SlotState state) {
-        String safe = state.safeWalSizePretty() != null ? state.safeWalSizePretty()
+        String safe = state.safeWalSize() != null ? SizeText.pretty(state.safeWalSize())
                 : "lost".equals(state.walStatus()) ? "none (slot lost)" : "unlimited (max_slot_wal_keep_size = -1)";
         info("wal_status " + (state.walStatus() == null ? "(not reported)" : state.walStatus()) + ", safe_wal_size " + safe);
         if ("lost".equals(state.walStatus())) {
