@@ -1,5 +1,6 @@
 package io.cdclr.connector.envelope;
 
+import io.cdclr.connector.kinesis.KinesisLimits;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,8 +26,8 @@ import java.util.HexFormat;
  * 64 lowercase hex digits of the SHA-256 of the key's UTF-8 bytes.
  */
 public final class PartitionKey {
-    /** Kinesis's partition-key limit, in Unicode characters. */
-    public static final int MAX_LENGTH = 256;
+    /** Kinesis's partition-key limit, in Unicode characters (declared with Kinesis's other limits). */
+    public static final int MAX_LENGTH = KinesisLimits.MAX_PARTITION_KEY_CHARS;
     static final String HASH_PREFIX = "sha256:";
     /**
      * The Connect header a key-changing update carries, with {@link #previous} as its String value: the runner and
@@ -72,7 +73,7 @@ public final class PartitionKey {
         return key.toString();
     }
 
-    /** The key itself when it is at most 256 characters, else "sha256:" and the hex SHA-256 of its UTF-8 bytes. */
+    /** The key itself when it is at most {@value #MAX_LENGTH} characters, else "sha256:" and the hex SHA-256 of its UTF-8 bytes. */
     public static String limit(String key) {
         if (key.codePointCount(0, key.length()) <= MAX_LENGTH) {
             return key;
