@@ -1,4 +1,4 @@
-package io.cdclr.connector.pgoutput;
+package io.cdclr.connector.envelope;
 
 /**
  * JSON text exactly as wal2json writes it: PostgreSQL's {@code escape_json} for strings (only {@code "}, {@code \}

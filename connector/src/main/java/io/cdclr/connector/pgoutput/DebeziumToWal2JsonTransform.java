@@ -26,6 +26,7 @@ import org.apache.kafka.connect.transforms.Transformation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cdclr.connector.envelope.JsonText;
 import io.cdclr.connector.envelope.KeyedEnvelope;
 import io.cdclr.connector.envelope.PartitionKey;
 import io.cdclr.connector.envelope.RawValue;

@@ -8,9 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
+import io.cdclr.connector.envelope.JsonText;
 import io.cdclr.connector.envelope.KeyedEnvelope;
 import io.cdclr.connector.envelope.RawValue;
-import io.cdclr.connector.pgoutput.JsonText;
 
 /**
  * Writes a snapshot row as the JSON wal2json format-version 2 emits for an {@code INSERT} of that row, under the

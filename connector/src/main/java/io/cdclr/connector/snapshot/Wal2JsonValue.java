@@ -1,7 +1,7 @@
 package io.cdclr.connector.snapshot;
 
+import io.cdclr.connector.envelope.JsonText;
 import io.cdclr.connector.envelope.RawValue;
-import io.cdclr.connector.pgoutput.JsonText;
 
 /**
  * A value's JSON form as wal2json's {@code pg_decode_write_value} picks it from the column's type oid and the
