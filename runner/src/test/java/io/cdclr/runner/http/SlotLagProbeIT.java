@@ -44,7 +44,10 @@ class SlotLagProbeIT {
                 do {
                     Thread.sleep(100);
                     text = scrape(metrics);
-                } while (!text.contains("cdc_slot_retained_wal_bytes ") && System.nanoTime() < deadline);
+                    // Both: a scrape reads wal_status before the JVM metrics and retained WAL after them, so the probe's
+                    // first reading may land between the two.
+                } while (!(text.contains("cdc_slot_retained_wal_bytes ") && text.contains("cdc_slot_wal_status{"))
+                        && System.nanoTime() < deadline);
             } finally {
                 st.execute("SELECT pg_drop_replication_slot('" + slot + "')");
             }
