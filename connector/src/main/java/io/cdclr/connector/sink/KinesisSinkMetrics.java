@@ -1,15 +1,10 @@
 package io.cdclr.connector.sink;
 
+import io.cdclr.connector.jmx.PlatformMBean;
 import io.cdclr.connector.kinesis.KinesisWriterMetrics;
-import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import javax.management.JMException;
-import javax.management.MBeanServer;
-import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A sink task's metrics as a platform MBean, {@code io.cdclr.connector:type=kinesis-sink,connector=<name>,task=<n>},
@@ -18,8 +13,6 @@ import org.slf4j.LoggerFactory;
  * writer (after a close timeout) or restarts.
  */
 final class KinesisSinkMetrics implements KinesisSinkMetricsMBean {
-    private static final Logger LOG = LoggerFactory.getLogger(KinesisSinkMetrics.class);
-
     private final String connector;
     private final int task;
     private final String stream;
@@ -27,52 +20,27 @@ final class KinesisSinkMetrics implements KinesisSinkMetricsMBean {
     final AtomicLong recordsReported = new AtomicLong();
     final AtomicLong closeTimeouts = new AtomicLong();
     final AtomicLong putTimeouts = new AtomicLong();
-    private ObjectName registeredAs;
+    private final PlatformMBean registration;
 
     KinesisSinkMetrics(String connector, int task, String stream, Supplier<KinesisWriterMetrics> writer) {
         this.connector = connector;
         this.task = task;
         this.stream = stream;
         this.writer = writer;
+        this.registration = new PlatformMBean(this, objectName(connector, task), "Kinesis sink metrics");
     }
 
     static ObjectName objectName(String connector, int task) {
-        try {
-            return new ObjectName("io.cdclr.connector:type=kinesis-sink,connector=" + quoteIfNeeded(connector) + ",task=" + task);
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
-    private static String quoteIfNeeded(String value) {
-        return value.matches("[A-Za-z0-9_.-]+") ? value : ObjectName.quote(value);
+        return PlatformMBean.name("kinesis-sink", "connector", connector, "task", Integer.toString(task));
     }
 
     /** Best effort, replacing what a previous task of the same name left behind: JMX is not required. */
-    synchronized void register() {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        ObjectName name = objectName(connector, task);
-        try {
-            if (server.isRegistered(name)) {
-                server.unregisterMBean(name);
-            }
-            server.registerMBean(this, name);
-            registeredAs = name;
-        } catch (JMException | RuntimeException e) {
-            LOG.warn("Cannot register the Kinesis sink metrics MBean {}: {}", name, e.toString());
-        }
+    void register() {
+        registration.register();
     }
 
-    synchronized void unregister() {
-        if (registeredAs == null) {
-            return;
-        }
-        try {
-            ManagementFactory.getPlatformMBeanServer().unregisterMBean(registeredAs);
-        } catch (JMException | RuntimeException e) {
-            LOG.debug("Unregistering {} failed: {}", registeredAs, e.toString());
-        }
-        registeredAs = null;
+    void unregister() {
+        registration.unregister();
     }
 
     private KinesisWriterMetrics w() {

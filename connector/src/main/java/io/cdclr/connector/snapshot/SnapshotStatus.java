@@ -1,37 +1,27 @@
 package io.cdclr.connector.snapshot;
 
-import java.lang.management.ManagementFactory;
+import io.cdclr.connector.jmx.PlatformMBean;
 import java.util.Map;
-import javax.management.JMException;
-import javax.management.MBeanServer;
-import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The platform MBean {@code io.cdclr.connector:type=snapshot,slot=<slot>}: the engine publishes its progress here,
  * the runner reads it (as it reads the replication MBean). Registered when the task starts, unregistered when it stops.
  */
 public final class SnapshotStatus implements SnapshotStatusMBean {
-    private static final Logger LOG = LoggerFactory.getLogger(SnapshotStatus.class);
-
     private final String slot;
     private volatile SnapshotProgress progress;
     private volatile boolean running;
     private volatile long rowsLeftEstimate = -1;
-    private ObjectName registeredAs;
+    private final PlatformMBean registration;
 
     public SnapshotStatus(String slot) {
         this.slot = slot;
+        this.registration = new PlatformMBean(this, objectName(slot), "snapshot status");
     }
 
     public static ObjectName objectName(String slot) {
-        try {
-            return new ObjectName("io.cdclr.connector:type=snapshot,slot=" + (slot.matches("[A-Za-z0-9_.-]+") ? slot : ObjectName.quote(slot)));
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalArgumentException(e);
-        }
+        return PlatformMBean.name("snapshot", "slot", slot);
     }
 
     /** What the engine last emitted; {@code running} false once finished or cancelled. */
@@ -41,30 +31,13 @@ public final class SnapshotStatus implements SnapshotStatusMBean {
         this.rowsLeftEstimate = rowsLeftEstimate;
     }
 
-    public synchronized void register() {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        ObjectName name = objectName(slot);
-        try {
-            if (server.isRegistered(name)) {
-                server.unregisterMBean(name);
-            }
-            server.registerMBean(this, name);
-            registeredAs = name;
-        } catch (JMException | RuntimeException e) {
-            LOG.warn("Cannot register the snapshot status MBean {}: {}", name, e.toString());
-        }
+    /** Registers, replacing what a previous task for the same slot left behind. Best effort: JMX is not required. */
+    public void register() {
+        registration.register();
     }
 
-    public synchronized void unregister() {
-        if (registeredAs == null) {
-            return;
-        }
-        try {
-            ManagementFactory.getPlatformMBeanServer().unregisterMBean(registeredAs);
-        } catch (JMException | RuntimeException e) {
-            LOG.debug("Unregistering {} failed: {}", registeredAs, e.toString());
-        }
-        registeredAs = null;
+    public void unregister() {
+        registration.unregister();
     }
 
     @Override

@@ -1,15 +1,10 @@
 package io.cdclr.connector.source;
 
-import java.lang.management.ManagementFactory;
+import io.cdclr.connector.jmx.PlatformMBean;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
-import javax.management.JMException;
-import javax.management.MBeanServer;
-import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The task's replication state as a platform MBean, {@code io.cdclr.connector:type=replication,slot=<slot>}.
@@ -18,14 +13,12 @@ import org.slf4j.LoggerFactory;
  * unregistered when it stops.
  */
 public final class ReplicationStatus implements ReplicationStatusMBean {
-    private static final Logger LOG = LoggerFactory.getLogger(ReplicationStatus.class);
-
     private final String slot;
     private final BooleanSupplier connected;
     private final LongSupplier lastReceivedNanos;
     private final IntSupplier reconnectAttempts;
     private final LongSupplier reconnects;
-    private ObjectName registeredAs;
+    private final PlatformMBean registration;
     private volatile LongSupplier caughtUpAtEpochMs = () -> 0L;
 
     ReplicationStatus(String slot, BooleanSupplier connected, LongSupplier lastReceivedNanos,
@@ -35,41 +28,20 @@ public final class ReplicationStatus implements ReplicationStatusMBean {
         this.lastReceivedNanos = lastReceivedNanos;
         this.reconnectAttempts = reconnectAttempts;
         this.reconnects = reconnects;
+        this.registration = new PlatformMBean(this, objectName(slot), "replication status");
     }
 
     public static ObjectName objectName(String slot) {
-        try {
-            return new ObjectName("io.cdclr.connector:type=replication,slot=" + (slot.matches("[A-Za-z0-9_.-]+") ? slot : ObjectName.quote(slot)));
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalArgumentException(e);
-        }
+        return PlatformMBean.name("replication", "slot", slot);
     }
 
     /** Registers, replacing what a previous task for the same slot left behind. Best effort: JMX is not required. */
-    synchronized void register() {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        ObjectName name = objectName(slot);
-        try {
-            if (server.isRegistered(name)) {
-                server.unregisterMBean(name);
-            }
-            server.registerMBean(this, name);
-            registeredAs = name;
-        } catch (JMException | RuntimeException e) {
-            LOG.warn("Cannot register the replication status MBean {}: {}", name, e.toString());
-        }
+    void register() {
+        registration.register();
     }
 
-    synchronized void unregister() {
-        if (registeredAs == null) {
-            return;
-        }
-        try {
-            ManagementFactory.getPlatformMBeanServer().unregisterMBean(registeredAs);
-        } catch (JMException | RuntimeException e) {
-            LOG.debug("Unregistering {} failed: {}", registeredAs, e.toString());
-        }
-        registeredAs = null;
+    void unregister() {
+        registration.unregister();
     }
 
     @Override
