@@ -37,7 +37,6 @@ public final class RunnerConfig {
     }
 
     private final Map<String, String> values;
-    private final Map<String, String> origins;
     private final KinesisWriterConfig writer;
     /** Null when only the Kinesis keys were loaded ({@link #loadKinesisOnly}). */
     private final RunnerSettings settings;
@@ -47,9 +46,8 @@ public final class RunnerConfig {
     private final Wal2JsonSourceConfig source;
     private final PostgresEndpoint endpoint;
 
-    private RunnerConfig(Map<String, String> values, Map<String, String> origins, boolean kinesisOnly) {
+    private RunnerConfig(Map<String, String> values, boolean kinesisOnly) {
         this.values = values;
-        this.origins = origins;
         this.writer = new KinesisWriterConfig(values);
         if (kinesisOnly) {
             settings = null;
@@ -73,17 +71,18 @@ public final class RunnerConfig {
     /** All keys a file or a {@code CDC_*} variable may set (besides the {@code wal2json.<option>} pass-through). */
     public static List<String> knownKeys() {
         TreeSet<String> keys = new TreeSet<>();
-        for (Section section : sections()) {
+        for (Section section : sections(Map.of())) {
             keys.addAll(section.def().names());
         }
         return List.copyOf(keys);
     }
 
-    private static List<Section> sections() {
+    /** The declarations and their rules; the source connector's depend on the wal2json options given. */
+    private static List<Section> sections(Map<String, String> values) {
         return List.of(
                 new Section(RunnerSettings.CONFIG_DEF, List.of()),
                 new Section(DecoderSettings.CONFIG_DEF, DecoderRules.RULES),
-                new Section(Wal2JsonSourceConfig.CONFIG_DEF, List.of()), // its rules depend on the keys given
+                new Section(Wal2JsonSourceConfig.CONFIG_DEF, Wal2JsonSourceConfig.rules(values)),
                 new Section(KinesisWriterConfig.CONFIG_DEF, KinesisWriterConfig.RULES));
     }
 
@@ -132,7 +131,7 @@ public final class RunnerConfig {
 
         List<Section> sections = kinesisOnly
                 ? List.of(new Section(KinesisWriterConfig.CONFIG_DEF, KinesisWriterConfig.RULES))
-                : withSourceRules(values);
+                : sections(values);
         for (Section section : sections) {
             for (ConfigValue value : ConfigValidation.validate(section.def(), section.rules(), values).values()) {
                 // The first message is the cause; later ones (e.g. "must be non-null" after a parse error) only echo it.
@@ -144,13 +143,7 @@ public final class RunnerConfig {
         if (!problems.isEmpty()) {
             throw new ConfigError(problems);
         }
-        return new RunnerConfig(values, origins, kinesisOnly);
-    }
-
-    private static List<Section> withSourceRules(Map<String, String> values) {
-        List<Section> sections = new ArrayList<>(sections());
-        sections.set(2, new Section(Wal2JsonSourceConfig.CONFIG_DEF, Wal2JsonSourceConfig.rules(values)));
-        return sections;
+        return new RunnerConfig(values, kinesisOnly);
     }
 
     /**
@@ -189,11 +182,6 @@ public final class RunnerConfig {
             return "required but not set";
         }
         return message;
-    }
-
-    /** {@code kinesis.stream (KINESIS_STREAM)} or {@code http.port (in app.properties)}: a key and its origin. */
-    public String describe(String key) {
-        return describe(key, origins);
     }
 
     /**
