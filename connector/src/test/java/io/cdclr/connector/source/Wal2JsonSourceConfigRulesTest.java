@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cdclr.connector.config.ConfigValidation;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,13 +12,6 @@ import org.junit.jupiter.api.Test;
 
 /** The source connector's rules across keys: each problem on the key to change, all of them in one pass. */
 class Wal2JsonSourceConfigRulesTest {
-    private static Map<String, String> minimal() {
-        Map<String, String> p = new HashMap<>();
-        p.put("database.user", "cdc");
-        p.put("database.dbname", "cdc");
-        return p;
-    }
-
     /** Key -> first error, for the keys that have one. */
     private static Map<String, String> problems(Map<String, String> props) {
         Map<String, String> problems = new TreeMap<>();
@@ -33,7 +25,7 @@ class Wal2JsonSourceConfigRulesTest {
     }
 
     private static Map<String, String> with(String... keyValues) {
-        Map<String, String> p = minimal();
+        Map<String, String> p = Wal2JsonSourceConfigTest.minimal();
         for (int i = 0; i < keyValues.length; i += 2) {
             p.put(keyValues[i], keyValues[i + 1]);
         }

@@ -1,13 +1,13 @@
 package io.cdclr.runner.config;
 
+import static io.cdclr.runner.config.RunnerConfigTest.env;
+import static io.cdclr.runner.config.RunnerConfigTest.problems;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,20 +22,12 @@ class CrossKeyRulesTest {
     @TempDir
     Path dir;
 
-    private static Map<String, String> env() {
-        Map<String, String> env = new HashMap<>();
-        env.put("PGUSER", "cdc_replication");
-        env.put("PGDATABASE", "orders");
-        env.put("AWS_REGION", "eu-west-1");
-        env.put("KINESIS_STREAM", "orders-cdc");
-        return env;
-    }
-
-    private static List<String> problems(Optional<Path> file, Map<String, String> env) {
-        return assertThrows(ConfigError.class, () -> RunnerConfig.load(file, env)).problems();
-    }
-
-    private static String onlyProblem(Map<String, String> env) {
+    /** The one problem of the valid environment with these variables set (name, value, name, value...). */
+    private static String onlyProblem(String... variablesAndValues) {
+        Map<String, String> env = env();
+        for (int i = 0; i < variablesAndValues.length; i += 2) {
+            env.put(variablesAndValues[i], variablesAndValues[i + 1]);
+        }
         List<String> problems = problems(Optional.empty(), env);
         assertEquals(1, problems.size(), problems.toString());
         return problems.get(0);
@@ -47,9 +39,7 @@ class CrossKeyRulesTest {
 
     @Test
     void anUnknownWal2jsonVariableIsNamedItselfNotAnotherKey() {
-        Map<String, String> env = env();
-        env.put("CDC_WAL2JSON_FOO", "1");
-        String problem = onlyProblem(env);
+        String problem = onlyProblem("CDC_WAL2JSON_FOO", "1");
         assertStarts("CDC_WAL2JSON_FOO: unknown environment variable (wal2json has no option 'foo')", problem);
         assertFalse(problem.contains("tables"), problem);
     }
@@ -71,56 +61,30 @@ class CrossKeyRulesTest {
     }
 
     @Test
-    void tablesAreRequiredWithPgoutput() {
-        Map<String, String> env = env();
-        env.put("CDC_DECODER", "pgoutput");
-        assertStarts("tables (CDC_TABLES): required with decoder=pgoutput", onlyProblem(env));
+    void decoderRulesAreReportedOnTables() {
+        assertStarts("tables (CDC_TABLES): required with decoder=pgoutput", onlyProblem("CDC_DECODER", "pgoutput"));
+        assertStarts("tables (from CDC_TABLES): set either tables or wal2json.add-tables, not both",
+                onlyProblem("CDC_TABLES", "public.orders", "CDC_WAL2JSON_ADD_TABLES", "public.lines"));
     }
 
     @Test
-    void tablesAndAddTablesTogetherAreReportedOnTables() {
-        Map<String, String> env = env();
-        env.put("CDC_TABLES", "public.orders");
-        env.put("CDC_WAL2JSON_ADD_TABLES", "public.lines");
-        assertStarts("tables (from CDC_TABLES): set either tables or wal2json.add-tables, not both", onlyProblem(env));
-    }
-
-    @Test
-    void includeLsnOffIsReportedOnItsKey() {
-        Map<String, String> env = env();
-        env.put("CDC_WAL2JSON_INCLUDE_LSN", "0");
+    void sourceRulesAreReportedOnTheirKeys() {
         assertStarts("wal2json.include-lsn (from CDC_WAL2JSON_INCLUDE_LSN): include-lsn=0 is not supported",
-                onlyProblem(env));
-    }
-
-    @Test
-    void reconnectBackoffCapIsReportedOnTheCap() {
-        Map<String, String> env = env();
-        env.put("CDC_RECONNECT_BACKOFF_MAX_MS", "100");
+                onlyProblem("CDC_WAL2JSON_INCLUDE_LSN", "0"));
         assertStarts("reconnect.backoff.max.ms (from CDC_RECONNECT_BACKOFF_MAX_MS): must be at least "
-                + "reconnect.backoff.initial.ms", onlyProblem(env));
-    }
-
-    @Test
-    void kinesisRetryBackoffCapIsReportedOnTheCap() {
-        Map<String, String> env = env();
-        env.put("CDC_KINESIS_RETRY_BACKOFF_INITIAL_MS", "500");
-        env.put("CDC_KINESIS_RETRY_BACKOFF_MAX_MS", "100");
-        assertStarts("kinesis.retry.backoff.max.ms (from CDC_KINESIS_RETRY_BACKOFF_MAX_MS): must be at least "
-                + "kinesis.retry.backoff.initial.ms (500)", onlyProblem(env));
-    }
-
-    @Test
-    void snapshotRulesAreReportedOnTheKeyToChange() {
-        Map<String, String> env = env();
-        env.put("CDC_SNAPSHOT_TABLES", "public.orders");
-        env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", "app");
+                + "reconnect.backoff.initial.ms", onlyProblem("CDC_RECONNECT_BACKOFF_MAX_MS", "100"));
         assertStarts("wal2json.add-msg-prefixes (from CDC_WAL2JSON_ADD_MSG_PREFIXES): snapshot.tables needs the"
-                + " snapshot's message prefixes", onlyProblem(env));
-        env.remove("CDC_WAL2JSON_ADD_MSG_PREFIXES");
-        env.put("CDC_WAL2JSON_INCLUDE_PK", "0");
+                + " snapshot's message prefixes",
+                onlyProblem("CDC_SNAPSHOT_TABLES", "public.orders", "CDC_WAL2JSON_ADD_MSG_PREFIXES", "app"));
         assertStarts("snapshot.tables (from CDC_SNAPSHOT_TABLES): snapshots need wal2json.include-pk=1",
-                onlyProblem(env));
+                onlyProblem("CDC_SNAPSHOT_TABLES", "public.orders", "CDC_WAL2JSON_INCLUDE_PK", "0"));
+    }
+
+    @Test
+    void writerRuleIsReportedOnTheBackoffCap() {
+        assertStarts("kinesis.retry.backoff.max.ms (from CDC_KINESIS_RETRY_BACKOFF_MAX_MS): must be at least "
+                + "kinesis.retry.backoff.initial.ms (500)", onlyProblem("CDC_KINESIS_RETRY_BACKOFF_INITIAL_MS", "500",
+                "CDC_KINESIS_RETRY_BACKOFF_MAX_MS", "100"));
     }
 
     @Test
