@@ -2,6 +2,7 @@ package io.cdclr.runner.config;
 
 import io.cdclr.connector.config.ConfigRule;
 import io.cdclr.connector.config.ConfigValidation;
+import io.cdclr.connector.config.ParsedConfig;
 import io.cdclr.connector.kinesis.KinesisWriterConfig;
 import io.cdclr.connector.replication.PostgresEndpoint;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
@@ -35,6 +36,21 @@ public final class RunnerConfig {
     /** A declaration and the rules across its keys (and others'), checked together. */
     private record Section(ConfigDef def, List<ConfigRule> rules) {
     }
+
+    private static final String ADD_TABLES = WAL2JSON_OPTION_PREFIX + "add-tables";
+
+    /**
+     * The rules of the decoder's keys, reported on {@code tables}: the runner's own, since only the runner offers
+     * {@code tables} for both decoders (with wal2json, as a shorthand for the connector's add-tables).
+     */
+    private static final List<ConfigRule> DECODER_RULES = List.of(
+            ConfigRule.on(DecoderSettings.TABLES, List.of(DecoderSettings.DECODER),
+                    c -> pgoutput(c) && c.getList(DecoderSettings.TABLES).isEmpty()
+                            ? "required with decoder=pgoutput (the tables to capture and publish, as schema.table)"
+                            : null),
+            ConfigRule.on(DecoderSettings.TABLES, List.of(DecoderSettings.DECODER),
+                    c -> !pgoutput(c) && !c.getList(DecoderSettings.TABLES).isEmpty() && c.isSet(ADD_TABLES)
+                            ? "set either tables or " + ADD_TABLES + ", not both" : null));
 
     private final Map<String, String> values;
     private final KinesisWriterConfig writer;
@@ -81,7 +97,7 @@ public final class RunnerConfig {
     private static List<Section> sections(Map<String, String> values) {
         return List.of(
                 new Section(RunnerSettings.CONFIG_DEF, List.of()),
-                new Section(DecoderSettings.CONFIG_DEF, DecoderRules.RULES),
+                new Section(DecoderSettings.CONFIG_DEF, DECODER_RULES),
                 new Section(Wal2JsonSourceConfig.CONFIG_DEF, Wal2JsonSourceConfig.rules(values)),
                 new Section(KinesisWriterConfig.CONFIG_DEF, KinesisWriterConfig.RULES));
     }
@@ -156,7 +172,7 @@ public final class RunnerConfig {
         Map<String, String> props = new LinkedHashMap<>(values);
         props.put(Wal2JsonSourceConfig.SLOT_NAME, slotName);
         if (!decoder.tables().isEmpty()) {
-            props.put(WAL2JSON_OPTION_PREFIX + "add-tables", String.join(",", decoder.tables()));
+            props.put(ADD_TABLES, String.join(",", decoder.tables()));
         }
         if (settings.offsetsInPostgres()) {
             String table = settings.offsetTable();
@@ -166,6 +182,10 @@ public final class RunnerConfig {
             props.put(filterKey, filter == null || filter.isBlank() ? qualified : filter + "," + qualified);
         }
         return props;
+    }
+
+    private static boolean pgoutput(ParsedConfig c) {
+        return DecoderSettings.PGOUTPUT.equals(c.getString(DecoderSettings.DECODER));
     }
 
     /** {@code kinesis.stream (KINESIS_STREAM)} or {@code http.port (in app.properties)}. */
