@@ -1,8 +1,11 @@
 package io.cdclr.connector.kinesis;
 
+import io.cdclr.connector.config.ConfigRule;
+import io.cdclr.connector.config.ConfigValidation;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.config.ConfigDef;
@@ -141,8 +144,16 @@ public final class KinesisWriterConfig {
     private final long shardBytesPerSecond;
     private final Duration shardMapRefresh;
 
+    /** The checks over several keys, each reported on the key to change. */
+    public static final List<ConfigRule> RULES = List.of(
+            ConfigRule.on(RETRY_BACKOFF_MAX_MS, List.of(RETRY_BACKOFF_INITIAL_MS),
+                    c -> c.getLong(RETRY_BACKOFF_MAX_MS) < c.getLong(RETRY_BACKOFF_INITIAL_MS)
+                            ? "must be at least " + RETRY_BACKOFF_INITIAL_MS + " (" + c.getLong(RETRY_BACKOFF_INITIAL_MS) + ")"
+                            : null));
+
     /** @throws ConfigException naming the key, on a missing or invalid value */
     public KinesisWriterConfig(Map<String, ?> props) {
+        ConfigValidation.ensureValid(CONFIG_DEF, RULES, props);
         Map<String, Object> values = CONFIG_DEF.parse(props);
         stream = ((String) values.get(STREAM)).trim();
         region = ((String) values.get(REGION)).trim();
@@ -165,10 +176,6 @@ public final class KinesisWriterConfig {
         shardRecordsPerSecond = (Integer) values.get(SHARD_RECORDS_PER_SECOND);
         shardBytesPerSecond = (Long) values.get(SHARD_BYTES_PER_SECOND);
         shardMapRefresh = Duration.ofMillis((Long) values.get(SHARD_MAP_REFRESH_MS));
-        if (retryBackoffMax.compareTo(retryBackoffInitial) < 0) {
-            throw new ConfigException(RETRY_BACKOFF_MAX_MS, retryBackoffMax.toMillis(),
-                    "must be at least " + RETRY_BACKOFF_INITIAL_MS + " (" + retryBackoffInitial.toMillis() + ")");
-        }
     }
 
     public String stream() {

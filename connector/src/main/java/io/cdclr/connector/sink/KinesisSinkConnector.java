@@ -1,6 +1,7 @@
 package io.cdclr.connector.sink;
 
-import io.cdclr.connector.config.CrossKeyValidation;
+import io.cdclr.connector.config.ConfigValidation;
+import io.cdclr.connector.kinesis.KinesisWriterConfig;
 import io.cdclr.connector.source.Wal2JsonSourceConnector;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +48,8 @@ public class KinesisSinkConnector extends SinkConnector {
     /** The ConfigDef's checks plus those across keys (backoff cap below its start), on the key concerned. */
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
-        return CrossKeyValidation.addTo(super.validate(connectorConfigs), connectorConfigs, KinesisSinkConfig::new, "kinesis");
+        return new Config(new ArrayList<>(ConfigValidation.validate(KinesisSinkConfig.CONFIG_DEF, KinesisWriterConfig.RULES,
+                connectorConfigs).values()));
     }
 
     @Override

@@ -1,8 +1,12 @@
 package io.cdclr.connector.source;
 
+import io.cdclr.connector.config.ConfigRule;
+import io.cdclr.connector.config.ConfigValidation;
+import io.cdclr.connector.config.ParsedConfig;
 import io.cdclr.connector.replication.ConnectionTimeouts;
 import io.cdclr.connector.replication.PostgresEndpoint;
 import io.cdclr.connector.replication.ReplicationSettings;
+import io.cdclr.connector.snapshot.SnapshotRequest;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -12,7 +16,10 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -160,7 +167,11 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                             + " holding it); a positive value waits up to that many milliseconds for it to be released."
                             + " The slot is never taken over.", G_SLOT, 3, ConfigDef.Width.SHORT, "Wait for slot")
 
-            .define(WAL2JSON_FORMAT_VERSION, Type.INT, SUPPORTED_FORMAT_VERSION, Importance.LOW,
+            .define(WAL2JSON_FORMAT_VERSION, Type.INT, SUPPORTED_FORMAT_VERSION, (name, value) -> {
+                if (value != null && (Integer) value != SUPPORTED_FORMAT_VERSION) {
+                    throw new ConfigException(name, value, "only wal2json format-version 2 is supported");
+                }
+            }, Importance.LOW,
                     "wal2json output format. Only 2 is supported; anything else is a configuration error."
                             + " Other wal2json options are passed through as wal2json.<option-name> keys, e.g."
                             + " wal2json.add-tables=public.orders, wal2json.include-transaction=1,"
@@ -227,7 +238,14 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                             + " wal_sender_timeout: a walsender busy decoding a long transaction whose changes are all"
                             + " filtered out answers only that often. 0 disables the watchdog.",
                     G_CONN, 7, ConfigDef.Width.SHORT, "Silence timeout")
-            .define(SNAPSHOT_TABLES, Type.LIST, "", Importance.MEDIUM,
+            .define(SNAPSHOT_TABLES, Type.LIST, "", (name, value) -> {
+                for (Object t : value == null ? List.of() : (List<?>) value) {
+                    String table = String.valueOf(t).trim();
+                    if (!table.isEmpty() && !table.matches("[^.\\s]+\\.[^.\\s]+")) {
+                        throw new ConfigException(name, value, "'" + table + "' is not schema.table");
+                    }
+                }
+            }, Importance.MEDIUM,
                     "Tables (schema.table, comma-separated) to snapshot once when the connector creates its replication"
                             + " slot (first start): their existing rows are read in primary-key order, chunk by chunk,"
                             + " while the stream goes on, and emitted as INSERT envelopes with a \"snapshot\" marker"
@@ -245,78 +263,117 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     private final Map<String, String> wal2jsonOptions;
     private final boolean emitTransactionBoundaries;
 
+    /** @throws ConfigException naming the key, on the first problem {@link #rules} or a key's validator finds */
     public Wal2JsonSourceConfig(Map<?, ?> props) {
-        super(CONFIG_DEF, props);
-        int version = getInt(WAL2JSON_FORMAT_VERSION);
-        if (version != SUPPORTED_FORMAT_VERSION) {
-            throw new ConfigException(WAL2JSON_FORMAT_VERSION, version,
-                    "only wal2json format-version 2 is supported");
-        }
+        super(CONFIG_DEF, checked(props));
         this.wal2jsonOptions = userWal2jsonOptions(props);
         this.emitTransactionBoundaries = wal2jsonBoolean("include-transaction", wal2jsonOptions.get("include-transaction"));
-        if (!wal2jsonBoolean("include-lsn", wal2jsonOptions.get("include-lsn"))) {
-            throw new ConfigException(WAL2JSON_OPTION_PREFIX + "include-lsn", wal2jsonOptions.get("include-lsn"),
-                    "include-lsn=0 is not supported: the connector needs each transaction's commit LSN to resume exactly");
-        }
-        if (getLong(RECONNECT_BACKOFF_MAX_MS) < getLong(RECONNECT_BACKOFF_INITIAL_MS)) {
-            throw new ConfigException(RECONNECT_BACKOFF_MAX_MS, getLong(RECONNECT_BACKOFF_MAX_MS),
-                    "must be at least " + RECONNECT_BACKOFF_INITIAL_MS);
-        }
-        for (String t : snapshotTables()) {
-            if (!t.matches("[^.\\s]+\\.[^.\\s]+")) {
-                throw new ConfigException(SNAPSHOT_TABLES, getList(SNAPSHOT_TABLES), "'" + t + "' is not schema.table");
-            }
-        }
-        String addPrefixes = wal2jsonOptions.get("add-msg-prefixes");
-        if (!snapshotTables().isEmpty() && addPrefixes != null && !addPrefixes.isBlank()
-                && !java.util.Arrays.asList(addPrefixes.split(",")).containsAll(java.util.List.of("cdclr.snapshot", "cdclr.snapshot.wm"))) {
-            throw new ConfigException(WAL2JSON_OPTION_PREFIX + "add-msg-prefixes", addPrefixes,
-                    "snapshot.tables needs the snapshot's message prefixes in it: add cdclr.snapshot,cdclr.snapshot.wm");
-        }
-        if (!snapshotTables().isEmpty() && !wal2jsonBoolean("include-pk", wal2jsonOptions.get("include-pk"))) {
-            throw new ConfigException(SNAPSHOT_TABLES, getList(SNAPSHOT_TABLES),
-                    "snapshots need wal2json.include-pk=1 (snapshot rows are matched to streamed changes by primary key)");
-        }
     }
 
-    /** The defaults of DESIGN.md overlaid with every {@code wal2json.<option>} key, validated. */
+    private static Map<?, ?> checked(Map<?, ?> props) {
+        ConfigValidation.ensureValid(CONFIG_DEF, rules(props), props);
+        return props;
+    }
+
+    /** The prefixes the snapshot's messages carry (the request and its watermarks): the stream must pass them. */
+    static final List<String> SNAPSHOT_MESSAGE_PREFIXES = List.of(SnapshotRequest.PREFIX, SnapshotRequest.PREFIX + ".wm");
+    /** Options whose value the connector reads as a boolean; the others go to wal2json as given. */
+    private static final Set<String> BOOLEAN_OPTIONS = Set.of("include-transaction", "include-lsn", "include-pk",
+            "pretty-print", "write-in-chunks");
+
+    /**
+     * The rules over several keys, each reported on the key to change; with one rule per {@code wal2json.<option>}
+     * key given (a known option, with a value wal2json format-version 2 accepts).
+     */
+    public static List<ConfigRule> rules(Map<?, ?> props) {
+        List<ConfigRule> rules = new ArrayList<>();
+        for (Object k : props.keySet()) {
+            String key = String.valueOf(k);
+            if (key.startsWith(WAL2JSON_OPTION_PREFIX) && !key.equals(WAL2JSON_FORMAT_VERSION)) {
+                String option = key.substring(WAL2JSON_OPTION_PREFIX.length());
+                rules.add(ConfigRule.on(key, List.of(), c -> optionProblem(option, c.getString(key))));
+            }
+        }
+        rules.add(ConfigRule.on(WAL2JSON_OPTION_PREFIX + "include-lsn", List.of(), c -> option(c, "include-lsn")
+                ? null : "include-lsn=0 is not supported: the connector needs each transaction's commit LSN to resume exactly"));
+        rules.add(ConfigRule.on(RECONNECT_BACKOFF_MAX_MS, List.of(RECONNECT_BACKOFF_INITIAL_MS),
+                c -> c.getLong(RECONNECT_BACKOFF_MAX_MS) < c.getLong(RECONNECT_BACKOFF_INITIAL_MS)
+                        ? "must be at least " + RECONNECT_BACKOFF_INITIAL_MS : null));
+        rules.add(ConfigRule.on(WAL2JSON_OPTION_PREFIX + "add-msg-prefixes", List.of(SNAPSHOT_TABLES), c -> {
+            String added = c.getString(WAL2JSON_OPTION_PREFIX + "add-msg-prefixes");
+            return snapshotTables(c).isEmpty() || added == null || added.isBlank()
+                    || Arrays.asList(added.split(",")).containsAll(SNAPSHOT_MESSAGE_PREFIXES) ? null
+                    : SNAPSHOT_TABLES + " needs the snapshot's message prefixes in it: add " + String.join(",", SNAPSHOT_MESSAGE_PREFIXES);
+        }));
+        rules.add(ConfigRule.on(SNAPSHOT_TABLES, List.of(WAL2JSON_OPTION_PREFIX + "include-pk"),
+                c -> snapshotTables(c).isEmpty() || option(c, "include-pk") ? null
+                        : "snapshots need wal2json.include-pk=1 (snapshot rows are matched to streamed changes by primary key)"));
+        return rules;
+    }
+
+    /** Whether {@code option} names a wal2json option (2.5) that may be passed through as {@code wal2json.<option>}. */
+    public static boolean isWal2jsonOption(String option) {
+        return KNOWN_WAL2JSON_OPTIONS.contains(option);
+    }
+
+    /** What is wrong with one pass-through option, or null. */
+    private static String optionProblem(String option, String value) {
+        if (!KNOWN_WAL2JSON_OPTIONS.contains(option)) {
+            return "unknown wal2json option '" + option + "'; known options: " + new java.util.TreeSet<>(KNOWN_WAL2JSON_OPTIONS);
+        }
+        if (option.equals("format-version") && !"2".equals(value)) {
+            return "only wal2json format-version 2 is supported";
+        }
+        if (BOOLEAN_OPTIONS.contains(option) && parseBoolean(value) == null) {
+            return "expected a boolean (1/0, true/false, on/off)";
+        }
+        if ((option.equals("pretty-print") || option.equals("write-in-chunks")) && parseBoolean(value)) {
+            return "'" + option + "' is a format-version 1 option and cannot be used";
+        }
+        return null;
+    }
+
+    /** A boolean option as given, or its default; checked by {@link #optionProblem} first. */
+    private static boolean option(ParsedConfig c, String option) {
+        String value = c.getString(WAL2JSON_OPTION_PREFIX + option);
+        Boolean parsed = parseBoolean(value == null ? DEFAULT_WAL2JSON_OPTIONS.getOrDefault(option, "0") : value);
+        return parsed != null && parsed;
+    }
+
+    private static List<String> snapshotTables(ParsedConfig c) {
+        return c.getList(SNAPSHOT_TABLES).stream().map(String::trim).filter(t -> !t.isEmpty()).toList();
+    }
+
+    /** The defaults of DESIGN.md overlaid with every {@code wal2json.<option>} key (validated by {@link #rules}). */
     private static Map<String, String> userWal2jsonOptions(Map<?, ?> props) {
         Map<String, String> options = new LinkedHashMap<>(DEFAULT_WAL2JSON_OPTIONS);
         for (Map.Entry<?, ?> e : props.entrySet()) {
             String key = String.valueOf(e.getKey());
-            if (!key.startsWith(WAL2JSON_OPTION_PREFIX) || key.equals(WAL2JSON_FORMAT_VERSION)) {
-                continue;
+            if (key.startsWith(WAL2JSON_OPTION_PREFIX) && !key.equals(WAL2JSON_FORMAT_VERSION)) {
+                options.put(key.substring(WAL2JSON_OPTION_PREFIX.length()),
+                        e.getValue() == null ? "" : String.valueOf(e.getValue()).trim());
             }
-            String option = key.substring(WAL2JSON_OPTION_PREFIX.length());
-            String value = e.getValue() == null ? "" : String.valueOf(e.getValue()).trim();
-            if (!KNOWN_WAL2JSON_OPTIONS.contains(option)) {
-                throw new ConfigException(key, value, "unknown wal2json option '" + option + "'; known options: "
-                        + new java.util.TreeSet<>(KNOWN_WAL2JSON_OPTIONS));
-            }
-            if (option.equals("format-version") && !value.equals("2")) {
-                throw new ConfigException(key, value, "only wal2json format-version 2 is supported");
-            }
-            if (option.equals("pretty-print") || option.equals("write-in-chunks")) {
-                if (wal2jsonBoolean(option, value)) {
-                    throw new ConfigException(key, value, "'" + option + "' is a format-version 1 option and cannot be used");
-                }
-            }
-            options.put(option, value);
         }
         return options;
     }
 
+    /** PostgreSQL's parse_bool, as wal2json reads its options; null when the text is not a boolean. */
+    private static Boolean parseBoolean(String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "1", "t", "true", "y", "yes", "on" -> true;
+            case "0", "f", "false", "n", "no", "off" -> false;
+            default -> null;
+        };
+    }
+
     /** wal2json's boolean syntax (PostgreSQL's parse_bool). */
     static boolean wal2jsonBoolean(String option, String value) {
-        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
-        switch (v) {
-            case "1", "t", "true", "y", "yes", "on":
-                return true;
-            case "0", "f", "false", "n", "no", "off":
-                return false;
-            default:
-                throw new ConfigException(WAL2JSON_OPTION_PREFIX + option, value, "expected a boolean (1/0, true/false, on/off)");
+        Boolean parsed = parseBoolean(value);
+        if (parsed == null) {
+            throw new ConfigException(WAL2JSON_OPTION_PREFIX + option, value, "expected a boolean (1/0, true/false, on/off)");
         }
+        return parsed;
     }
 
     /** The wal2json options as the user configured them, with the defaults: what the emitted records look like. */
@@ -349,6 +406,10 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
         return getString(SLOT_NAME);
     }
 
+    public boolean slotCreateIfMissing() {
+        return getBoolean(SLOT_CREATE_IF_MISSING);
+    }
+
     public String database() {
         return getString(DATABASE_DBNAME);
     }
@@ -370,7 +431,7 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
     }
 
     /** {@link #SNAPSHOT_TABLES}: schema.table names, validated by the request. */
-    public java.util.List<String> snapshotTables() {
+    public List<String> snapshotTables() {
         return getList(SNAPSHOT_TABLES).stream().map(String::trim).filter(t -> !t.isEmpty()).toList();
     }
 

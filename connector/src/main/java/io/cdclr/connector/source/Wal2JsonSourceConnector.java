@@ -1,11 +1,12 @@
 package io.cdclr.connector.source;
 
-import io.cdclr.connector.config.CrossKeyValidation;
+import io.cdclr.connector.config.ConfigValidation;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.source.SourceConnector;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -39,12 +40,14 @@ public class Wal2JsonSourceConnector extends SourceConnector {
     }
 
     /**
-     * Besides the ConfigDef's own checks, reports what only the whole configuration can tell (format version,
-     * wal2json pass-through options) on the key concerned, so Connect's REST validation shows it too.
+     * Besides the ConfigDef's own checks, reports what only the whole configuration can tell (the wal2json
+     * pass-through options, {@link Wal2JsonSourceConfig#rules}) on the key concerned, so Connect's REST validation
+     * shows it too.
      */
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
-        return CrossKeyValidation.addTo(super.validate(connectorConfigs), connectorConfigs, Wal2JsonSourceConfig::new, "wal2json");
+        return new Config(new ArrayList<>(ConfigValidation.validate(Wal2JsonSourceConfig.CONFIG_DEF,
+                Wal2JsonSourceConfig.rules(connectorConfigs), connectorConfigs).values()));
     }
 
     @Override

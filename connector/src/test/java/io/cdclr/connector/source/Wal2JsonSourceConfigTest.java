@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class Wal2JsonSourceConfigTest {
-    private static Map<String, String> minimal() {
+    static Map<String, String> minimal() {
         Map<String, String> p = new HashMap<>();
         p.put("database.user", "cdc");
         p.put("database.dbname", "cdc");

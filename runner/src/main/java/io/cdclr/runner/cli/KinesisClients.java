@@ -1,7 +1,6 @@
 package io.cdclr.runner.cli;
 
-import java.net.URI;
-import java.util.Map;
+import io.cdclr.connector.kinesis.KinesisWriterConfig;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
@@ -11,12 +10,9 @@ final class KinesisClients {
     private KinesisClients() {
     }
 
-    static KinesisClient sync(Map<String, String> values) {
-        KinesisClientBuilder builder = KinesisClient.builder().region(Region.of(values.get("kinesis.region")));
-        String endpoint = values.get("kinesis.endpoint");
-        if (endpoint != null && !endpoint.isBlank()) {
-            builder.endpointOverride(URI.create(endpoint));
-        }
+    static KinesisClient sync(KinesisWriterConfig writer) {
+        KinesisClientBuilder builder = KinesisClient.builder().region(Region.of(writer.region()));
+        writer.endpoint().ifPresent(builder::endpointOverride);
         return builder.build();
     }
 }

@@ -67,7 +67,7 @@ public final class Main {
                 throw new ConfigError(logFormatProblem);
             }
             return switch (cmd.command()) {
-                case PREFLIGHT -> new Preflight(config, c -> KinesisClients.sync(c.values()), out).run(cmd.peek());
+                case PREFLIGHT -> new Preflight(config, c -> KinesisClients.sync(c.writer()), out).run(cmd.peek());
                 case TAIL -> TailCommand.run(config, cmd.fromStart(), cmd.limit(), out);
                 case RESET -> new ResetCommand(config, out, err).run(cmd.force());
                 case SNAPSHOT -> new SnapshotCommand(config, out, err).run(cmd.snapshot());
@@ -121,7 +121,7 @@ public final class Main {
             // A store the runner cannot read or write: one line naming the missing grant, before the engine starts.
             new OffsetStoreCheck(config).checkBeforeRun();
             log.info("event=starting slot={} stream={} database={} tls=\"{}\" http=http://{}:{}/",
-                    config.slotName(), config.values().get("kinesis.stream"),
+                    config.slotName(), config.writer().stream(),
                     postgres.target(), postgres.endpoint().describeTls(), settings.httpBindAddress(), http.port());
             try (SlotLagProbe ignored = new SlotLagProbe(postgres, config.slotName(),
                     metrics, settings.slotLagInterval(), settings.slotSafeWalSizeWarnBytes(), pipeline::slotLost,

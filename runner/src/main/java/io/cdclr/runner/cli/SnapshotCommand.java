@@ -170,18 +170,10 @@ final class SnapshotCommand {
         return problems;
     }
 
-    /** The tables the runner's stream carries: as Pipeline starts the connector (tables, add/filter-tables, offsets). */
+    /** The tables the runner's stream carries: the table filter the connector is started with (tables, offsets). */
     static CapturedTables capturedTables(RunnerConfig config) {
-        List<String> tables = config.decoder().tables();
-        String add = tables.isEmpty() ? config.values().get("wal2json.add-tables") : String.join(",", tables);
-        String filter = config.values().get("wal2json.filter-tables");
-        RunnerSettings settings = config.settings();
-        if (settings.offsetsInPostgres()) { // the runner never captures its own offset table
-            String table = settings.offsetTable();
-            String qualified = table.contains(".") ? table : "public." + table;
-            filter = filter == null || filter.isBlank() ? qualified : filter + "," + qualified;
-        }
-        return new CapturedTables(add, filter);
+        java.util.Map<String, String> options = config.source().wal2jsonOptions();
+        return new CapturedTables(options.get("add-tables"), options.get("filter-tables"));
     }
 
     private static String emit(Connection c, String json) throws SQLException {

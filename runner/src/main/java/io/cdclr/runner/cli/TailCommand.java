@@ -12,8 +12,8 @@ final class TailCommand {
     }
 
     static int run(RunnerConfig config, boolean fromStart, long limit, PrintStream out) throws InterruptedException {
-        String stream = config.values().get("kinesis.stream");
-        try (KinesisClient client = KinesisClients.sync(config.values())) {
+        String stream = config.writer().stream();
+        try (KinesisClient client = KinesisClients.sync(config.writer())) {
             KinesisStreamReader reader = fromStart ? KinesisStreamReader.fromStart(client, stream)
                     : KinesisStreamReader.fromLatest(client, stream);
             long printed = 0;

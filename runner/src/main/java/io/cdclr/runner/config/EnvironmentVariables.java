@@ -1,5 +1,6 @@
 package io.cdclr.runner.config;
 
+import io.cdclr.connector.source.Wal2JsonSourceConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +16,8 @@ import java.util.Optional;
  */
 public final class EnvironmentVariables {
     public static final String GENERIC_PREFIX = "CDC_";
+    /** {@code CDC_WAL2JSON_<OPTION>} sets the pass-through key {@code wal2json.<option>}. */
+    private static final String WAL2JSON_PASS_THROUGH = GENERIC_PREFIX + "WAL2JSON_";
 
     /** A variable with a fixed name and the key it sets. */
     public record Named(String variable, String key, String meaning) {
@@ -79,14 +82,21 @@ public final class EnvironmentVariables {
             }
         }
         // wal2json pass-through options: CDC_WAL2JSON_ADD_TABLES -> wal2json.add-tables
-        String passThrough = GENERIC_PREFIX + "WAL2JSON_";
         env.forEach((variable, value) -> {
-            if (variable.startsWith(passThrough) && value != null && !value.isEmpty()) {
-                String option = variable.substring(passThrough.length()).toLowerCase(Locale.ROOT).replace('_', '-');
-                result.putIfAbsent("wal2json." + option, new Override(variable, value));
+            String option = wal2jsonOption(variable);
+            if (option != null && Wal2JsonSourceConfig.isWal2jsonOption(option) && value != null && !value.isEmpty()) {
+                result.putIfAbsent(Wal2JsonSourceConfig.WAL2JSON_OPTION_PREFIX + option, new Override(variable, value));
             }
         });
         return result;
+    }
+
+    /** The wal2json option a {@code CDC_WAL2JSON_<OPTION>} variable names ({@code add-tables}), or null. */
+    private static String wal2jsonOption(String variable) {
+        if (!variable.startsWith(WAL2JSON_PASS_THROUGH)) {
+            return null;
+        }
+        return variable.substring(WAL2JSON_PASS_THROUGH.length()).toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** The seconds libpq reads from this variable, as the milliseconds the key takes. */
@@ -112,15 +122,21 @@ public final class EnvironmentVariables {
         }
     }
 
-    /** {@code CDC_*} variables that match no known key: a typo the operator should hear about. */
+    /**
+     * One problem per {@code CDC_*} variable that matches no known key nor wal2json option (a typo the operator
+     * should hear about), named by the variable itself.
+     */
     public static List<String> unknownGeneric(Map<String, String> env, List<String> knownKeys) {
         List<String> known = knownKeys.stream().map(EnvironmentVariables::genericName).toList();
         return env.keySet().stream()
                 .filter(v -> v.startsWith(GENERIC_PREFIX))
                 .filter(v -> !known.contains(v))
-                .filter(v -> !v.startsWith(GENERIC_PREFIX + "WAL2JSON_"))
                 .filter(v -> !IGNORED_GENERIC.contains(v))
+                .filter(v -> wal2jsonOption(v) == null || !Wal2JsonSourceConfig.isWal2jsonOption(wal2jsonOption(v)))
                 .sorted()
+                .map(v -> v + ": unknown environment variable (" + (wal2jsonOption(v) == null
+                        ? "no configuration key " + v + " maps to); see --help for the valid ones"
+                        : "wal2json has no option '" + wal2jsonOption(v) + "'); see --help for the valid ones"))
                 .toList();
     }
 

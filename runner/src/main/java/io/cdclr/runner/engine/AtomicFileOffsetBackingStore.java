@@ -36,7 +36,7 @@ public final class AtomicFileOffsetBackingStore extends MemoryOffsetBackingStore
     @Override
     public void configure(WorkerConfig config) {
         super.configure(config);
-        file = Path.of(String.valueOf(config.originals().get("offset.storage.file.filename"))).toAbsolutePath();
+        file = Path.of(String.valueOf(config.originals().get(io.debezium.embedded.EmbeddedEngineConfig.OFFSET_STORAGE_FILE_FILENAME.name()))).toAbsolutePath();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.cdclr.runner.engine;
 
+import io.debezium.embedded.EmbeddedEngineConfig;
 import io.cdclr.connector.kinesis.KinesisWriter;
 import io.cdclr.connector.pgoutput.PgoutputProperties;
 import io.cdclr.connector.replication.Lsn;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -321,40 +321,27 @@ public final class Pipeline {
         }
         props.setProperty("name", settings.name());
         props.setProperty("tasks.max", "1");
-        props.setProperty("offset.flush.interval.ms", Long.toString(settings.offsetFlushIntervalMs()));
-        props.setProperty("offset.flush.timeout.ms", "10000");
+        props.setProperty(EmbeddedEngineConfig.OFFSET_FLUSH_INTERVAL_MS.name(), Long.toString(settings.offsetFlushIntervalMs()));
+        props.setProperty(EmbeddedEngineConfig.OFFSET_COMMIT_TIMEOUT_MS.name(), "10000");
         if (settings.offsetsInPostgres()) {
-            props.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());
+            props.setProperty(EmbeddedEngineConfig.OFFSET_STORAGE.name(), PostgresOffsetBackingStore.class.getName());
             props.setProperty(RunnerSettings.OFFSET_TABLE, settings.offsetTable());
             // The offset store builds its connection from the same endpoint keys as the connector (TLS, timeouts,
             // options); pgoutput's properties lack some of them.
-            for (String key : Wal2JsonSourceConfig.CONFIG_DEF.names()) {
-                if (key.startsWith("database.") && config.values().get(key) != null) {
-                    props.setProperty(key, config.values().get(key));
-                }
-            }
-            if (!config.decoder().pgoutput()) {
-                excludeOffsetTableFromCapture(props);
-            }
+            props.putAll(config.databaseProperties());
         } else {
             Path file = settings.offsetFile().toAbsolutePath();
             Files.createDirectories(file.getParent());
-            props.setProperty("offset.storage", AtomicFileOffsetBackingStore.class.getName());
-            props.setProperty("offset.storage.file.filename", file.toString());
+            props.setProperty(EmbeddedEngineConfig.OFFSET_STORAGE.name(), AtomicFileOffsetBackingStore.class.getName());
+            props.setProperty(EmbeddedEngineConfig.OFFSET_STORAGE_FILE_FILENAME.name(), file.toString());
         }
         return props;
     }
 
     private Properties wal2jsonProperties() {
         Properties props = new Properties();
-        Map<String, String> values = config.values();
-        props.putAll(values);
+        props.putAll(config.connectorProperties());
         props.setProperty("connector.class", Wal2JsonSourceConnector.class.getName());
-        props.setProperty("slot.name", config.slotName());
-        List<String> tables = config.decoder().tables();
-        if (!tables.isEmpty()) {
-            props.setProperty("wal2json.add-tables", String.join(",", tables));
-        }
         // The connector reconnects by itself; an error that reaches the engine is one to stop on.
         props.setProperty("errors.max.retries", "0");
         // The engine hands every record to a pool to run transformations and wrap it. With wal2json there are none, so
@@ -364,14 +351,6 @@ public final class Pipeline {
         // Kinesis takes bytes: the message as wal2json wrote it, never decoded into a String and encoded back.
         props.setProperty(Wal2JsonSourceConfig.VALUE_FORMAT, Wal2JsonSourceConfig.VALUE_FORMAT_BYTES);
         return props;
-    }
-
-    /** The offset table is written on every flush: capturing it would feed the pipeline its own writes. */
-    private void excludeOffsetTableFromCapture(Properties props) {
-        String table = settings.offsetTable();
-        String qualified = table.contains(".") ? table : "public." + table;
-        String filter = props.getProperty("wal2json.filter-tables");
-        props.setProperty("wal2json.filter-tables", filter == null || filter.isBlank() ? qualified : filter + "," + qualified);
     }
 
     /** Whether the source task's incremental snapshot runs (its MBean; never with decoder=pgoutput). */

@@ -36,10 +36,11 @@ public final class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
     public void configure(WorkerConfig config) {
         super.configure(config);
         Map<String, Object> originals = config.originals();
-        table = String.valueOf(originals.getOrDefault("offset.storage.postgres.table",
-                io.cdclr.runner.config.RunnerSettings.DEFAULT_OFFSET_TABLE));
+        // Pipeline sets it from RunnerSettings, where its default lives.
+        Object configured = originals.get(io.cdclr.runner.config.RunnerSettings.OFFSET_TABLE);
+        table = configured == null ? "" : String.valueOf(configured);
         if (!TABLE_NAME.matcher(table).matches()) {
-            throw new ConnectException("offset.storage.postgres.table: '" + table
+            throw new ConnectException(io.cdclr.runner.config.RunnerSettings.OFFSET_TABLE + ": '" + table
                     + "' is not a plain lower-case [schema.]table name");
         }
         // The endpoint every connection is built from (TLS, timeouts, options), from the engine's database.* keys.

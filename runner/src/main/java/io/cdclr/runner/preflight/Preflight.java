@@ -95,7 +95,7 @@ public final class Preflight {
             if (storedOffsetWithoutSlot(slot)) {
                 return;
             }
-            if (pgoutput || Boolean.parseBoolean(config.values().getOrDefault("slot.create.if.missing", "true"))) {
+            if (pgoutput || config.source().slotCreateIfMissing()) {
                 info("slot " + slot + " does not exist; the runner will create it with " + plugin
                         + (pgoutput ? "" : " (slot.create.if.missing=true)"));
             } else {
@@ -208,7 +208,7 @@ public final class Preflight {
     }
 
     private void checkStream() {
-        String stream = config.values().get("kinesis.stream");
+        String stream = config.writer().stream();
         try (KinesisClient client = kinesis.apply(config)) {
             var summary = client.describeStreamSummary(b -> b.streamName(stream)).streamDescriptionSummary();
             if (summary.streamStatus() == StreamStatus.ACTIVE || summary.streamStatus() == StreamStatus.UPDATING) {

@@ -61,6 +61,24 @@ class StartupErrorsIT {
     }
 
     @Test
+    void everyProblemIsOneLineOnItsOwnKeyInOnePass() throws Exception {
+        Map<String, String> env = validEnv();
+        env.put("CDC_WAL2JSON_FOO", "1");
+        env.put("CDC_RECONNECT_BACKOFF_MAX_MS", "10");
+        env.put("PGPORT", "54x32");
+        RunnerProcess.Result result = RunnerProcess.runToEnd(env);
+        assertEquals(2, result.exitCode(), result.stderr());
+        java.util.List<String> lines = result.stderr().strip().lines().toList();
+        assertEquals(3, lines.size(), result.stderr());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("config error: CDC_WAL2JSON_FOO: unknown environment variable")),
+                result.stderr());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("config error: database.port (from PGPORT): ")), result.stderr());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith(
+                "config error: reconnect.backoff.max.ms (from CDC_RECONNECT_BACKOFF_MAX_MS): must be at least")), result.stderr());
+        assertFalse(result.stderr().contains("\tat "), "no stack trace expected:\n" + result.stderr());
+    }
+
+    @Test
     void unknownOptionIsNamed() throws Exception {
         assertOneLineError(RunnerProcess.runToEnd(validEnv(), "--bogus"), "--bogus");
     }

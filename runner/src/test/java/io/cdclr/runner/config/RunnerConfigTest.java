@@ -18,7 +18,7 @@ class RunnerConfigTest {
     @TempDir
     Path dir;
 
-    private static Map<String, String> env() {
+    static Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
         env.put("PGHOST", "db.internal");
         env.put("PGPORT", "5433");
@@ -30,7 +30,7 @@ class RunnerConfigTest {
         return env;
     }
 
-    private static List<String> problems(Optional<Path> file, Map<String, String> env) {
+    static List<String> problems(Optional<Path> file, Map<String, String> env) {
         return assertThrows(ConfigError.class, () -> RunnerConfig.load(file, env)).problems();
     }
 
