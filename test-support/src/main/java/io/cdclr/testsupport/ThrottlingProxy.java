@@ -1,4 +1,4 @@
-package io.cdclr.runner.faults;
+package io.cdclr.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@link Mode#UNREACHABLE}: the connection is closed without an answer (what a client sees of a stopped emulator).
  * </ul>
  */
-final class ThrottlingProxy implements AutoCloseable {
-    enum Mode { PASS, THROTTLE_CALLS, THROTTLE_ENTRIES, UNREACHABLE }
+public final class ThrottlingProxy implements AutoCloseable {
+    public enum Mode { PASS, THROTTLE_CALLS, THROTTLE_ENTRIES, UNREACHABLE }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> HOP_BY_HOP = Set.of("host", "content-length", "connection", "expect", "upgrade",
@@ -49,11 +49,11 @@ final class ThrottlingProxy implements AutoCloseable {
     private final Random random;
     private volatile Mode mode = Mode.PASS;
     private final AtomicInteger forwarding = new AtomicInteger();
-    final AtomicLong throttledCalls = new AtomicLong();
-    final AtomicLong throttledEntries = new AtomicLong();
-    final AtomicLong refusedCalls = new AtomicLong();
+    public final AtomicLong throttledCalls = new AtomicLong();
+    public final AtomicLong throttledEntries = new AtomicLong();
+    public final AtomicLong refusedCalls = new AtomicLong();
 
-    ThrottlingProxy(String upstream, long seed) throws IOException {
+    public ThrottlingProxy(String upstream, long seed) throws IOException {
         this.upstream = upstream;
         this.random = new Random(seed);
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
@@ -62,16 +62,16 @@ final class ThrottlingProxy implements AutoCloseable {
         server.start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    void mode(Mode mode) {
+    public void mode(Mode mode) {
         this.mode = mode;
     }
 
     /** Waits until no call is being handled (after switching to a mode that forwards nothing). */
-    void awaitIdle() throws InterruptedException {
+    public void awaitIdle() throws InterruptedException {
         while (forwarding.get() > 0) {
             Thread.sleep(20);
         }

@@ -1,8 +1,9 @@
 package io.cdclr.connector.connect;
 
+import io.cdclr.testsupport.ThrottlingProxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdclr.connector.kinesis.EmulatorStream;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

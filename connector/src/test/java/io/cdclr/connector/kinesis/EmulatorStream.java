@@ -1,6 +1,6 @@
 package io.cdclr.connector.kinesis;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

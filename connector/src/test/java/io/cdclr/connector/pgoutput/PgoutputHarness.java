@@ -18,7 +18,7 @@ import java.util.function.Predicate;
 
 import org.apache.kafka.connect.source.SourceRecord;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;

@@ -3,6 +3,7 @@ package io.cdclr.connector.pgoutput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.DifferentialWorkload;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,7 +29,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 
 /**
  * snapshot.mode=initial: rows that existed before capture began arrive as I envelopes, then the stream continues
@@ -145,10 +146,10 @@ class PgoutputSnapshotIT {
      */
     @Test
     void snapshotRowsEqualWal2JsonInsertsOfTheSameRowsForEveryType() throws Exception {
-        List<String> setup = new ArrayList<>(TypeWorkload.ddl(s));
+        List<String> setup = new ArrayList<>(DifferentialWorkload.typeTablesDdl(s));
         exec(setup.toArray(String[]::new));
         exec("SELECT pg_create_logical_replication_slot('" + w2jSlot + "', 'wal2json')");
-        exec(TypeWorkload.inserts(s).toArray(String[]::new));
+        exec(DifferentialWorkload.typeRows(s).toArray(String[]::new));
         exec("CREATE PUBLICATION " + publication + " FOR TABLES IN SCHEMA " + s);
         // The walsender decodes only flushed WAL (with synchronous_commit=off a commit may not be yet): wait for all.
         int expectedRows = 14; // kitchen 1, 3..11; more_types 4 rows

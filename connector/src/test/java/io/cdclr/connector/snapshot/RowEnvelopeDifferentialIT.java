@@ -35,15 +35,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.cdclr.connector.envelope.EnvelopeParser;
 import io.cdclr.connector.envelope.PartitionKey;
-import io.cdclr.connector.pgoutput.TypeWorkload;
+import io.cdclr.testsupport.DifferentialWorkload;
 import io.cdclr.connector.replication.ConnectionTimeouts;
 import io.cdclr.connector.replication.PostgresEndpoint;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 
 /**
  * The snapshot envelope against wal2json itself. Rows of every type the project's type workload covers (the
- * pgoutput TypeWorkload and the reference types-and-edge-cases.sql, plus user enum/domain/composite/array types,
+ * DifferentialWorkload's type tables and the reference types-and-edge-cases.sql, plus user enum/domain/composite/array types,
  * NULLs, TOASTed values, composite/text/uuid keys, defaults, a dropped column) are INSERTed while
  * a wal2json slot of the test's own exists; wal2json's INSERT envelopes are read from the slot (in a session with
  * an empty search_path, as the connector's replication session has), and the same rows are read back through
@@ -79,7 +79,7 @@ class RowEnvelopeDifferentialIT {
                 "CREATE DOMAIN " + s + ".padded AS char(4)",
                 "CREATE TYPE " + s + ".addr AS (street text, no int, tags text[])");
         // the pgoutput type workload: types-and-edge-cases.sql's kitchen, more types, enum mood, domain posint
-        exec(TypeWorkload.ddl(s).toArray(String[]::new));
+        exec(DifferentialWorkload.typeTablesDdl(s).toArray(String[]::new));
         exec(
                 "CREATE TABLE " + s + ".extra_types(id int primary key, r4 int4range, rn numrange, rts tstzrange, rd daterange,"
                         + " c cidr, mac macaddr, tz timetz, g int GENERATED ALWAYS AS (id * 2) STORED, ts tsvector, b3 bit(3),"
@@ -99,7 +99,7 @@ class RowEnvelopeDifferentialIT {
                 "CREATE TABLE " + s + ".toasted(id int primary key, big text, bigb bytea)");
         exec("SELECT pg_create_logical_replication_slot('" + slot + "', 'wal2json')");
         String big = "(SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g)"; // ~12.8 kB, stored out of line
-        List<String> rows = new ArrayList<>(TypeWorkload.inserts(s));
+        List<String> rows = new ArrayList<>(DifferentialWorkload.typeRows(s));
         rows.addAll(List.of(
                 "INSERT INTO " + s + ".kitchen(id) VALUES (12)",
                 "INSERT INTO " + s + ".more_types(id) VALUES (4)",

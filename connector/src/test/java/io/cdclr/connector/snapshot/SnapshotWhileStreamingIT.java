@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cdclr.connector.source.Wal2JsonSourceTask;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.ResultSet;

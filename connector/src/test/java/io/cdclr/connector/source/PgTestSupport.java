@@ -1,7 +1,7 @@
 package io.cdclr.connector.source;
 
 import io.cdclr.connector.replication.Lsn;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import java.sql.Connection;

@@ -3,6 +3,7 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.SilentTcpProxy;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;

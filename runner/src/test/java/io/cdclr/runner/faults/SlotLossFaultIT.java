@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.ThrottlingProxy;
 import io.cdclr.runner.testing.Envelopes;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
