@@ -11,7 +11,6 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Map;
 import javax.management.MBeanServer;
-import javax.management.ObjectName;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -3,15 +3,15 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
 import io.cdclr.testsupport.ThrottlingProxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdclr.runner.testing.Envelopes;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,16 +51,10 @@ class FaultSuiteIT {
     /** Keeps each scenario's runner and emulator logs in target/fault-logs for a look after the run. */
     @AfterEach
     void keepLogs(TestInfo test) throws Exception {
-        Path logs = Path.of("target", "fault-logs");
-        Files.createDirectories(logs);
         String method = test.getTestMethod().map(m -> m.getName()).orElse("test");
         String name = test.getDisplayName().startsWith(method) ? method
                 : method + "_" + test.getDisplayName().replaceAll("\\W+", "_");
-        for (String file : new String[] {"runner.log", "kinesalite.log"}) {
-            if (Files.exists(dir.resolve(file))) {
-                Files.copy(dir.resolve(file), logs.resolve(name + "." + file), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        FaultLogs.keep(name, dir.resolve("runner.log"), dir.resolve("kinesalite.log"));
     }
 
     @AfterAll

@@ -3,21 +3,20 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
 import io.cdclr.testsupport.ThrottlingProxy;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,11 +53,7 @@ class KeyChangeFaultIT {
 
     @AfterEach
     void keepLogs() throws Exception {
-        Path logs = Path.of("target", "fault-logs");
-        Files.createDirectories(logs);
-        if (Files.exists(dir.resolve("runner.log"))) {
-            Files.copy(dir.resolve("runner.log"), logs.resolve("KeyChangeFaultIT.runner.log"), StandardCopyOption.REPLACE_EXISTING);
-        }
+        FaultLogs.keep("KeyChangeFaultIT", dir.resolve("runner.log"));
     }
 
     @Test

@@ -3,13 +3,13 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
 import io.cdclr.testsupport.SilentTcpProxy;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,12 +45,7 @@ class SilentNetworkFaultIT {
 
     @AfterEach
     void keepLogs() throws Exception {
-        Path logs = Path.of("target", "fault-logs");
-        Files.createDirectories(logs);
-        if (Files.exists(dir.resolve("runner.log"))) {
-            Files.copy(dir.resolve("runner.log"), logs.resolve("SilentNetworkFaultIT.runner.log"),
-                    StandardCopyOption.REPLACE_EXISTING);
-        }
+        FaultLogs.keep("SilentNetworkFaultIT", dir.resolve("runner.log"));
     }
 
     @AfterAll
