@@ -14,26 +14,31 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /** Helpers for the integration tests: unique names, SQL, slots, peeking, polling with bounded waits. */
-final class PgTestSupport {
+public final class PgTestSupport {
     private PgTestSupport() {
     }
 
     static String uniqueSuffix() {
-        return UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return LocalServices.unique();
     }
 
-    static Map<String, String> taskConfig(String slot) {
+    /** The source connector's connection settings for the local PostgreSQL (database.*). */
+    public static Map<String, String> databaseConfig() {
         Map<String, String> p = new HashMap<>();
         p.put("database.hostname", LocalServices.pgHost());
         p.put("database.port", Integer.toString(LocalServices.pgPort()));
         p.put("database.user", LocalServices.pgUser());
         p.put("database.password", LocalServices.pgPassword());
         p.put("database.dbname", LocalServices.pgDatabase());
-        p.put("database.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
+        p.put("database.sslmode", LocalServices.pgSslMode());
+        return p;
+    }
+
+    static Map<String, String> taskConfig(String slot) {
+        Map<String, String> p = databaseConfig();
         p.put("slot.name", slot);
         p.put("status.interval.ms", "1000");
         p.put("poll.timeout.ms", "200");
@@ -43,13 +48,7 @@ final class PgTestSupport {
     }
 
     static void exec(String... sql) {
-        try (Connection c = LocalServices.connect(); Statement s = c.createStatement()) {
-            for (String q : sql) {
-                s.execute(q);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        LocalServices.exec(sql);
     }
 
     static void createSlot(String slot, String plugin) {
@@ -94,11 +93,7 @@ final class PgTestSupport {
     }
 
     static Object query1(String sql) {
-        try (Connection c = LocalServices.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getObject(1) : null;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        return LocalServices.query1(sql);
     }
 
     /** What wal2json itself emits from the slot with these options, as the walsender would (empty search_path). */
