@@ -1,25 +1,15 @@
 package io.cdclr.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -34,18 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@link Mode#UNREACHABLE}: the connection is closed without an answer (what a client sees of a stopped emulator).
  * </ul>
  */
-public final class ThrottlingProxy implements AutoCloseable {
+public final class ThrottlingProxy extends KinesisJsonProxy {
     public enum Mode { PASS, THROTTLE_CALLS, THROTTLE_ENTRIES, UNREACHABLE }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> HOP_BY_HOP = Set.of("host", "content-length", "connection", "expect", "upgrade",
-            "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection");
-
-    private final HttpServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(16);
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
-    private final String upstream;
     private final Random random;
     private volatile Mode mode = Mode.PASS;
     private final AtomicInteger forwarding = new AtomicInteger();
@@ -54,16 +35,8 @@ public final class ThrottlingProxy implements AutoCloseable {
     public final AtomicLong refusedCalls = new AtomicLong();
 
     public ThrottlingProxy(String upstream, long seed) throws IOException {
-        this.upstream = upstream;
+        super(upstream, "throttling-proxy");
         this.random = new Random(seed);
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-        server.start();
-    }
-
-    public String endpoint() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     public void mode(Mode mode) {
@@ -77,7 +50,8 @@ public final class ThrottlingProxy implements AutoCloseable {
         }
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
+    @Override
+    protected void handle(HttpExchange exchange) throws IOException {
         forwarding.incrementAndGet(); // counted from the start, so awaitIdle() also waits for a call that saw the old mode
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
@@ -124,7 +98,7 @@ public final class ThrottlingProxy implements AutoCloseable {
             ArrayNode keptEntries = JSON.createArrayNode();
             kept.forEach(i -> keptEntries.add(entries.get(i)));
             request.set("Records", keptEntries);
-            HttpResponse<byte[]> response = send(exchange, JSON.writeValueAsBytes(request));
+            HttpResponse<byte[]> response = forward(exchange, null, JSON.writeValueAsBytes(request));
             if (response.statusCode() != 200) {
                 reply(exchange, response.statusCode(), response.body());
                 return;
@@ -155,38 +129,7 @@ public final class ThrottlingProxy implements AutoCloseable {
     }
 
     private void forward(HttpExchange exchange, byte[] body) throws IOException {
-        HttpResponse<byte[]> response = send(exchange, body);
+        HttpResponse<byte[]> response = forward(exchange, null, body);
         reply(exchange, response.statusCode(), response.body());
-    }
-
-    private HttpResponse<byte[]> send(HttpExchange exchange, byte[] body) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream + exchange.getRequestURI()))
-                .timeout(Duration.ofSeconds(30))
-                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-        exchange.getRequestHeaders().forEach((name, values) -> {
-            if (!HOP_BY_HOP.contains(name.toLowerCase())) {
-                values.forEach(v -> request.header(name, v));
-            }
-        });
-        try {
-            return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-    }
-
-    private static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            exchange.getResponseBody().write(body);
-        }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
-        executor.shutdownNow();
     }
 }
