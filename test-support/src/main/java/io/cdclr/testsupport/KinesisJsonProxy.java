@@ -1,6 +1,9 @@
 package io.cdclr.testsupport;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -13,6 +16,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.IntFunction;
 
 /**
  * The plumbing of the HTTP proxies the tests put in front of a Kinesis emulator (JSON protocol, so clients must run
@@ -72,6 +76,55 @@ public abstract class KinesisJsonProxy implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
+    }
+
+    /**
+     * Answers a PutRecords call as Kinesis answers one with throttled entries: only the entries not {@code refused}
+     * are forwarded; the answer has the emulator's result for each of those and, in place of each refused one,
+     * {@code ProvisionedThroughputExceededException} with {@code refusalMessage(i)} (FailedRecordCount counting both).
+     * Returns the results in entry order, or null when the emulator failed the call (its answer is passed on).
+     */
+    protected ArrayNode forwardPartially(HttpExchange exchange, String target, ObjectNode request, boolean[] refused,
+            IntFunction<String> refusalMessage) throws IOException {
+        ArrayNode entries = (ArrayNode) request.get("Records");
+        ArrayNode kept = JSON.createArrayNode();
+        for (int i = 0; i < entries.size(); i++) {
+            if (!refused[i]) {
+                kept.add(entries.get(i));
+            }
+        }
+        JsonNode upstreamRecords = JSON.createArrayNode();
+        if (!kept.isEmpty()) {
+            ObjectNode forwarded = request.deepCopy();
+            forwarded.set("Records", kept);
+            HttpResponse<byte[]> response = forward(exchange, target, JSON.writeValueAsBytes(forwarded));
+            if (response.statusCode() != 200) {
+                reply(exchange, response.statusCode(), response.body());
+                return null;
+            }
+            upstreamRecords = JSON.readTree(response.body()).get("Records");
+        }
+        ArrayNode merged = JSON.createArrayNode();
+        int failedCount = 0;
+        int next = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            if (refused[i]) {
+                failedCount++;
+                merged.addObject().put("ErrorCode", "ProvisionedThroughputExceededException")
+                        .put("ErrorMessage", refusalMessage.apply(i));
+            } else {
+                JsonNode result = upstreamRecords.get(next++);
+                if (result.has("ErrorCode")) {
+                    failedCount++;
+                }
+                merged.add(result);
+            }
+        }
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("FailedRecordCount", failedCount);
+        answer.set("Records", merged);
+        reply(exchange, 200, JSON.writeValueAsBytes(answer));
+        return merged;
     }
 
     protected static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {

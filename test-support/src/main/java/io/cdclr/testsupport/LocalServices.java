@@ -89,16 +89,23 @@ public final class LocalServices {
 
     /** Runs the statements in order on one connection; a failure names the statement. */
     public static void exec(String... statements) {
+        try {
+            execChecked(statements);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** {@link #exec} for a test that looks at the SQLException (its message names the statement). */
+    public static void execChecked(String... statements) throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             for (String sql : statements) {
                 try {
                     s.execute(sql);
                 } catch (SQLException e) {
-                    throw new IllegalStateException(e.getMessage() + " in: " + sql, e);
+                    throw new SQLException(e.getMessage() + " in: " + sql, e.getSQLState(), e);
                 }
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

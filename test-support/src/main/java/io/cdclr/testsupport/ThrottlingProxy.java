@@ -1,14 +1,11 @@
 package io.cdclr.testsupport;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -82,50 +79,21 @@ public final class ThrottlingProxy extends KinesisJsonProxy {
 
     private void putSomeRecords(HttpExchange exchange, byte[] body) throws IOException {
         ObjectNode request = (ObjectNode) JSON.readTree(body);
-        ArrayNode entries = (ArrayNode) request.get("Records");
-        List<Integer> kept = new ArrayList<>();
-        boolean[] failed = new boolean[entries.size()];
+        boolean[] failed = new boolean[request.get("Records").size()];
         synchronized (random) {
-            for (int i = 0; i < entries.size(); i++) {
+            for (int i = 0; i < failed.length; i++) {
                 failed[i] = random.nextInt(100) < 40;
-                if (!failed[i]) {
-                    kept.add(i);
+            }
+        }
+        ArrayNode results = forwardPartially(exchange, null, request, failed,
+                i -> "Rate exceeded for shard shardId-000000000000 in stream under account 000000000000.");
+        if (results != null) {
+            results.forEach(r -> {
+                if (r.has("ErrorCode")) {
+                    throttledEntries.incrementAndGet();
                 }
-            }
+            });
         }
-        JsonNode upstreamRecords = JSON.createArrayNode();
-        if (!kept.isEmpty()) {
-            ArrayNode keptEntries = JSON.createArrayNode();
-            kept.forEach(i -> keptEntries.add(entries.get(i)));
-            request.set("Records", keptEntries);
-            HttpResponse<byte[]> response = forward(exchange, null, JSON.writeValueAsBytes(request));
-            if (response.statusCode() != 200) {
-                reply(exchange, response.statusCode(), response.body());
-                return;
-            }
-            upstreamRecords = JSON.readTree(response.body()).get("Records");
-        }
-        ArrayNode merged = JSON.createArrayNode();
-        int failedCount = 0;
-        int next = 0;
-        for (int i = 0; i < entries.size(); i++) {
-            if (failed[i]) {
-                failedCount++;
-                merged.addObject().put("ErrorCode", "ProvisionedThroughputExceededException")
-                        .put("ErrorMessage", "Rate exceeded for shard shardId-000000000000 in stream under account 000000000000.");
-            } else {
-                JsonNode result = upstreamRecords.get(next++);
-                if (result.has("ErrorCode")) {
-                    failedCount++;
-                }
-                merged.add(result);
-            }
-        }
-        throttledEntries.addAndGet(failedCount);
-        ObjectNode answer = JSON.createObjectNode();
-        answer.put("FailedRecordCount", failedCount);
-        answer.set("Records", merged);
-        reply(exchange, 200, JSON.writeValueAsBytes(answer));
     }
 
     private void forward(HttpExchange exchange, byte[] body) throws IOException {

@@ -2,12 +2,8 @@ package io.cdclr.connector.connect;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import io.cdclr.testsupport.ExactJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.cdclr.connector.source.PgTestSupport;
 import io.cdclr.testsupport.LocalServices;
 import java.io.IOException;
@@ -45,11 +41,6 @@ final class ConnectItSupport {
     static final String SOURCE_CLASS = "io.cdclr.connector.source.Wal2JsonSourceConnector";
     static final String SINK_CLASS = "io.cdclr.connector.sink.KinesisSinkConnector";
     static final String STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter";
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
 
     private ConnectItSupport() {
     }
@@ -189,11 +180,7 @@ final class ConnectItSupport {
 
 
     static JsonNode tree(String json) {
-        try {
-            return EXACT.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new AssertionError("not JSON: " + json, e);
-        }
+        return ExactJson.tree(json);
     }
 
 
@@ -219,6 +206,30 @@ final class ConnectItSupport {
         }
     }
 
+
+    /** Drops the slots (waiting for a walsender to let go) and the schema; best effort. */
+    static void dropQuietly(String schema, String... slots) {
+        for (String slot : slots) {
+            dropSlotQuietly(slot);
+        }
+        try {
+            exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        } catch (RuntimeException ignored) {
+            // best effort
+        }
+    }
+
+    /** Keeps the worker logs of {@code workDir}, drops the unzipped plugin (17 MB a run); null: nothing to do. */
+    static void deleteUnzippedPlugin(Path workDir) {
+        if (workDir == null) {
+            return;
+        }
+        try (var files = Files.walk(workDir.resolve("plugins"))) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
 
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -108,24 +108,11 @@ class ConnectScaleOutIT {
         if (proxy != null) {
             proxy.close();
         }
-        for (String slot : List.of(slotA, slotB, referenceSlot)) {
-            dropSlotQuietly(slot);
-        }
-        try {
-            exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        } catch (RuntimeException ignored) {
-            // best effort
-        }
+        dropQuietly(schema, slotA, slotB, referenceSlot);
         if (stream != null) {
             stream.close();
         }
-        if (workDir != null) {
-            try (var files = Files.walk(workDir.resolve("plugins"))) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
+        deleteUnzippedPlugin(workDir);
     }
 
     @Test

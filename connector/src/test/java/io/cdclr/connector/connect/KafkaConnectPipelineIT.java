@@ -3,7 +3,6 @@ package io.cdclr.connector.connect;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdclr.connector.kinesis.EmulatorStream;
 import io.cdclr.testsupport.LocalServices;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,24 +81,11 @@ class KafkaConnectPipelineIT {
             worker.stop();
         }
         // kafka: shared with the other Connect ITs of this JVM (SharedKafka), stopped when the JVM exits.
-        dropSlotQuietly(slot);
-        dropSlotQuietly(referenceSlot);
-        try {
-            exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        } catch (RuntimeException ignored) {
-            // best effort
-        }
+        dropQuietly(schema, slot, referenceSlot);
         if (stream != null) {
             stream.close();
         }
-        if (workDir != null) {
-            // Keep the worker logs, drop the unzipped plugin (17 MB a run).
-            try (var files = Files.walk(workDir.resolve("plugins"))) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
+        deleteUnzippedPlugin(workDir);
     }
 
     @Test

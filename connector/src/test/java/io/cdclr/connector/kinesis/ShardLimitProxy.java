@@ -116,7 +116,6 @@ public final class ShardLimitProxy extends KinesisJsonProxy {
         StreamShards shards = shardsOf(exchange, stream);
         boolean[] throttled = new boolean[entries.size()];
         String[] shardOfEntry = new String[entries.size()];
-        List<JsonNode> kept = new ArrayList<>();
         long now = System.nanoTime();
         for (int i = 0; i < entries.size(); i++) {
             JsonNode entry = entries.get(i);
@@ -127,51 +126,24 @@ public final class ShardLimitProxy extends KinesisJsonProxy {
             shardOfEntry[i] = shard;
             long size = Base64.getDecoder().decode(entry.path("Data").asText()).length
                     + partitionKey.getBytes(StandardCharsets.UTF_8).length;
-            if (shard != null && !buckets.computeIfAbsent(stream + "/" + shard, k -> new Bucket()).take(size, now)) {
-                throttled[i] = true;
-            } else {
-                kept.add(entry);
-            }
+            throttled[i] = shard != null && !buckets.computeIfAbsent(stream + "/" + shard, k -> new Bucket()).take(size, now);
         }
-        JsonNode upstreamRecords = JSON.createArrayNode();
-        if (!kept.isEmpty()) {
-            ArrayNode keptEntries = JSON.createArrayNode();
-            keptEntries.addAll(kept);
-            request.set("Records", keptEntries);
-            HttpResponse<byte[]> response = forward(exchange, exchange.getRequestHeaders().getFirst("X-Amz-Target"),
-                    JSON.writeValueAsBytes(request));
-            if (response.statusCode() != 200) {
-                reply(exchange, response.statusCode(), response.body());
-                return;
-            }
-            upstreamRecords = JSON.readTree(response.body()).get("Records");
+        ArrayNode results = forwardPartially(exchange, exchange.getRequestHeaders().getFirst("X-Amz-Target"), request,
+                throttled, i -> "Rate exceeded for shard " + shardOfEntry[i] + " in stream " + stream
+                        + " under account 000000000000.");
+        if (results == null) {
+            return;
         }
-        ArrayNode merged = JSON.createArrayNode();
-        int failedCount = 0;
-        int next = 0;
-        for (int i = 0; i < entries.size(); i++) {
+        for (int i = 0; i < throttled.length; i++) {
+            JsonNode result = results.get(i);
             if (throttled[i]) {
-                failedCount++;
                 entriesThrottled.incrementAndGet();
                 throttledByShard.computeIfAbsent(shardOfEntry[i], k -> new AtomicLong()).incrementAndGet();
-                merged.addObject().put("ErrorCode", "ProvisionedThroughputExceededException")
-                        .put("ErrorMessage", "Rate exceeded for shard " + shardOfEntry[i] + " in stream " + stream
-                                + " under account 000000000000.");
-            } else {
-                JsonNode result = upstreamRecords.get(next++);
-                if (result.has("ErrorCode")) {
-                    failedCount++;
-                } else {
-                    entriesWritten.incrementAndGet();
-                    writtenByShard.computeIfAbsent(result.path("ShardId").asText(), k -> new AtomicLong()).incrementAndGet();
-                }
-                merged.add(result);
+            } else if (!result.has("ErrorCode")) {
+                entriesWritten.incrementAndGet();
+                writtenByShard.computeIfAbsent(result.path("ShardId").asText(), k -> new AtomicLong()).incrementAndGet();
             }
         }
-        ObjectNode answer = JSON.createObjectNode();
-        answer.put("FailedRecordCount", failedCount);
-        answer.set("Records", merged);
-        reply(exchange, 200, JSON.writeValueAsBytes(answer));
     }
 
     /** The stream's open shards, re-read from the emulator when older than the TTL; null if it cannot be read. */

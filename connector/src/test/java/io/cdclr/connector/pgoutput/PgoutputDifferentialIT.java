@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.ExactJson;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,11 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import io.cdclr.connector.envelope.EnvelopeParser;
 import io.cdclr.connector.envelope.PartitionKey;
@@ -39,11 +37,7 @@ import io.cdclr.testsupport.LocalServices;
  * text (key order and formatting too). The workload is the reference workloads plus every type wal2json renders.
  */
 class PgoutputDifferentialIT {
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
+    private static final ObjectMapper EXACT = ExactJson.MAPPER;
 
     private final String id = "pgo_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     private final String s = id;
@@ -63,24 +57,8 @@ class PgoutputDifferentialIT {
 
     @AfterEach
     void dropEverything() throws Exception {
-        try {
-            if (harness != null) {
-                harness.close();
-            }
-        } finally {
-            cleanUp();
-        }
-    }
-
-    private void cleanUp() {
-        PgoutputHarness.dropSlot(w2jSlot);
-        PgoutputHarness.dropSlot(dbzSlot);
-        try {
-            exec("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + s + " CASCADE");
-            exec(DifferentialWorkload.dropOutsideSchema(s).toArray(String[]::new));
-        } catch (SQLException ignored) {
-            // best effort
-        }
+        PgoutputHarness.closeAndDrop(harness, s, publication, List.of(w2jSlot, dbzSlot),
+                DifferentialWorkload.dropOutsideSchema(s).toArray(String[]::new));
     }
 
     /**
@@ -215,14 +193,6 @@ class PgoutputDifferentialIT {
     }
 
     private static void exec(String... statements) throws SQLException {
-        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-            for (String sql : statements) {
-                try {
-                    st.execute(sql);
-                } catch (SQLException e) {
-                    throw new SQLException(e.getMessage() + " in: " + sql, e.getSQLState(), e);
-                }
-            }
-        }
+        LocalServices.execChecked(statements);
     }
 }

@@ -164,6 +164,27 @@ final class PgoutputHarness implements AutoCloseable {
         dropSlot(slot);
     }
 
+    /**
+     * After a test: the harness closed (when started), the slots, the publication and the schema dropped, then
+     * {@code alsoDrop} (objects outside the schema); best effort.
+     */
+    static void closeAndDrop(PgoutputHarness harness, String schema, String publication, List<String> slots,
+            String... alsoDrop) throws Exception {
+        try {
+            if (harness != null) {
+                harness.close();
+            }
+        } finally {
+            slots.forEach(PgoutputHarness::dropSlot);
+            try {
+                LocalServices.exec("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                LocalServices.exec(alsoDrop);
+            } catch (RuntimeException ignored) {
+                // best effort
+            }
+        }
+    }
+
     /** Best effort: drops a slot if it is there and nobody uses it. */
     static void dropSlot(String name) {
         try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {

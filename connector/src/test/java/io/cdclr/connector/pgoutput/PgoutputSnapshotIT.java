@@ -3,6 +3,7 @@ package io.cdclr.connector.pgoutput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.ExactJson;
 import io.cdclr.testsupport.DifferentialWorkload;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -22,11 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.cdclr.testsupport.LocalServices;
@@ -36,11 +34,7 @@ import io.cdclr.testsupport.LocalServices;
  * from the snapshot's point, with no row missing and none twice, also when rows are inserted while the snapshot runs.
  */
 class PgoutputSnapshotIT {
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
+    private static final ObjectMapper EXACT = ExactJson.MAPPER;
 
     private static final int MAX_STREAMED_ID = 15000;
 
@@ -58,23 +52,7 @@ class PgoutputSnapshotIT {
 
     @AfterEach
     void dropEverything() throws Exception {
-        try {
-            if (harness != null) {
-                harness.close();
-            }
-        } finally {
-            cleanUp();
-        }
-    }
-
-    private void cleanUp() {
-        PgoutputHarness.dropSlot(w2jSlot);
-        PgoutputHarness.dropSlot(dbzSlot);
-        try {
-            exec("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + s + " CASCADE");
-        } catch (SQLException ignored) {
-            // best effort
-        }
+        PgoutputHarness.closeAndDrop(harness, s, publication, List.of(w2jSlot, dbzSlot));
     }
 
     @Test
@@ -246,14 +224,6 @@ class PgoutputSnapshotIT {
     }
 
     private static void exec(String... statements) throws SQLException {
-        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-            for (String sql : statements) {
-                try {
-                    st.execute(sql);
-                } catch (SQLException e) {
-                    throw new SQLException(e.getMessage() + " in: " + sql, e.getSQLState(), e);
-                }
-            }
-        }
+        LocalServices.execChecked(statements);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.ExactJson;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -26,11 +27,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.cdclr.connector.envelope.EnvelopeParser;
@@ -54,11 +52,7 @@ import io.cdclr.testsupport.LocalServices;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RowEnvelopeDifferentialIT {
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
+    private static final ObjectMapper EXACT = ExactJson.MAPPER;
     private static final String SNAPSHOT_ID = "3f1c2a7e-snap\"id";
 
     private final String s = "snapfmt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
@@ -334,14 +328,6 @@ class RowEnvelopeDifferentialIT {
     }
 
     private static void exec(String... statements) throws SQLException {
-        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-            for (String sql : statements) {
-                try {
-                    st.execute(sql);
-                } catch (SQLException e) {
-                    throw new SQLException(e.getMessage() + " in: " + sql, e.getSQLState(), e);
-                }
-            }
-        }
+        LocalServices.execChecked(statements);
     }
 }

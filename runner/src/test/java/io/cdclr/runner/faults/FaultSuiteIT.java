@@ -104,15 +104,6 @@ class FaultSuiteIT {
         return String.format("avg %.1fs max %.1fs", avg / 1e9, max / 1e9);
     }
 
-    private static String metric(RunnerProcess runner, String prefix) {
-        try {
-            return runner.http("/metrics").lines().filter(l -> l.startsWith(prefix)).map(l -> l.replace(' ', '='))
-                    .reduce((a, b) -> a + "," + b).orElse(prefix + "=?");
-        } catch (Exception e) {
-            return prefix + "=?";
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------------------
 
     @Test
@@ -176,7 +167,7 @@ class FaultSuiteIT {
                 try (RunnerProcess runner = RunnerProcess.start(env, log)) {
                     runner.awaitReady(READY);
                     tap.await(r -> r.size() > 100, Duration.ofSeconds(30));
-                    deliveredBeforeStop = metric(runner, "cdc_changes_delivered_total");
+                    deliveredBeforeStop = runner.metric("cdc_changes_delivered_total");
                     // Stop the emulator. The gate first makes it unreachable and waits for calls in flight, so that
                     // everything it acknowledged can be read before its memory is gone (the checker's view of the
                     // old stream is complete); the runner sees an unreachable endpoint either way.
@@ -297,7 +288,7 @@ class FaultSuiteIT {
                 String marker = workload.marker("after throttling");
                 assertTrue(tap.awaitContaining(marker, CATCH_UP), runner.output());
                 long recovery = System.nanoTime() - clearedAt;
-                String retries = metric(runner, "cdc_kinesis_retries");
+                String retries = runner.metric("cdc_kinesis_retries");
                 workload.close();
                 List<String> oracle = capture.oracle();
                 KinesisClient reader = TestEnv.kinesis();
@@ -351,7 +342,7 @@ class FaultSuiteIT {
                 runner.awaitReady(READY);
                 List<String> expected = List.of(oracle.get(0), oracle.get(2));
                 List<Record> delivered = stream.readUntil(r -> Checker.check(expected, r).missing() == 0, CATCH_UP);
-                String skipped = metric(runner, "cdc_kinesis_oversized_records_skipped");
+                String skipped = runner.metric("cdc_kinesis_oversized_records_skipped");
                 assertEquals(0, runner.terminate(Duration.ofSeconds(60)), runner.output());
                 Checker.Result result = Checker.check(expected, delivered);
                 REPORT.add("row > 1 MiB, policy skip", result, "-", skipped);

@@ -89,7 +89,7 @@ class KeyChangeFaultIT {
                 List<String> oracle = capture.oracle();
                 KinesisClient reader = TestEnv.kinesis();
                 awaitAll(oracle, () -> StreamTap.readAll(reader, stream.name()));
-                retries = metric(runner, "cdc_kinesis_retries_total{reason=\"throttled\"}");
+                retries = runner.metric("cdc_kinesis_retries_total{reason=\"throttled\"}");
                 readyAtEnd = "ready " + runner.httpStatus("/health/ready");
                 exitCode = runner.terminate(Duration.ofSeconds(60));
                 String errors = runner.output().lines().filter(l -> l.contains("ERROR")).findFirst().orElse("none");
@@ -125,15 +125,6 @@ class KeyChangeFaultIT {
                 return;
             }
             Thread.sleep(2000);
-        }
-    }
-
-    private static String metric(RunnerProcess runner, String prefix) {
-        try {
-            return runner.http("/metrics").lines().filter(l -> l.startsWith(prefix)).map(l -> l.replace(' ', '='))
-                    .reduce((a, b) -> a + "," + b).orElse(prefix + "=?");
-        } catch (Exception e) {
-            return prefix + "=?";
         }
     }
 

@@ -97,7 +97,7 @@ class SilentNetworkFaultIT {
                     Thread.sleep(200);
                 }
                 assertTrue(runner.isAlive(), runner.output());
-                String metricsDuringSilence = metric(runner, "cdc_replication_connected");
+                String metricsDuringSilence = runner.metric("cdc_replication_connected");
 
                 proxy.restore();
                 long restoredAt = System.nanoTime();
@@ -124,7 +124,7 @@ class SilentNetworkFaultIT {
                 List<String> oracle = capture.oracle();
                 KinesisClient reader = TestEnv.kinesis();
                 awaitComplete(oracle, reader, stream.name());
-                String reconnects = metric(runner, "cdc_replication_reconnects_total");
+                String reconnects = runner.metric("cdc_replication_reconnects_total");
                 int exit = runner.terminate(Duration.ofSeconds(60));
                 Checker.Result result = Checker.check(oracle, StreamTap.readAll(reader, stream.name()));
                 String log = runner.output();
@@ -164,14 +164,5 @@ class SilentNetworkFaultIT {
 
     private static String seconds(long nanos) {
         return String.format("%.1fs", nanos / 1e9);
-    }
-
-    private static String metric(RunnerProcess runner, String prefix) {
-        try {
-            return runner.http("/metrics").lines().filter(l -> l.startsWith(prefix)).map(l -> l.replace(' ', '='))
-                    .reduce((a, b) -> a + "," + b).orElse(prefix + "=?");
-        } catch (Exception e) {
-            return prefix + "=?";
-        }
     }
 }

@@ -36,7 +36,6 @@ class PgoutputRunnerOperationsIT {
     @RegisterExtension
     final PgoutputRunnerFixture pg = new PgoutputRunnerFixture("pgo_ops");
     private final String s = pg.s;
-    private final String slot = pg.slot;
     private final String publication = pg.publication;
 
     private Map<String, String> env(String stream) {
@@ -210,7 +209,7 @@ class PgoutputRunnerOperationsIT {
             env.put("CDC_SIGNAL_TABLE", s + ".signals");
             try (RunnerProcess runner = RunnerProcess.start(env, dir.resolve("runner.log"))) {
                 runner.awaitReady(Duration.ofSeconds(120));
-                PgoutputRunnerDifferentialIT.awaitActive(slot);
+                PgoutputRunnerDifferentialIT.awaitActive(pg.slot);
                 exec(List.of("INSERT INTO " + s + ".items VALUES (501, 'streamed', 1)",
                         "INSERT INTO " + s + ".signals VALUES ('snap-1', 'execute-snapshot', '{\"data-collections\": [\""
                                 + s + ".items\"], \"type\": \"incremental\"}')"));

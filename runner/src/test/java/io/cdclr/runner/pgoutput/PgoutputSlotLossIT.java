@@ -35,7 +35,6 @@ class PgoutputSlotLossIT {
     final PgoutputRunnerFixture pg = new PgoutputRunnerFixture("pgo_slotloss");
     private final String s = pg.s;
     private final String slot = pg.slot;
-    private final String publication = pg.publication;
 
     private Map<String, String> env(String stream) {
         Map<String, String> env = pg.runnerEnv(stream, dir.resolve("offsets.dat"));

@@ -3,12 +3,10 @@ package io.cdclr.runner.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.ExactJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,11 +17,7 @@ import software.amazon.awssdk.services.kinesis.model.Record;
 
 /** JSON equality with numbers verbatim ({@code 10.50} is not {@code 10.5}), and the per-key order check. */
 public final class Envelopes {
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
+    private static final ObjectMapper EXACT = ExactJson.MAPPER;
 
     private Envelopes() {
     }
