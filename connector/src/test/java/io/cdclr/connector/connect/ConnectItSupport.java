@@ -6,6 +6,7 @@ import io.cdclr.testsupport.ExactJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdclr.connector.source.PgTestSupport;
 import io.cdclr.testsupport.LocalServices;
+import io.cdclr.testsupport.Wal2JsonPeek;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -14,13 +15,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -119,27 +114,8 @@ final class ConnectItSupport {
     }
 
     /** What wal2json emits on the reference slot (peeked, as the walsender would: empty search_path). */
-    static List<String> peekReference(String slot, String addTables, String messagePrefix) throws SQLException {
-        String sql = "SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL, 'format-version', '2', 'include-pk', '1', "
-                + "'include-lsn', '1', 'include-timestamp', '1', 'include-transaction', '0', 'add-tables', ?, "
-                + "'add-msg-prefixes', ?)";
-        try (Connection c = LocalServices.connect()) {
-            try (Statement s = c.createStatement()) {
-                s.execute("SET search_path = ''");
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, slot);
-                ps.setString(2, addTables);
-                ps.setString(3, messagePrefix);
-                List<String> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-                return out;
-            }
-        }
+    static List<String> peekReference(String slot, String addTables, String messagePrefix) {
+        return Wal2JsonPeek.peek(slot, Wal2JsonPeek.pipelineOptions(addTables, messagePrefix));
     }
 
     /** Waits for the connector and its tasks RUNNING, all on one worker when {@code onWorker} is given. */

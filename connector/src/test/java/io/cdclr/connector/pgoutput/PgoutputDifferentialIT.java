@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cdclr.testsupport.ExactJson;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +26,7 @@ import io.cdclr.connector.envelope.EnvelopeParser;
 import io.cdclr.connector.envelope.PartitionKey;
 import io.cdclr.testsupport.DifferentialWorkload;
 import io.cdclr.testsupport.LocalServices;
+import io.cdclr.testsupport.Wal2JsonPeek;
 
 /**
  * One workload, decoded by wal2json (a slot created once Debezium's is streaming, peeked with the pipeline's
@@ -177,19 +175,8 @@ class PgoutputDifferentialIT {
         assertTrue(e.getMessage().contains("does not have a replica identity"), e.getMessage());
     }
 
-    private List<String> peekWal2json() throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-            st.execute("SET search_path = ''");
-            try (ResultSet rs = st.executeQuery("SELECT data FROM pg_logical_slot_peek_changes('" + w2jSlot + "', NULL, NULL,"
-                    + " 'format-version', '2', 'include-pk', '1', 'include-lsn', '1', 'include-timestamp', '1',"
-                    + " 'include-transaction', '0', 'add-tables', '" + s + ".*', 'add-msg-prefixes', '" + DifferentialWorkload.messagePrefixes(s) + "')")) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
+    private List<String> peekWal2json() {
+        return Wal2JsonPeek.peek(w2jSlot, Wal2JsonPeek.pipelineOptions(s + ".*", DifferentialWorkload.messagePrefixes(s)));
     }
 
     private static void exec(String... statements) throws SQLException {

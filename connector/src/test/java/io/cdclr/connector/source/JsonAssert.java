@@ -1,9 +1,7 @@
 package io.cdclr.connector.source;
 
 import io.cdclr.testsupport.ExactJson;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,17 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** JSON equality where numbers must match verbatim: 10.50 is not 10.5, a bigint keeps every digit. */
 final class JsonAssert {
-    private static final ObjectMapper EXACT = ExactJson.MAPPER;
-
     private JsonAssert() {
     }
 
     static JsonNode tree(String json) {
-        try {
-            return EXACT.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new AssertionError("not JSON: " + json, e);
-        }
+        return ExactJson.tree(json);
     }
 
     static void assertJsonListsEqual(List<String> expected, List<String> actual) {

@@ -2,16 +2,11 @@ package io.cdclr.connector.source;
 
 import io.cdclr.connector.replication.Lsn;
 import io.cdclr.testsupport.LocalServices;
+import io.cdclr.testsupport.Wal2JsonPeek;
 import org.apache.kafka.connect.source.SourceRecord;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -98,44 +93,11 @@ public final class PgTestSupport {
 
     /** What wal2json itself emits from the slot with these options, as the walsender would (empty search_path). */
     static List<String> peek(String slot, Map<String, String> options) {
-        StringBuilder sql = new StringBuilder("SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL");
-        List<String> args = new ArrayList<>();
-        for (Map.Entry<String, String> o : options.entrySet()) {
-            sql.append(", ?, ?");
-            args.add(o.getKey());
-            args.add(o.getValue());
-        }
-        sql.append(")");
-        try (Connection c = LocalServices.connect()) {
-            try (Statement s = c.createStatement()) {
-                s.execute("SET search_path = ''");
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                ps.setString(1, slot);
-                for (int i = 0; i < args.size(); i++) {
-                    ps.setString(i + 2, args.get(i));
-                }
-                List<String> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-                return out;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        return Wal2JsonPeek.peek(slot, options);
     }
 
     static Map<String, String> defaultOptions() {
-        Map<String, String> o = new LinkedHashMap<>();
-        o.put("format-version", "2");
-        o.put("include-pk", "1");
-        o.put("include-lsn", "1");
-        o.put("include-timestamp", "1");
-        o.put("include-transaction", "0");
-        return o;
+        return Wal2JsonPeek.pipelineOptions();
     }
 
     /** Polls until {@code count} records have arrived (or fails after a bounded wait). */

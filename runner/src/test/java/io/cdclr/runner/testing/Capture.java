@@ -1,5 +1,6 @@
 package io.cdclr.runner.testing;
 
+import io.cdclr.testsupport.Wal2JsonPeek;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,9 +17,6 @@ import java.util.Map;
  * change the runner must deliver. Rolled back work never appears there.
  */
 public final class Capture implements AutoCloseable {
-    public static final String[] OPTIONS = {"format-version", "2", "include-pk", "1", "include-lsn", "1",
-            "include-timestamp", "1", "include-transaction", "0"};
-
     public final Db db;
     public final String schema;
     /** The wal2json add-tables value, as passed to both slots. */
@@ -121,38 +119,16 @@ public final class Capture implements AutoCloseable {
 
     /** Every committed change of the captured tables, in commit order, peeked (not consumed) from the oracle slot. */
     public List<String> oracle() throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL");
-        for (int i = 0; i < OPTIONS.length + 4; i++) {
-            sql.append(", ?");
-        }
-        sql.append(")");
-        List<String> out = new ArrayList<>();
         try (Connection conn = db.connect()) {
             try (Statement st = conn.createStatement()) {
-                st.execute("SET search_path = ''"); // as the walsender: type names schema-qualified the same way
                 // A peek decodes only up to the flushed WAL, while the walsender goes on to send what is flushed later:
                 // a workload committing with synchronous_commit=off would leave its last transactions out of the oracle
                 // (and count them as unexpected when the runner delivers them). Wait for the WAL writer to flush them.
                 awaitWalFlushed(st);
             }
-            try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
-                int i = 1;
-                ps.setString(i++, oracleSlot);
-                for (String option : OPTIONS) {
-                    ps.setString(i++, option);
-                }
-                ps.setString(i++, "add-tables");
-                ps.setString(i++, addTables);
-                ps.setString(i++, "add-msg-prefixes");
-                ps.setString(i, messagePrefix);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-            }
+            // with the runner's options, in a session with an empty search_path as the walsender's
+            return Wal2JsonPeek.peek(conn, oracleSlot, Wal2JsonPeek.pipelineOptions(addTables, messagePrefix));
         }
-        return out;
     }
 
     /** The runner slot's confirmed_flush_lsn as a number. */
