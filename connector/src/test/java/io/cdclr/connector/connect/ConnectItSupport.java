@@ -40,6 +40,13 @@ final class ConnectItSupport {
     private ConnectItSupport() {
     }
 
+    /** The broker runs in the test JVM: its INFO logging stays out of the test output (workers log to their directory). */
+    static void quietBrokerLogging() {
+        for (String logger : List.of("org.apache.kafka", "kafka", "state.change.logger", "org.apache.zookeeper")) {
+            System.setProperty("org.slf4j.simpleLogger.log." + logger, "warn");
+        }
+    }
+
     /** A distributed worker in group {@code group} (its topics named after it), REST on {@code port}. */
     static Properties workerProperties(String bootstrapServers, String group, Path pluginPath, int port) {
         Properties p = new Properties();

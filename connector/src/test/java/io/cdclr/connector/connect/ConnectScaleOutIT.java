@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -60,13 +59,10 @@ class ConnectScaleOutIT {
     private static final int KEYS_PER_TABLE = 40;
 
     static {
-        // The broker runs in this JVM; keep its INFO logging out of the test output (the workers log to target/connect-scaleout-it).
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.kafka", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.state.change.logger", "warn");
+        quietBrokerLogging();
     }
 
-    private final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    private final String suffix = LocalServices.unique().substring(0, 8);
     private final String schema = "connect_" + suffix;
     private final String slotA = "connect_a_" + suffix;
     private final String slotB = "connect_b_" + suffix;

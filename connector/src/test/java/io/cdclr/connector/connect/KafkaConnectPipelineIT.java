@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,13 +47,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KafkaConnectPipelineIT {
     static {
-        // The broker runs in this JVM; keep its INFO logging out of the test output (the worker logs to target/kafka-connect-it).
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.kafka", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.zookeeper", "warn");
+        quietBrokerLogging();
     }
 
-    private final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    private final String suffix = LocalServices.unique().substring(0, 8);
     private final String schema = "kc_" + suffix;
     private final String slot = "kc_src_" + suffix;
     private final String referenceSlot = "kc_ref_" + suffix;
