@@ -20,7 +20,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.cdclr.connector.envelope.EnvelopeParser;
 import io.cdclr.connector.envelope.PartitionKey;
@@ -35,8 +34,6 @@ import io.cdclr.testsupport.Wal2JsonPeek;
  * text (key order and formatting too). The workload is the reference workloads plus every type wal2json renders.
  */
 class PgoutputDifferentialIT {
-    private static final ObjectMapper EXACT = ExactJson.MAPPER;
-
     private final String id = "pgo_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     private final String s = id;
     private final String dbzSlot = id + "_dbz";
@@ -103,8 +100,8 @@ class PgoutputDifferentialIT {
         for (int i = 0; i < fromWal2json.size(); i++) {
             assertEquals(PartitionKey.of(parser.parse(fromWal2json.get(i))), records.get(i).key(),
                     "envelope " + i + ": the wal2json source's partition key");
-            JsonNode expected = EXACT.readTree(fromWal2json.get(i));
-            JsonNode actual = EXACT.readTree(fromPgoutput.get(i));
+            JsonNode expected = ExactJson.MAPPER.readTree(fromWal2json.get(i));
+            JsonNode actual = ExactJson.MAPPER.readTree(fromPgoutput.get(i));
             if (!expected.equals(actual)) {
                 // docs/pgoutput.md, differences: unchanged TOAST under REPLICA IDENTITY FULL; generated columns
                 actual = DifferentialWorkload.withoutUnchangedToastUnderFullIdentity(expected, actual);
@@ -126,7 +123,7 @@ class PgoutputDifferentialIT {
                 assertTrue(r.topic().startsWith("cdc." + s + "."), r.topic());
             }
         }
-        String firstTimestamp = EXACT.readTree(fromWal2json.get(0)).path("timestamp").asText();
+        String firstTimestamp = ExactJson.MAPPER.readTree(fromWal2json.get(0)).path("timestamp").asText();
         assertTrue(firstTimestamp.endsWith(expectedOffset), "timestamps in the JVM's zone: " + firstTimestamp);
         SourceRecord firstCustomer = records.get(0);
         assertEquals("cdc." + s + ".customers", firstCustomer.topic());
@@ -155,7 +152,7 @@ class PgoutputDifferentialIT {
         List<String> fromPgoutput = records.stream().map(r -> (String) r.value()).toList();
         List<String> fromWal2json = peekWal2json();
 
-        JsonNode insert = EXACT.readTree(fromWal2json.get(0));
+        JsonNode insert = ExactJson.MAPPER.readTree(fromWal2json.get(0));
         java.util.Map<String, String> types = new java.util.LinkedHashMap<>();
         insert.path("columns").forEach(c -> types.put(c.path("name").asText(), c.path("type").asText()));
         assertEquals(java.util.Map.of("id", "integer", "pm", pub + "_mood", "pd", pub + "_posint",

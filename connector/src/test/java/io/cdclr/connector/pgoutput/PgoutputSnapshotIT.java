@@ -24,7 +24,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.cdclr.testsupport.LocalServices;
@@ -34,8 +33,6 @@ import io.cdclr.testsupport.LocalServices;
  * from the snapshot's point, with no row missing and none twice, also when rows are inserted while the snapshot runs.
  */
 class PgoutputSnapshotIT {
-    private static final ObjectMapper EXACT = ExactJson.MAPPER;
-
     private static final int MAX_STREAMED_ID = 15000;
 
     private final String id = "pgs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
@@ -94,7 +91,7 @@ class PgoutputSnapshotIT {
         int snapshotted = 0;
         int lastStreamed = 0;
         for (SourceRecord r : records.subList(0, records.size() - 1)) {
-            JsonNode env = EXACT.readTree((String) r.value());
+            JsonNode env = ExactJson.MAPPER.readTree((String) r.value());
             assertEquals("I", env.path("action").asText(), (String) r.value());
             assertEquals("cdc." + s + ".existing", r.topic());
             int rowId = env.path("columns").get(0).path("value").intValue();
@@ -150,7 +147,7 @@ class PgoutputSnapshotIT {
 
         Map<String, JsonNode> snapshot = new HashMap<>();
         for (SourceRecord r : records.subList(0, records.size() - 1)) {
-            JsonNode env = EXACT.readTree((String) r.value());
+            JsonNode env = ExactJson.MAPPER.readTree((String) r.value());
             snapshot.put(rowKey(env), withoutTimestampAndLsn(env));
         }
         assertEquals(inserts.size(), snapshot.size(), "one snapshot row per inserted row: " + snapshot.keySet());
@@ -168,7 +165,7 @@ class PgoutputSnapshotIT {
                     + " 'format-version', '2', 'include-pk', '1', 'include-lsn', '1', 'include-timestamp', '1',"
                     + " 'include-transaction', '0', 'add-tables', '" + s + ".*', 'add-msg-prefixes', '" + s + "-none')")) {
                 while (rs.next()) {
-                    inserts.add(EXACT.readTree(rs.getString(1)));
+                    inserts.add(ExactJson.MAPPER.readTree(rs.getString(1)));
                 }
             }
         }
@@ -201,7 +198,7 @@ class PgoutputSnapshotIT {
             for (SourceRecord r : harness.takeUntil(x -> ((String) x.value()).contains("\"prefix\":\"" + s + "-tick\""),
                     Duration.ofSeconds(120))) {
                 if (r.topic().equals("cdc." + s + ".later")) {
-                    JsonNode env = EXACT.readTree((String) r.value());
+                    JsonNode env = ExactJson.MAPPER.readTree((String) r.value());
                     assertEquals("I", env.path("action").asText(), (String) r.value());
                     seen.merge(env.path("columns").get(0).path("value").intValue(), 1, Integer::sum);
                 }
