@@ -16,10 +16,12 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 # Poms first, so the dependency layer is cached while only sources change.
 COPY pom.xml ./
+COPY test-support/pom.xml test-support/
 COPY connector/pom.xml connector/
 COPY runner/pom.xml runner/
 COPY infra-terraform/pom.xml infra-terraform/
 RUN mvn -B -ntp -q dependency:go-offline -pl runner -am || true
+COPY test-support/src test-support/src
 COPY connector/src connector/src
 COPY runner/src runner/src
 RUN mvn -B package -DskipTests

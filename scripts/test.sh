@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: local services up, then unit and integration tests (mvn verify).
-# Extra arguments go to Maven, e.g. scripts/test.sh -pl connector -Dit.test=SlotManagerIT
+# Extra arguments go to Maven, e.g. scripts/test.sh -pl test-support,connector -Dit.test=SlotManagerIT
+# (with -pl, list test-support too: the modules' tests depend on it, and the reactor builds it)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.LocalServices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -47,22 +48,17 @@ class BootstrapDbIT {
     private static final String OUR_ROLE_COMMENT = "created by infra-terraform BootstrapDbIT";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private static final String HOST = env("PGHOST", "127.0.0.1");
-    private static final String PORT = env("PGPORT", "5432");
-    private static final String DB = env("PGDATABASE", "cdc");
-    private static final String ADMIN = env("PGUSER", "cdc");
-    private static final String ADMIN_PASSWORD = env("PGPASSWORD", "cdc");
+    private static final String HOST = LocalServices.pgHost();
+    private static final String PORT = Integer.toString(LocalServices.pgPort());
+    private static final String DB = LocalServices.pgDatabase();
+    private static final String ADMIN = LocalServices.pgUser();
+    private static final String ADMIN_PASSWORD = LocalServices.pgPassword();
 
     private final List<String> rolesToDrop = new ArrayList<>();
     private final List<String> schemasToDrop = new ArrayList<>();
     private final List<String> slotsToDrop = new ArrayList<>();
     private final List<String> publicationsToDrop = new ArrayList<>();
     private boolean dropRdsReplication;
-
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
-    }
 
     @BeforeAll
     static void removeOurLeftoverRdsReplicationRole() throws SQLException {
@@ -435,7 +431,7 @@ class BootstrapDbIT {
             PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "15");
             PGProperty.PREFER_QUERY_MODE.set(p, "simple");
         }
-        return DriverManager.getConnection("jdbc:postgresql://" + HOST + ":" + PORT + "/" + DB, p);
+        return DriverManager.getConnection(LocalServices.jdbcUrl(), p);
     }
 
     // ---- running the script ----

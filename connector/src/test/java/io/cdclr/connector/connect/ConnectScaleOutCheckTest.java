@@ -21,7 +21,7 @@ class ConnectScaleOutCheckTest {
     private static ConnectScaleOutIT.Report check(int... delivered) {
         Map<JsonNode, Integer> index = new HashMap<>();
         for (int i = 0; i < COMMITTED.size(); i++) {
-            index.put(KafkaConnectPipelineIT.tree(COMMITTED.get(i)), i);
+            index.put(ConnectItSupport.tree(COMMITTED.get(i)), i);
         }
         List<Record> records = new ArrayList<>();
         for (int i : delivered) {

@@ -1,27 +1,24 @@
 package io.cdclr.connector.connect;
 
+import io.cdclr.testsupport.ThrottlingProxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdclr.connector.kinesis.EmulatorStream;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,9 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.kinesis.model.Record;
 
-import static io.cdclr.connector.connect.KafkaConnectPipelineIT.exec;
-import static io.cdclr.connector.connect.KafkaConnectPipelineIT.tree;
-import static io.cdclr.connector.connect.KafkaConnectPipelineIT.waitFor;
+import static io.cdclr.connector.connect.ConnectItSupport.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -60,20 +55,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Short by default; {@code -Dconnect.scaleout.full=true} restarts the killed worker and runs 2000 more transactions.
  */
 class ConnectScaleOutIT {
-    private static final String SOURCE_CLASS = "io.cdclr.connector.source.Wal2JsonSourceConnector";
-    private static final String SINK_CLASS = "io.cdclr.connector.sink.KinesisSinkConnector";
-    private static final String STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter";
     private static final boolean FULL = Boolean.getBoolean("connect.scaleout.full");
     private static final int KEYS_PER_TABLE = 40;
 
     static {
-        // The broker runs in this JVM; keep its INFO logging out of the test output (the workers log to target/connect-scaleout-it).
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.kafka", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.state.change.logger", "warn");
+        quietBrokerLogging();
     }
 
-    private final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    private final String suffix = LocalServices.unique().substring(0, 8);
     private final String schema = "connect_" + suffix;
     private final String slotA = "connect_a_" + suffix;
     private final String slotB = "connect_b_" + suffix;
@@ -115,30 +104,17 @@ class ConnectScaleOutIT {
         if (proxy != null) {
             proxy.close();
         }
-        for (String slot : List.of(slotA, slotB, referenceSlot)) {
-            KafkaConnectPipelineIT.dropSlotQuietly(slot);
-        }
-        try {
-            exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        } catch (RuntimeException ignored) {
-            // best effort
-        }
+        dropQuietly(schema, slotA, slotB, referenceSlot);
         if (stream != null) {
             stream.close();
         }
-        if (workDir != null) {
-            try (var files = Files.walk(workDir.resolve("plugins"))) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
+        deleteUnzippedPlugin(workDir);
     }
 
     @Test
     void twoWorkersOneKilledUnderLoadTwoSlotsIntoOneStream() throws Exception {
         workDir = Files.createDirectories(Path.of("target", "connect-scaleout-it", suffix)).toAbsolutePath();
-        Path pluginPath = KafkaConnectPipelineIT.unzipPlugin(workDir.resolve("plugins"));
+        Path pluginPath = unzipPlugin(workDir.resolve("plugins"));
         exec("CREATE SCHEMA " + schema,
                 "CREATE TABLE " + schema + ".a (id int PRIMARY KEY, v bigint NOT NULL)",
                 "CREATE TABLE " + schema + ".b (id int PRIMARY KEY, v bigint NOT NULL)");
@@ -155,10 +131,10 @@ class ConnectScaleOutIT {
 
         for (int i = 0; i < 2; i++) {
             Path dir = Files.createDirectories(workDir.resolve("worker-" + i));
-            int port = KafkaConnectPipelineIT.freePort();
-            int jmx = KafkaConnectPipelineIT.freePort();
+            int port = freePort();
+            int jmx = freePort();
             jmxPorts.add(jmx);
-            workers.add(new ConnectWorkerProcess(dir, workerProperties(pluginPath, port), port).jvmArgs(List.of(
+            workers.add(new ConnectWorkerProcess(dir, ConnectItSupport.workerProperties(kafka.bootstrapServers(), "connect-" + suffix, pluginPath, port), port).jvmArgs(List.of(
                     "-Dcom.sun.management.jmxremote.port=" + jmx, "-Dcom.sun.management.jmxremote.rmi.port=" + jmx,
                     "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false",
                     "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1")));
@@ -265,7 +241,7 @@ class ConnectScaleOutIT {
         assertEquals(null, writerError.get(), "workload failed");
         progress(transactions.get() + " transactions, " + atKill + " before the kill");
 
-        List<String> expected = peekReference();
+        List<String> expected = peekReference(referenceSlot, schema + ".*", messagePrefix);
         Map<JsonNode, Integer> index = new HashMap<>();
         for (int i = 0; i < expected.size(); i++) {
             assertEquals(null, index.put(tree(expected.get(i)), i), "wal2json emitted one change twice?");
@@ -435,71 +411,14 @@ class ConnectScaleOutIT {
 
     // ---- configuration
 
-    private Properties workerProperties(Path pluginPath, int port) {
-        Properties p = new Properties();
-        p.setProperty("bootstrap.servers", kafka.bootstrapServers());
-        p.setProperty("group.id", "connect-" + suffix);
-        p.setProperty("key.converter", STRING_CONVERTER);
-        p.setProperty("value.converter", STRING_CONVERTER);
-        p.setProperty("config.storage.topic", "connect-" + suffix + "-configs");
-        p.setProperty("offset.storage.topic", "connect-" + suffix + "-offsets");
-        p.setProperty("status.storage.topic", "connect-" + suffix + "-status");
-        p.setProperty("config.storage.replication.factor", "1");
-        p.setProperty("offset.storage.replication.factor", "1");
-        p.setProperty("status.storage.replication.factor", "1");
-        p.setProperty("offset.storage.partitions", "1");
-        p.setProperty("status.storage.partitions", "1");
-        p.setProperty("offset.flush.interval.ms", "1000");
-        // A dead worker's connectors and tasks are reassigned at once, once the group notices it (6 s).
-        p.setProperty("scheduled.rebalance.max.delay.ms", "0");
-        p.setProperty("session.timeout.ms", "6000");
-        p.setProperty("heartbeat.interval.ms", "1000");
-        p.setProperty("consumer.session.timeout.ms", "6000");
-        p.setProperty("consumer.heartbeat.interval.ms", "1000");
-        p.setProperty("listeners", "http://127.0.0.1:" + port);
-        p.setProperty("rest.advertised.host.name", "127.0.0.1");
-        p.setProperty("rest.advertised.port", Integer.toString(port));
-        p.setProperty("plugin.path", pluginPath.toString());
-        p.setProperty("plugin.discovery", "service_load");
-        return p;
-    }
-
     private Map<String, String> sourceConfig(String slot, String tables) {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("connector.class", SOURCE_CLASS);
-        c.put("tasks.max", "1");
-        c.put("database.hostname", LocalServices.pgHost());
-        c.put("database.port", Integer.toString(LocalServices.pgPort()));
-        c.put("database.user", LocalServices.pgUser());
-        c.put("database.password", LocalServices.pgPassword());
-        c.put("database.dbname", LocalServices.pgDatabase());
-        c.put("database.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
-        c.put("slot.name", slot);
-        c.put("slot.create.if.missing", "false");
         // After the kill the dead worker's walsender may hold the slot until PostgreSQL notices.
-        c.put("slot.active.wait.ms", "60000");
-        c.put("status.interval.ms", "1000");
-        c.put("wal2json.add-tables", tables);
-        c.put("wal2json.add-msg-prefixes", messagePrefix);
-        c.put("topic.prefix", topicPrefix);
-        c.put("topic.creation.default.replication.factor", "1");
-        c.put("topic.creation.default.partitions", "3");
-        c.put("key.converter", STRING_CONVERTER);
-        c.put("value.converter", STRING_CONVERTER);
-        return c;
+        return ConnectItSupport.sourceConfig(slot, tables, messagePrefix, topicPrefix, 60_000);
     }
 
     private Map<String, String> sinkConfig() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("connector.class", SINK_CLASS);
-        c.put("tasks.max", "3");
-        c.put("topics.regex", topicPrefix + "\\." + schema + "\\..*");
-        c.put("consumer.override.metadata.max.age.ms", "1000");
-        c.put("key.converter", STRING_CONVERTER);
-        c.put("value.converter", STRING_CONVERTER);
-        c.put("kinesis.stream", stream.name());
-        c.put("kinesis.region", LocalServices.awsRegion());
-        c.put("kinesis.endpoint", proxy.endpoint());
+        Map<String, String> c = ConnectItSupport.sinkConfig(topicPrefix + "\\." + schema + "\\..*", 3, stream.name(),
+                proxy.endpoint());
         // Commits cover only what is acknowledged at that moment (no flush first), so at a rebalance it is close() that
         // must keep revoked records from landing after the next owner's.
         c.put("kinesis.sink.commit.flush.timeout.ms", "0");
@@ -551,29 +470,6 @@ class ConnectScaleOutIT {
         }
     }
 
-    private List<String> peekReference() throws SQLException {
-        String sql = "SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL, 'format-version', '2', 'include-pk', '1', "
-                + "'include-lsn', '1', 'include-timestamp', '1', 'include-transaction', '0', 'add-tables', ?, "
-                + "'add-msg-prefixes', ?)";
-        try (Connection c = LocalServices.connect()) {
-            try (Statement s = c.createStatement()) {
-                s.execute("SET search_path = ''");
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, referenceSlot);
-                ps.setString(2, schema + ".*");
-                ps.setString(3, messagePrefix);
-                List<String> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-                return out;
-            }
-        }
-    }
-
     /** Where each connector's tasks run, e.g. {src-a=[127.0.0.1:4711], ...}. */
     private String placement(ConnectWorkerProcess via) throws IOException, InterruptedException {
         Map<String, List<String>> out = new LinkedHashMap<>();
@@ -586,31 +482,6 @@ class ConnectScaleOutIT {
     }
 
     /** Waits for the connector and its tasks RUNNING, all on one worker when {@code onWorker} is given. */
-    private void waitForRunning(ConnectWorkerProcess via, String connector, int tasks, String onWorker) throws InterruptedException {
-        waitFor(connector + " RUNNING with " + tasks + " task(s)" + (onWorker == null ? "" : " on " + onWorker), () -> {
-            try {
-                JsonNode status = via.get("/connectors/" + connector + "/status");
-                if (!"RUNNING".equals(status.path("connector").path("state").asText())) {
-                    return false;
-                }
-                int running = 0;
-                for (JsonNode task : status.path("tasks")) {
-                    if ("FAILED".equals(task.path("state").asText())) {
-                        throw new AssertionError(connector + " task failed: " + task.path("trace").asText());
-                    }
-                    boolean placed = onWorker == null || onWorker.equals(task.path("worker_id").asText());
-                    running += "RUNNING".equals(task.path("state").asText()) && placed ? 1 : 0;
-                }
-                return running == tasks;
-            } catch (IOException | IllegalStateException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }, 120);
-    }
-
     private void progress(String what) {
         System.out.printf("ConnectScaleOutIT %5.1f s: %s%n", (System.nanoTime() - started) / 1e9, what);
     }

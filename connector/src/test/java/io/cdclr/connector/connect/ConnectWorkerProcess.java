@@ -31,7 +31,9 @@ final class ConnectWorkerProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Left out of the worker's classpath (besides every path under this module's target/). */
     private static final List<String> EXCLUDED = List.of("/io/debezium/", "/org/postgresql/", "/software/amazon/",
-            "/org/junit/", "/org/opentest4j/");
+            "/org/junit/", "/org/opentest4j/",
+            // the tests' own fixtures (from the reactor or a local repository)
+            "/test-support/target/", "/cdc-test-support-");
 
     private final Path workDir;
     private final Properties workerProps;

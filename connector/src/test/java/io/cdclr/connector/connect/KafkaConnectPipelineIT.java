@@ -1,44 +1,25 @@
 package io.cdclr.connector.connect;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.cdclr.connector.kinesis.EmulatorStream;
-import io.cdclr.connector.testing.LocalServices;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.ServerSocket;
-import java.net.InetAddress;
+import io.cdclr.testsupport.LocalServices;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -51,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.kinesis.model.Record;
 
+import static io.cdclr.connector.connect.ConnectItSupport.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,23 +46,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * emits from a second slot created at the same point.
  */
 class KafkaConnectPipelineIT {
-    private static final String SOURCE_CLASS = "io.cdclr.connector.source.Wal2JsonSourceConnector";
-    private static final String SINK_CLASS = "io.cdclr.connector.sink.KinesisSinkConnector";
-    private static final String STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter";
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
-
     static {
-        // The broker runs in this JVM; keep its INFO logging out of the test output (the worker logs to target/kafka-connect-it).
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.kafka", "warn");
-        System.setProperty("org.slf4j.simpleLogger.log.org.apache.zookeeper", "warn");
+        quietBrokerLogging();
     }
 
-    private final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    private final String suffix = LocalServices.unique().substring(0, 8);
     private final String schema = "kc_" + suffix;
     private final String slot = "kc_src_" + suffix;
     private final String referenceSlot = "kc_ref_" + suffix;
@@ -107,24 +77,11 @@ class KafkaConnectPipelineIT {
             worker.stop();
         }
         // kafka: shared with the other Connect ITs of this JVM (SharedKafka), stopped when the JVM exits.
-        dropSlotQuietly(slot);
-        dropSlotQuietly(referenceSlot);
-        try {
-            exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        } catch (RuntimeException ignored) {
-            // best effort
-        }
+        dropQuietly(schema, slot, referenceSlot);
         if (stream != null) {
             stream.close();
         }
-        if (workDir != null) {
-            // Keep the worker logs, drop the unzipped plugin (17 MB a run).
-            try (var files = Files.walk(workDir.resolve("plugins"))) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
+        deleteUnzippedPlugin(workDir);
     }
 
     @Test
@@ -147,7 +104,7 @@ class KafkaConnectPipelineIT {
         kafka = SharedKafka.get();
 
         int port = freePort();
-        worker = new ConnectWorkerProcess(workDir, workerProperties(pluginPath, port), port);
+        worker = new ConnectWorkerProcess(workDir, ConnectItSupport.workerProperties(kafka.bootstrapServers(), "kc-it-" + suffix, pluginPath, port), port);
         worker.assertClasspathHasNoPluginClasses();
         progress("Kafka up at " + kafka.bootstrapServers() + "; starting the worker");
         worker.start();
@@ -177,8 +134,8 @@ class KafkaConnectPipelineIT {
 
         worker.put("/connectors/" + sourceName + "/config", sourceConfig(), 201, 200);
         worker.put("/connectors/" + sinkName + "/config", sinkConfig(), 201, 200);
-        waitForRunning(sourceName, 1);
-        waitForRunning(sinkName, 2);
+        waitForRunning(worker, sourceName, 1, null);
+        waitForRunning(worker, sinkName, 2, null);
 
         int phase1 = workloadPhase1();
         waitFor("the first changes in Kinesis", () -> kinesisTexts().size() >= phase1, 120);
@@ -205,8 +162,8 @@ class KafkaConnectPipelineIT {
         worker.stop();
         progress("worker stopped (SIGTERM)");
         worker.start();
-        waitForRunning(sourceName, 1);
-        waitForRunning(sinkName, 2);
+        waitForRunning(worker, sourceName, 1, null);
+        waitForRunning(worker, sinkName, 2, null);
         progress("worker restarted, connectors running");
         int beforeKill = transactions.get();
         waitFor("transactions after the restart", () -> transactions.get() >= beforeKill + 5, 60);
@@ -215,8 +172,8 @@ class KafkaConnectPipelineIT {
         progress("worker killed (SIGKILL)");
         int duringDowntime = transactions.get();
         worker.start();
-        waitForRunning(sourceName, 1);
-        waitForRunning(sinkName, 2);
+        waitForRunning(worker, sourceName, 1, null);
+        waitForRunning(worker, sinkName, 2, null);
         progress("worker restarted, connectors running");
         stopWriting.set(true);
         writer.join(120_000);
@@ -227,8 +184,8 @@ class KafkaConnectPipelineIT {
         workloadPhase3();
 
         // What wal2json itself emits for the same changes, with the options the connector uses.
-        List<String> expected = peekReference();
-        List<JsonNode> expectedTrees = expected.stream().map(KafkaConnectPipelineIT::tree).toList();
+        List<String> expected = peekReference(referenceSlot, schema + ".*", messagePrefix);
+        List<JsonNode> expectedTrees = expected.stream().map(ConnectItSupport::tree).toList();
         Map<JsonNode, Integer> expectedIndex = new HashMap<>();
         for (int i = 0; i < expectedTrees.size(); i++) {
             assertEquals(null, expectedIndex.put(expectedTrees.get(i), i), "wal2json emitted one change twice?");
@@ -318,73 +275,14 @@ class KafkaConnectPipelineIT {
 
     // ---- configuration
 
-    private Properties workerProperties(Path pluginPath, int port) {
-        Properties p = new Properties();
-        p.setProperty("bootstrap.servers", kafka.bootstrapServers());
-        p.setProperty("group.id", "kc-it-" + suffix);
-        p.setProperty("key.converter", STRING_CONVERTER);
-        p.setProperty("value.converter", STRING_CONVERTER);
-        p.setProperty("config.storage.topic", "kc-it-" + suffix + "-configs");
-        p.setProperty("offset.storage.topic", "kc-it-" + suffix + "-offsets");
-        p.setProperty("status.storage.topic", "kc-it-" + suffix + "-status");
-        p.setProperty("config.storage.replication.factor", "1");
-        p.setProperty("offset.storage.replication.factor", "1");
-        p.setProperty("status.storage.replication.factor", "1");
-        p.setProperty("offset.storage.partitions", "1");
-        p.setProperty("status.storage.partitions", "1");
-        p.setProperty("offset.flush.interval.ms", "1000");
-        // After a crash: reassign the dead worker's connectors and tasks at once, and let the group coordinators notice
-        // the dead worker and its sink consumers after 6 s (the brokers' minimum; the consumers' default is 45 s).
-        p.setProperty("scheduled.rebalance.max.delay.ms", "0");
-        p.setProperty("session.timeout.ms", "6000");
-        p.setProperty("consumer.session.timeout.ms", "6000");
-        p.setProperty("consumer.heartbeat.interval.ms", "1000");
-        p.setProperty("listeners", "http://127.0.0.1:" + port);
-        p.setProperty("rest.advertised.host.name", "127.0.0.1");
-        p.setProperty("plugin.path", pluginPath.toString());
-        // Only ServiceLoader manifests (META-INF/services/...Connector): proves the plugin carries them.
-        p.setProperty("plugin.discovery", "service_load");
-        return p;
-    }
-
     private Map<String, String> sourceConfig() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("connector.class", SOURCE_CLASS);
-        c.put("tasks.max", "1");
-        c.put("database.hostname", LocalServices.pgHost());
-        c.put("database.port", Integer.toString(LocalServices.pgPort()));
-        c.put("database.user", LocalServices.pgUser());
-        c.put("database.password", LocalServices.pgPassword());
-        c.put("database.dbname", LocalServices.pgDatabase());
-        c.put("database.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
-        c.put("slot.name", slot);
-        c.put("slot.create.if.missing", "false");
         // After a restart the previous task's walsender may hold the slot for a moment.
-        c.put("slot.active.wait.ms", "30000");
-        c.put("status.interval.ms", "1000");
-        c.put("wal2json.add-tables", schema + ".*");
-        c.put("wal2json.add-msg-prefixes", messagePrefix);
-        c.put("topic.prefix", topicPrefix);
-        c.put("topic.creation.default.replication.factor", "1");
-        c.put("topic.creation.default.partitions", "3");
-        c.put("key.converter", STRING_CONVERTER);
-        c.put("value.converter", STRING_CONVERTER);
-        return c;
+        return ConnectItSupport.sourceConfig(slot, schema + ".*", messagePrefix, topicPrefix, 30_000);
     }
 
     private Map<String, String> sinkConfig() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("connector.class", SINK_CLASS);
-        c.put("tasks.max", "2");
-        c.put("topics.regex", topicPrefix + "\\." + schema + "\\..*");
-        // New topics matching the pattern are picked up on the consumer's next metadata refresh.
-        c.put("consumer.override.metadata.max.age.ms", "1000");
-        c.put("key.converter", STRING_CONVERTER);
-        c.put("value.converter", STRING_CONVERTER);
-        c.put("kinesis.stream", stream.name());
-        c.put("kinesis.region", LocalServices.awsRegion());
-        c.put("kinesis.endpoint", LocalServices.kinesisEndpoint().toString());
-        return c;
+        return ConnectItSupport.sinkConfig(topicPrefix + "\\." + schema + "\\..*", 2, stream.name(),
+                LocalServices.kinesisEndpoint().toString());
     }
 
     // ---- workload
@@ -479,55 +377,6 @@ class KafkaConnectPipelineIT {
         return out;
     }
 
-    private List<String> peekReference() throws SQLException {
-        String sql = "SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL, 'format-version', '2', 'include-pk', '1', "
-                + "'include-lsn', '1', 'include-timestamp', '1', 'include-transaction', '0', 'add-tables', ?, "
-                + "'add-msg-prefixes', ?)";
-        try (Connection c = LocalServices.connect()) {
-            try (Statement s = c.createStatement()) {
-                s.execute("SET search_path = ''");
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, referenceSlot);
-                ps.setString(2, schema + ".*");
-                ps.setString(3, messagePrefix);
-                List<String> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-                return out;
-            }
-        }
-    }
-
-    private void waitForRunning(String connector, int tasks) throws InterruptedException {
-        AtomicReference<String> last = new AtomicReference<>();
-        waitFor(connector + " RUNNING with " + tasks + " task(s)", () -> {
-            try {
-                JsonNode status = worker.get("/connectors/" + connector + "/status");
-                last.set(status.toString());
-                if (!"RUNNING".equals(status.path("connector").path("state").asText())) {
-                    return false;
-                }
-                int running = 0;
-                for (JsonNode task : status.path("tasks")) {
-                    if ("FAILED".equals(task.path("state").asText())) {
-                        throw new AssertionError(connector + " task failed: " + task.path("trace").asText());
-                    }
-                    running += "RUNNING".equals(task.path("state").asText()) ? 1 : 0;
-                }
-                return running == tasks;
-            } catch (IOException | IllegalStateException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }, 120);
-    }
-
     private void progress(String what) {
         System.out.printf("KafkaConnectPipelineIT %5.1f s: %s%n", (System.nanoTime() - started) / 1e9, what);
     }
@@ -540,99 +389,5 @@ class KafkaConnectPipelineIT {
             }
         }
         return out;
-    }
-
-    static void waitFor(String what, BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            Thread.sleep(500);
-        }
-    }
-
-    static JsonNode tree(String json) {
-        try {
-            return EXACT.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new AssertionError("not JSON: " + json, e);
-        }
-    }
-
-    static void exec(String... sql) {
-        try (Connection c = LocalServices.connect(); Statement s = c.createStatement()) {
-            for (String q : sql) {
-                s.execute(q);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    static void dropSlotQuietly(String slot) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
-                return;
-            } catch (RuntimeException e) {
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /**
-     * Unzips connector/target/cdc-logical-replication-connector-*-plugin.zip (built by `package`) into the plugin
-     * directory and checks its layout: {@code <name>/manifest.json}, {@code <name>/lib/*.jar}, no Kafka or SLF4J jars.
-     */
-    static Path unzipPlugin(Path pluginDir) throws IOException {
-        Path zip = null;
-        try (DirectoryStream<Path> candidates = Files.newDirectoryStream(Path.of("target"),
-                "cdc-logical-replication-connector-*-plugin.zip")) {
-            for (Path candidate : candidates) {
-                zip = candidate;
-            }
-        }
-        assertTrue(zip != null, "no plugin zip in connector/target: run `mvn package` first (failsafe runs after it)");
-        Files.createDirectories(pluginDir);
-        Set<String> libs = new HashSet<>();
-        boolean manifest = false;
-        try (ZipFile file = new ZipFile(zip.toFile())) {
-            Enumeration<? extends ZipEntry> entries = file.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry entry = entries.nextElement();
-                Path target = pluginDir.resolve(entry.getName()).normalize();
-                assertTrue(target.startsWith(pluginDir), entry.getName());
-                if (entry.isDirectory()) {
-                    Files.createDirectories(target);
-                    continue;
-                }
-                Files.createDirectories(target.getParent());
-                try (InputStream in = file.getInputStream(entry)) {
-                    Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-                manifest |= entry.getName().equals("cdc-logical-replication-connector/manifest.json");
-                if (entry.getName().startsWith("cdc-logical-replication-connector/lib/")) {
-                    libs.add(entry.getName().substring("cdc-logical-replication-connector/lib/".length()));
-                }
-            }
-        }
-        assertTrue(manifest, "manifest.json missing from " + zip);
-        assertTrue(libs.stream().anyMatch(l -> l.startsWith("cdc-logical-replication-connector-")), libs.toString());
-        assertTrue(libs.stream().noneMatch(l -> l.startsWith("kafka-clients") || l.startsWith("connect-api")
-                || l.startsWith("slf4j")), libs.toString());
-        return pluginDir;
     }
 }

@@ -1,6 +1,6 @@
 package io.cdclr.connector.kinesis;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,14 +39,21 @@ public final class EmulatorStream implements AutoCloseable {
                 .build();
         String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         client.createStream(b -> b.streamName(name).shardCount(shards)).join();
+        EmulatorStream stream = new EmulatorStream(client, name);
+        stream.awaitActive();
+        return stream;
+    }
+
+    /** Waits (at most 30 s) until the stream is ACTIVE: after its creation, a split or a merge. */
+    public void awaitActive() throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (client.describeStream(b -> b.streamName(name)).join().streamDescription().streamStatus() != StreamStatus.ACTIVE) {
+        while (client.describeStreamSummary(b -> b.streamName(name)).join().streamDescriptionSummary().streamStatus()
+                != StreamStatus.ACTIVE) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("Stream " + name + " did not become ACTIVE on " + LocalServices.kinesisEndpoint());
             }
             Thread.sleep(50);
         }
-        return new EmulatorStream(client, name);
     }
 
     /**

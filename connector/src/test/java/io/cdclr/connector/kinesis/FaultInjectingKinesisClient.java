@@ -1,5 +1,6 @@
 package io.cdclr.connector.kinesis;
 
+import io.cdclr.testsupport.FakeKinesisClient;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,11 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
-import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.KinesisException;
 import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
@@ -31,7 +30,7 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
  *
  * <p>What was accepted is kept per partition key, in the order a consumer of the stream would read it.
  */
-final class FaultInjectingKinesisClient implements KinesisAsyncClient {
+final class FaultInjectingKinesisClient extends FakeKinesisClient {
 
     /** Probabilities of each fault, per call or per record. */
     record Faults(double callThrottled, double callServerError, double timeoutBeforeWrite, double timeoutAfterWrite,
@@ -53,7 +52,6 @@ final class FaultInjectingKinesisClient implements KinesisAsyncClient {
     private final Set<String> keysInFlight = new HashSet<>();
     private final List<String> violations = new ArrayList<>();
     private final List<PutRecordsRequest> requests = new ArrayList<>();
-    private final AtomicLong sequence = new AtomicLong();
     private volatile Function<PutRecordsRequest, RuntimeException> permanentError;
     private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
@@ -130,28 +128,23 @@ final class FaultInjectingKinesisClient implements KinesisAsyncClient {
 
     private PutRecordsResponse partialResult(PutRecordsRequest request) {
         List<PutRecordsResultEntry> results = new ArrayList<>();
-        int failed = 0;
         for (PutRecordsRequestEntry entry : request.records()) {
             double draw = random.nextDouble();
             if ((draw -= faults.recordThrottled()) < 0) {
-                results.add(PutRecordsResultEntry.builder().errorCode("ProvisionedThroughputExceededException")
-                        .errorMessage("Rate exceeded for shard").build());
-                failed++;
+                results.add(throttled());
             } else if ((draw -= faults.recordInternalFailure()) < 0) {
-                results.add(PutRecordsResultEntry.builder().errorCode("InternalFailure").errorMessage("Internal service failure.").build());
-                failed++;
+                results.add(failed("InternalFailure", "Internal service failure."));
             } else {
-                String sequenceNumber = accept(entry);
-                results.add(PutRecordsResultEntry.builder().shardId("shardId-000000000000").sequenceNumber(sequenceNumber).build());
+                accept(entry);
+                results.add(written("shardId-000000000000"));
             }
         }
-        return PutRecordsResponse.builder().records(results).failedRecordCount(failed).build();
+        return response(results);
     }
 
-    private String accept(PutRecordsRequestEntry entry) {
+    private void accept(PutRecordsRequestEntry entry) {
         streamByKey.computeIfAbsent(entry.partitionKey(), k -> new ArrayList<>()).add(entry.data().asByteArray());
         streamInOrder.add(entry.data().asByteArray());
-        return Long.toString(sequence.incrementAndGet());
     }
 
     /** Every record accepted for the key, in stream order, duplicates included. */
@@ -172,25 +165,12 @@ final class FaultInjectingKinesisClient implements KinesisAsyncClient {
         return new ArrayList<>(requests);
     }
 
-    /** ListShards calls answered so far. */
-    final AtomicLong listShardsCalls = new AtomicLong();
     /** What ListShards answers; by default one open shard covering every hash key, the shard results name. */
-    volatile java.util.function.Supplier<List<software.amazon.awssdk.services.kinesis.model.Shard>> shards = () -> List.of(
-            software.amazon.awssdk.services.kinesis.model.Shard.builder().shardId("shardId-000000000000")
-                    .hashKeyRange(r -> r.startingHashKey("0").endingHashKey(ShardMap.MAX_HASH_KEY.toString()))
-                    .sequenceNumberRange(r -> r.startingSequenceNumber("0")).build());
+    volatile java.util.function.Supplier<List<software.amazon.awssdk.services.kinesis.model.Shard>> shards = () -> evenShards(1);
 
     @Override
-    public CompletableFuture<software.amazon.awssdk.services.kinesis.model.ListShardsResponse> listShards(
-            software.amazon.awssdk.services.kinesis.model.ListShardsRequest request) {
-        listShardsCalls.incrementAndGet();
-        return CompletableFuture.completedFuture(software.amazon.awssdk.services.kinesis.model.ListShardsResponse.builder()
-                .shards(shards.get()).build());
-    }
-
-    @Override
-    public String serviceName() {
-        return "kinesis";
+    protected List<software.amazon.awssdk.services.kinesis.model.Shard> shards() {
+        return shards.get();
     }
 
     @Override

@@ -61,8 +61,8 @@ class KinesisWriterIT {
         EmulatorStream.prepareSdkForEmulator();
         Map<String, Object> props = new HashMap<>();
         props.put(KinesisWriterConfig.STREAM, "it-writer-no-such-stream");
-        props.put(KinesisWriterConfig.REGION, io.cdclr.connector.testing.LocalServices.awsRegion());
-        props.put(KinesisWriterConfig.ENDPOINT, io.cdclr.connector.testing.LocalServices.kinesisEndpoint().toString());
+        props.put(KinesisWriterConfig.REGION, io.cdclr.testsupport.LocalServices.awsRegion());
+        props.put(KinesisWriterConfig.ENDPOINT, io.cdclr.testsupport.LocalServices.kinesisEndpoint().toString());
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         try (var writer = KinesisWriter.create(new KinesisWriterConfig(props))) {
             writer.submit("k", "{}".getBytes(StandardCharsets.UTF_8), "public.t key=k", failures::add);

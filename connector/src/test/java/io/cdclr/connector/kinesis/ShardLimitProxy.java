@@ -1,31 +1,22 @@
 package io.cdclr.connector.kinesis;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdclr.testsupport.KinesisJsonProxy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -41,27 +32,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@value #SHARDS_TTL_MS} ms (so it follows a split). JSON protocol only: clients must run with CBOR off. Single
  * PutRecord calls are forwarded unmetered.
  *
- * <p>Self-contained (JDK and Jackson only), for tests and benchmarks: {@code new ShardLimitProxy(upstream)}, point the
- * writer's {@code kinesis.endpoint} at {@link #endpoint()}, read the counters, close.
+ * <p>JDK and Jackson only (on test-support's {@link KinesisJsonProxy}), for tests and benchmarks:
+ * {@code new ShardLimitProxy(upstream)}, point the writer's {@code kinesis.endpoint} at {@link #endpoint()}, read the
+ * counters, close.
  */
-public final class ShardLimitProxy implements AutoCloseable {
+public final class ShardLimitProxy extends KinesisJsonProxy {
     public static final long AWS_RECORDS_PER_SECOND = 1_000;
     public static final long AWS_BYTES_PER_SECOND = 1024L * 1024;
     private static final long SHARDS_TTL_MS = 250;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> HOP_BY_HOP = Set.of("host", "content-length", "connection", "expect", "upgrade",
-            "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection");
-
-    private final HttpServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(16, runnable -> {
-        Thread t = new Thread(runnable, "shard-limit-proxy");
-        t.setDaemon(true);
-        return t;
-    });
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
-    private final String upstream;
     private final long recordsPerSecond;
     private final long bytesPerSecond;
     private final Map<String, StreamShards> streams = new ConcurrentHashMap<>();
@@ -78,17 +57,9 @@ public final class ShardLimitProxy implements AutoCloseable {
     }
 
     public ShardLimitProxy(String upstream, long recordsPerSecond, long bytesPerSecond) throws IOException {
-        this.upstream = upstream.endsWith("/") ? upstream.substring(0, upstream.length() - 1) : upstream;
+        super(upstream, "shard-limit-proxy");
         this.recordsPerSecond = recordsPerSecond;
         this.bytesPerSecond = bytesPerSecond;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-        server.start();
-    }
-
-    public String endpoint() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     /** PutRecords entries written (forwarded and accepted by the emulator). */
@@ -121,14 +92,15 @@ public final class ShardLimitProxy implements AutoCloseable {
         return copy;
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
+    @Override
+    protected void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
             if (target != null && target.endsWith(".PutRecords")) {
                 putRecords(exchange, body);
             } else {
-                HttpResponse<byte[]> response = send(exchange, target, body);
+                HttpResponse<byte[]> response = forward(exchange, target, body);
                 reply(exchange, response.statusCode(), response.body());
             }
         } catch (IOException | RuntimeException e) {
@@ -144,7 +116,6 @@ public final class ShardLimitProxy implements AutoCloseable {
         StreamShards shards = shardsOf(exchange, stream);
         boolean[] throttled = new boolean[entries.size()];
         String[] shardOfEntry = new String[entries.size()];
-        List<JsonNode> kept = new ArrayList<>();
         long now = System.nanoTime();
         for (int i = 0; i < entries.size(); i++) {
             JsonNode entry = entries.get(i);
@@ -155,51 +126,24 @@ public final class ShardLimitProxy implements AutoCloseable {
             shardOfEntry[i] = shard;
             long size = Base64.getDecoder().decode(entry.path("Data").asText()).length
                     + partitionKey.getBytes(StandardCharsets.UTF_8).length;
-            if (shard != null && !buckets.computeIfAbsent(stream + "/" + shard, k -> new Bucket()).take(size, now)) {
-                throttled[i] = true;
-            } else {
-                kept.add(entry);
-            }
+            throttled[i] = shard != null && !buckets.computeIfAbsent(stream + "/" + shard, k -> new Bucket()).take(size, now);
         }
-        JsonNode upstreamRecords = JSON.createArrayNode();
-        if (!kept.isEmpty()) {
-            ArrayNode keptEntries = JSON.createArrayNode();
-            keptEntries.addAll(kept);
-            request.set("Records", keptEntries);
-            HttpResponse<byte[]> response = send(exchange, exchange.getRequestHeaders().getFirst("X-Amz-Target"),
-                    JSON.writeValueAsBytes(request));
-            if (response.statusCode() != 200) {
-                reply(exchange, response.statusCode(), response.body());
-                return;
-            }
-            upstreamRecords = JSON.readTree(response.body()).get("Records");
+        ArrayNode results = forwardPartially(exchange, exchange.getRequestHeaders().getFirst("X-Amz-Target"), request,
+                throttled, i -> "Rate exceeded for shard " + shardOfEntry[i] + " in stream " + stream
+                        + " under account 000000000000.");
+        if (results == null) {
+            return;
         }
-        ArrayNode merged = JSON.createArrayNode();
-        int failedCount = 0;
-        int next = 0;
-        for (int i = 0; i < entries.size(); i++) {
+        for (int i = 0; i < throttled.length; i++) {
+            JsonNode result = results.get(i);
             if (throttled[i]) {
-                failedCount++;
                 entriesThrottled.incrementAndGet();
                 throttledByShard.computeIfAbsent(shardOfEntry[i], k -> new AtomicLong()).incrementAndGet();
-                merged.addObject().put("ErrorCode", "ProvisionedThroughputExceededException")
-                        .put("ErrorMessage", "Rate exceeded for shard " + shardOfEntry[i] + " in stream " + stream
-                                + " under account 000000000000.");
-            } else {
-                JsonNode result = upstreamRecords.get(next++);
-                if (result.has("ErrorCode")) {
-                    failedCount++;
-                } else {
-                    entriesWritten.incrementAndGet();
-                    writtenByShard.computeIfAbsent(result.path("ShardId").asText(), k -> new AtomicLong()).incrementAndGet();
-                }
-                merged.add(result);
+            } else if (!result.has("ErrorCode")) {
+                entriesWritten.incrementAndGet();
+                writtenByShard.computeIfAbsent(result.path("ShardId").asText(), k -> new AtomicLong()).incrementAndGet();
             }
         }
-        ObjectNode answer = JSON.createObjectNode();
-        answer.put("FailedRecordCount", failedCount);
-        answer.set("Records", merged);
-        reply(exchange, 200, JSON.writeValueAsBytes(answer));
     }
 
     /** The stream's open shards, re-read from the emulator when older than the TTL; null if it cannot be read. */
@@ -209,7 +153,7 @@ public final class ShardLimitProxy implements AutoCloseable {
             return known;
         }
         ObjectNode listShards = JSON.createObjectNode().put("StreamName", stream);
-        HttpResponse<byte[]> response = send(exchange, "Kinesis_20131202.ListShards", JSON.writeValueAsBytes(listShards));
+        HttpResponse<byte[]> response = forward(exchange, "Kinesis_20131202.ListShards", JSON.writeValueAsBytes(listShards));
         if (response.statusCode() != 200) {
             return known;
         }
@@ -228,47 +172,12 @@ public final class ShardLimitProxy implements AutoCloseable {
         return fresh;
     }
 
-    private HttpResponse<byte[]> send(HttpExchange exchange, String target, byte[] body) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream + exchange.getRequestURI()))
-                .timeout(Duration.ofSeconds(30))
-                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-        // The emulator checks that a request is signed, not the signature: the client's headers do for any target.
-        exchange.getRequestHeaders().forEach((name, values) -> {
-            if (!HOP_BY_HOP.contains(name.toLowerCase()) && !name.equalsIgnoreCase("X-Amz-Target")) {
-                values.forEach(v -> request.header(name, v));
-            }
-        });
-        if (target != null) {
-            request.header("X-Amz-Target", target);
-        }
-        try {
-            return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-    }
-
-    private static void reply(HttpExchange exchange, int status, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            exchange.getResponseBody().write(body);
-        }
-    }
-
     private static byte[] md5(byte[] bytes) {
         try {
             return MessageDigest.getInstance("MD5").digest(bytes);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
-        executor.shutdownNow();
     }
 
     /** One shard's two buckets, each holding at most one second's worth. */

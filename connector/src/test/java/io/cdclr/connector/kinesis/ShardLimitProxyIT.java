@@ -3,7 +3,7 @@ package io.cdclr.connector.kinesis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;

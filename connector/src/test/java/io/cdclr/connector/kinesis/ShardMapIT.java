@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
-import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
 /** The shard map against the emulator: it routes keys exactly as Kinesis does, and follows a split. */
 class ShardMapIT {
@@ -36,7 +35,7 @@ class ShardMapIT {
             BigInteger middle = parent.startingHashKey().add(parent.endingHashKey()).shiftRight(1);
             stream.client().splitShard(b -> b.streamName(stream.name()).shardToSplit(parent.id())
                     .newStartingHashKey(middle.toString())).join();
-            awaitActive(stream);
+            stream.awaitActive();
 
             assertTrue(map.refresh(), "changed");
             assertEquals(3, map.size());
@@ -58,17 +57,6 @@ class ShardMapIT {
         for (int i = 0; i < keys; i++) {
             assertEquals(response.records().get(i).shardId(), map.shardFor(partitionKeys.get(i)).id(),
                     "shard of " + partitionKeys.get(i));
-        }
-    }
-
-    private static void awaitActive(EmulatorStream stream) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (stream.client().describeStreamSummary(b -> b.streamName(stream.name())).join()
-                .streamDescriptionSummary().streamStatus() != StreamStatus.ACTIVE) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("stream did not become ACTIVE after the split");
-            }
-            Thread.sleep(50);
         }
     }
 }

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.FakeKinesisClient;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.HashKeyRange;
 import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
 import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
@@ -114,7 +114,7 @@ class ShardMapTest {
                 .build();
     }
 
-    private static final class StubListShards implements KinesisAsyncClient {
+    private static final class StubListShards extends FakeKinesisClient {
         final List<ListShardsResponse> pages = new ArrayList<>();
         final List<ListShardsRequest> requests = new ArrayList<>();
         RuntimeException failure;
@@ -126,15 +126,6 @@ class ShardMapTest {
                 return CompletableFuture.failedFuture(failure);
             }
             return CompletableFuture.completedFuture(pages.remove(0));
-        }
-
-        @Override
-        public String serviceName() {
-            return "kinesis";
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

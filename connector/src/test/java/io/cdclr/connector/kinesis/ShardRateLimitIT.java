@@ -3,7 +3,7 @@ package io.cdclr.connector.kinesis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,7 +17,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.Shard;
-import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
 /**
  * The writer against the emulator behind {@link ShardLimitProxy}, which enforces AWS's per-shard write limits
@@ -106,7 +105,7 @@ class ShardRateLimitIT {
                 }
                 assertTrue(writer.flush(WAIT), "all acknowledged");
                 assertEquals(List.of(), List.copyOf(failures));
-                awaitActive(stream);
+                stream.awaitActive();
                 // the writer re-reads its map when Kinesis names a child shard (at most once a second): wait for it
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                 int expected = merge ? 1 : 3;
@@ -297,16 +296,5 @@ class ShardRateLimitIT {
                 .append(c.throttled()).append(", waited ").append(c.bucketWaits()).append(" rec/")
                 .append(String.format("%.1f", c.bucketWaitNanos() / 1e9)).append(" s"));
         return text.append("}").toString();
-    }
-
-    private static void awaitActive(EmulatorStream stream) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (stream.client().describeStreamSummary(b -> b.streamName(stream.name())).join()
-                .streamDescriptionSummary().streamStatus() != StreamStatus.ACTIVE) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("stream did not become ACTIVE after the split");
-            }
-            Thread.sleep(50);
-        }
     }
 }

@@ -1,22 +1,17 @@
 package io.cdclr.connector.kinesis;
 
+import io.cdclr.testsupport.FakeKinesisClient;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamSummaryRequest;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamSummaryResponse;
-import software.amazon.awssdk.services.kinesis.model.HashKeyRange;
-import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
-import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
-import software.amazon.awssdk.services.kinesis.model.SequenceNumberRange;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.StreamDescriptionSummary;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
@@ -26,26 +21,20 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
  * chooses, {@code shards} equal shards from ListShards, and PutRecords that accepts every entry at once and names the
  * shard its hash key falls in. Keeps every call's entries.
  */
-final class StubStreamClient implements KinesisAsyncClient {
+final class StubStreamClient extends FakeKinesisClient {
     private final StreamDescriptionSummary summary;
     private final ShardMap map;
-    private final List<Shard> shards = new ArrayList<>();
+    private final List<Shard> shards;
     final List<PutRecordsRequest> calls = new CopyOnWriteArrayList<>();
-    private final AtomicLong sequence = new AtomicLong();
 
     /** @param summary null: DescribeStreamSummary fails as it does without permission */
     StubStreamClient(StreamDescriptionSummary summary, int shardCount) {
         this.summary = summary;
+        this.shards = evenShards(shardCount);
         List<ShardMap.Shard> mapShards = new ArrayList<>();
-        BigInteger width = ShardMap.MAX_HASH_KEY.add(BigInteger.ONE).divide(BigInteger.valueOf(shardCount));
-        for (int i = 0; i < shardCount; i++) {
-            BigInteger start = width.multiply(BigInteger.valueOf(i));
-            BigInteger end = i == shardCount - 1 ? ShardMap.MAX_HASH_KEY : start.add(width).subtract(BigInteger.ONE);
-            String id = String.format("shardId-%012d", i);
-            mapShards.add(new ShardMap.Shard(id, start, end));
-            shards.add(Shard.builder().shardId(id)
-                    .hashKeyRange(HashKeyRange.builder().startingHashKey(start.toString()).endingHashKey(end.toString()).build())
-                    .sequenceNumberRange(SequenceNumberRange.builder().startingSequenceNumber("0").build()).build());
+        for (Shard s : shards) {
+            mapShards.add(new ShardMap.Shard(s.shardId(), new BigInteger(s.hashKeyRange().startingHashKey()),
+                    new BigInteger(s.hashKeyRange().endingHashKey())));
         }
         this.map = ShardMap.of(mapShards);
     }
@@ -74,8 +63,8 @@ final class StubStreamClient implements KinesisAsyncClient {
     }
 
     @Override
-    public CompletableFuture<ListShardsResponse> listShards(ListShardsRequest request) {
-        return CompletableFuture.completedFuture(ListShardsResponse.builder().shards(shards).build());
+    protected List<Shard> shards() {
+        return shards;
     }
 
     @Override
@@ -83,23 +72,13 @@ final class StubStreamClient implements KinesisAsyncClient {
         calls.add(request);
         List<PutRecordsResultEntry> results = new ArrayList<>();
         for (PutRecordsRequestEntry entry : request.records()) {
-            results.add(PutRecordsResultEntry.builder().shardId(shardOf(entry.partitionKey()))
-                    .sequenceNumber(Long.toString(sequence.incrementAndGet())).build());
+            results.add(written(shardOf(entry.partitionKey())));
         }
-        return CompletableFuture.completedFuture(PutRecordsResponse.builder().failedRecordCount(0).records(results).build());
+        return CompletableFuture.completedFuture(response(results));
     }
 
     /** Bytes (data plus partition keys) of a call, as Kinesis counts them. */
     static long bytesOf(PutRecordsRequest call) {
         return call.records().stream().mapToLong(e -> e.data().asByteArray().length + e.partitionKey().length()).sum();
-    }
-
-    @Override
-    public String serviceName() {
-        return "kinesis";
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
+import io.cdclr.testsupport.ExactJson;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,15 +19,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import io.cdclr.connector.envelope.EnvelopeParser;
 import io.cdclr.connector.envelope.PartitionKey;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.DifferentialWorkload;
+import io.cdclr.testsupport.LocalServices;
+import io.cdclr.testsupport.Wal2JsonPeek;
 
 /**
  * One workload, decoded by wal2json (a slot created once Debezium's is streaming, peeked with the pipeline's
@@ -38,12 +34,6 @@ import io.cdclr.connector.testing.LocalServices;
  * text (key order and formatting too). The workload is the reference workloads plus every type wal2json renders.
  */
 class PgoutputDifferentialIT {
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
-
     private final String id = "pgo_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     private final String s = id;
     private final String dbzSlot = id + "_dbz";
@@ -53,59 +43,17 @@ class PgoutputDifferentialIT {
 
     @BeforeEach
     void createTables() throws SQLException {
-        exec(
-                "CREATE SCHEMA " + s,
-                "CREATE TYPE " + s + ".mood AS ENUM ('sad', 'ok', 'happy')",
-                "CREATE DOMAIN " + s + ".posint AS integer CHECK (VALUE > 0)",
-                // fixtures.sql
-                "CREATE TABLE " + s + ".customers(id int primary key, name text not null, email varchar(80), balance numeric(12,2), active bool default true, updated_at timestamptz)",
-                "CREATE TABLE " + s + ".order_lines(order_id bigint, line_no int, sku text, qty int, primary key(order_id, line_no))",
-                "CREATE TABLE " + s + ".audit_log(at timestamptz, msg text)",
-                "CREATE TABLE " + s + ".docs(id int primary key, body text, meta jsonb)",
-                "ALTER TABLE " + s + ".docs REPLICA IDENTITY FULL",
-                // types-and-edge-cases.sql, plus more types
-                "CREATE TABLE " + s + ".kitchen(id int primary key, b bool, i2 smallint, i8 bigint, n numeric(10,3), f float8, r real,"
-                        + " t text, vc varchar(20), ch char(3), by bytea, d date, ts timestamp, tstz timestamptz, tm time, iv interval,"
-                        + " u uuid, j json, jb jsonb, arr int[], tarr text[], e text, big text)",
-                "CREATE TABLE " + s + ".nopk(a int, b text)",
-                "CREATE TABLE " + s + ".full_ident(id int primary key, v text)",
-                "ALTER TABLE " + s + ".full_ident REPLICA IDENTITY FULL",
-                "CREATE TABLE " + s + ".more_types(id bigint primary key, nn numeric, m money, mood " + s + ".mood, dom " + s + ".posint,"
-                        + " o oid, ip inet, x xml, ts3 timestamp(3), tm3 time(3), barr bool[], narr numeric[], uarr uuid[],"
-                        + " dtarr date[], f8 float8, f4 real, \"Mixed Case\" text, vc varchar, ch1 char)",
-                "CREATE TABLE " + s + ".idx_ident(id int primary key, code text not null, v text)",
-                "CREATE UNIQUE INDEX " + s + "_code ON " + s + ".idx_ident(code)",
-                "ALTER TABLE " + s + ".idx_ident REPLICA IDENTITY USING INDEX " + s + "_code",
-                "CREATE TABLE " + s + ".toasty(id int primary key, v int, big text, bigb bytea)",
-                "CREATE TABLE " + s + ".toasty_full(id int primary key, v int, big text)",
-                "ALTER TABLE " + s + ".toasty_full REPLICA IDENTITY FULL",
-                "CREATE TABLE " + s + ".extra_types(id int primary key, r4 int4range, rn numrange, rts tstzrange, rd daterange,"
-                        + " c cidr, mac macaddr, tz timetz, g int GENERATED ALWAYS AS (id * 2) STORED, ts tsvector, b3 bit(3),"
-                        + " b1 bit, pt point, i2arr smallint[], tzarr timestamptz[], jarr jsonb[], earr " + s + ".mood[])",
-                "CREATE PUBLICATION " + publication + " FOR TABLES IN SCHEMA " + s);
+        List<String> setup = new ArrayList<>();
+        setup.add("CREATE SCHEMA " + s);
+        setup.addAll(DifferentialWorkload.ddl(s));
+        setup.add("CREATE PUBLICATION " + publication + " FOR TABLES IN SCHEMA " + s);
+        exec(setup.toArray(String[]::new));
     }
 
     @AfterEach
     void dropEverything() throws Exception {
-        try {
-            if (harness != null) {
-                harness.close();
-            }
-        } finally {
-            cleanUp();
-        }
-    }
-
-    private void cleanUp() {
-        PgoutputHarness.dropSlot(w2jSlot);
-        PgoutputHarness.dropSlot(dbzSlot);
-        try {
-            exec("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + s + " CASCADE");
-            exec("DROP DOMAIN IF EXISTS public." + s + "_posint",
-                    "DROP TYPE IF EXISTS public." + s + "_mood");
-        } catch (SQLException ignored) {
-            // best effort
-        }
+        PgoutputHarness.closeAndDrop(harness, s, publication, List.of(w2jSlot, dbzSlot),
+                DifferentialWorkload.dropOutsideSchema(s).toArray(String[]::new));
     }
 
     /**
@@ -132,7 +80,7 @@ class PgoutputDifferentialIT {
         harness.awaitStreaming(Duration.ofSeconds(120));
         exec("SELECT pg_create_logical_replication_slot('" + w2jSlot + "', 'wal2json')");
 
-        runWorkload();
+        exec(DifferentialWorkload.dml(s).toArray(String[]::new));
         String endPrefix = s + "-end";
         exec("SELECT pg_logical_emit_message(true, '" + endPrefix + "', 'done')");
 
@@ -152,12 +100,12 @@ class PgoutputDifferentialIT {
         for (int i = 0; i < fromWal2json.size(); i++) {
             assertEquals(PartitionKey.of(parser.parse(fromWal2json.get(i))), records.get(i).key(),
                     "envelope " + i + ": the wal2json source's partition key");
-            JsonNode expected = EXACT.readTree(fromWal2json.get(i));
-            JsonNode actual = EXACT.readTree(fromPgoutput.get(i));
+            JsonNode expected = ExactJson.MAPPER.readTree(fromWal2json.get(i));
+            JsonNode actual = ExactJson.MAPPER.readTree(fromPgoutput.get(i));
             if (!expected.equals(actual)) {
                 // docs/pgoutput.md, differences: unchanged TOAST under REPLICA IDENTITY FULL; generated columns
-                actual = withoutUnchangedToastUnderFullIdentity(expected, actual);
-                expected = withoutGeneratedColumns(expected);
+                actual = DifferentialWorkload.withoutUnchangedToastUnderFullIdentity(expected, actual);
+                expected = DifferentialWorkload.withoutGeneratedColumns(expected);
                 documented++;
                 assertEquals(expected, actual, "envelope " + i + " JSON-equal\nwal2json: " + fromWal2json.get(i)
                         + "\npgoutput: " + fromPgoutput.get(i));
@@ -175,7 +123,7 @@ class PgoutputDifferentialIT {
                 assertTrue(r.topic().startsWith("cdc." + s + "."), r.topic());
             }
         }
-        String firstTimestamp = EXACT.readTree(fromWal2json.get(0)).path("timestamp").asText();
+        String firstTimestamp = ExactJson.MAPPER.readTree(fromWal2json.get(0)).path("timestamp").asText();
         assertTrue(firstTimestamp.endsWith(expectedOffset), "timestamps in the JVM's zone: " + firstTimestamp);
         SourceRecord firstCustomer = records.get(0);
         assertEquals("cdc." + s + ".customers", firstCustomer.topic());
@@ -189,17 +137,12 @@ class PgoutputDifferentialIT {
      */
     @Test
     void userTypesInPublicAndAnotherSchemaAreSchemaQualifiedLikeWal2Json() throws Exception {
-        String pub = "public." + s;
-        exec("CREATE TYPE " + pub + "_mood AS ENUM ('sad', 'ok', 'happy')",
-                "CREATE DOMAIN " + pub + "_posint AS integer CHECK (VALUE > 0)",
-                "CREATE TABLE " + s + ".user_types(id int primary key, pm " + pub + "_mood, pd " + pub + "_posint,"
-                        + " sm " + s + ".mood, sd " + s + ".posint,"
-                        + " pma " + pub + "_mood[], sma " + s + ".mood[])");
+        String pub = "public." + s; // the workload's user_types table: enum, domain and enum array in each schema
         harness = new PgoutputHarness(dbzSlot);
         harness.start(PgoutputHarness.properties(id, dbzSlot, publication, s, "no_data", s + "-.*"));
         harness.awaitStreaming(Duration.ofSeconds(120));
         exec("SELECT pg_create_logical_replication_slot('" + w2jSlot + "', 'wal2json')");
-        exec("INSERT INTO " + s + ".user_types VALUES (1, 'ok', 5, 'happy', 7, '{sad,ok}', '{happy}')",
+        exec("INSERT INTO " + s + ".user_types(id, pm, pd, sm, sd, pma, sma) VALUES (1, 'ok', 5, 'happy', 7, '{sad,ok}', '{happy}')",
                 "UPDATE " + s + ".user_types SET pm = 'sad', sm = 'sad', pd = 6 WHERE id = 1",
                 "DELETE FROM " + s + ".user_types");
         String endPrefix = s + "-end";
@@ -209,7 +152,7 @@ class PgoutputDifferentialIT {
         List<String> fromPgoutput = records.stream().map(r -> (String) r.value()).toList();
         List<String> fromWal2json = peekWal2json();
 
-        JsonNode insert = EXACT.readTree(fromWal2json.get(0));
+        JsonNode insert = ExactJson.MAPPER.readTree(fromWal2json.get(0));
         java.util.Map<String, String> types = new java.util.LinkedHashMap<>();
         insert.path("columns").forEach(c -> types.put(c.path("name").asText(), c.path("type").asText()));
         assertEquals(java.util.Map.of("id", "integer", "pm", pub + "_mood", "pd", pub + "_posint",
@@ -229,143 +172,11 @@ class PgoutputDifferentialIT {
         assertTrue(e.getMessage().contains("does not have a replica identity"), e.getMessage());
     }
 
-    private void runWorkload() throws SQLException {
-        String big = "(SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g)"; // ~12.8 kB, barely compressible
-        exec(
-                // fixtures.sql
-                "INSERT INTO " + s + ".customers VALUES (1,'Ada','ada@example.com',10.50,true,'2026-02-12 10:00:00+00'),(2,'Linus',NULL,0,false,NULL)",
-                "INSERT INTO " + s + ".order_lines VALUES (100,1,'SKU-1',2),(100,2,'SKU-2',1)",
-                "INSERT INTO " + s + ".audit_log VALUES ('2026-02-12 10:00:00+00','created')",
-                "INSERT INTO " + s + ".docs VALUES (1,'hello','{\"tags\":[\"a\",\"b\"]}')",
-                "UPDATE " + s + ".customers SET balance=balance+1, updated_at='2026-02-12 11:00:00+00' WHERE id=1",
-                "UPDATE " + s + ".customers SET id=3 WHERE id=2",
-                "UPDATE " + s + ".order_lines SET qty=5 WHERE order_id=100 AND line_no=2",
-                "UPDATE " + s + ".docs SET body='world' WHERE id=1",
-                "DELETE FROM " + s + ".order_lines WHERE order_id=100 AND line_no=1",
-                "DELETE FROM " + s + ".customers WHERE id=3",
-                "DELETE FROM " + s + ".docs",
-                "TRUNCATE " + s + ".audit_log",
-                "SELECT pg_logical_emit_message(true, '" + s + "-app', 'checkpoint-1')",
-                // types-and-edge-cases.sql (without UPDATE nopk: see updateOfTableWithoutReplicaIdentityFailsWhenPublished)
-                "BEGIN",
-                "INSERT INTO " + s + ".kitchen VALUES (1,true,1,9223372036854775807,12345.678,'NaN','Infinity','he said \"hi\"\\n','ünïcode','ab',"
-                        + "'\\xdeadbeef','2026-02-12','2026-02-12 10:11:12.123456','2026-02-12 10:11:12+00','23:59:59','1 day 02:00:00',"
-                        + "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11','{\"a\":1}','{\"b\": [1,2]}','{1,2,NULL}','{\"x,y\",\"z\"}',NULL, repeat('x', 3000))",
-                "INSERT INTO " + s + ".nopk VALUES (1,'x')",
-                "INSERT INTO " + s + ".full_ident VALUES (1,'a')",
-                "COMMIT",
-                "UPDATE " + s + ".kitchen SET t='changed' WHERE id=1",
-                "UPDATE " + s + ".kitchen SET id=2 WHERE id=1",
-                "UPDATE " + s + ".full_ident SET v='b'",
-                "DELETE FROM " + s + ".kitchen WHERE id=2",
-                "DELETE FROM " + s + ".full_ident",
-                "TRUNCATE " + s + ".nopk",
-                "SELECT pg_logical_emit_message(true, '" + s + "-myprefix', 'hello')",
-                // every other type wal2json renders, with edge values
-                "INSERT INTO " + s + ".kitchen VALUES (3,false,-32768,-9223372036854775808,-0.001,'-Infinity','-Infinity',"
-                        + "E'tab\\there\\u0001ctl \\\\ back', '', 'a', '\\x', '2000-02-29', '1999-12-31 23:59:59.5', '2026-02-12 10:11:12.5+05:30',"
-                        + " '00:00:00.000001', '-1 year -2 mons +3 days -04:05:06.789', '00000000-0000-0000-0000-000000000000', '[1, 2 ,3]',"
-                        + " '{\"z\":1,\"a\":[true,null]}', '{}', '{\"\",NULL,\"NULL\",\"a b\",\"q\\\"uote\",\"back\\\\slash\",\"{x}\"}', 'e', NULL)",
-                "INSERT INTO " + s + ".kitchen(id, f, r, n, i2, i8) VALUES (4, 1.1, 3.14, 0, 32767, 0), (5, 1e20, 1e-5, 99999.999, 0, 1),"
-                        + " (6, 0.1::float8 + 0.2::float8, 1e6, 5, 0, -1), (7, 1e-5, 123456, 5, 0, -1), (8, '-0', 100000, 5, 0, -1),"
-                        + " (9, 123456789012345678, 0.3, 5, 0, -1), (10, 5e-324, 1.17549435e-38, 5, 0, -1), (11, 1.7976931348623157e308, 3.4028235e38, 5, 0, -1)",
-                "INSERT INTO " + s + ".more_types VALUES (1, 123456789012345678901234567890.123456789, 1000.5, 'happy', 7, 4294967295, '192.168.0.1/24',"
-                        + " '<a>x</a>', '2026-02-12 10:11:12.123', '10:11:12.5', '{t,f,NULL}', '{1.50,-2,NULL}', '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}',"
-                        + " '{2026-02-12,NULL}', 2.5, 2.5, 'mixed', 'unbounded varchar', 'c')",
-                "INSERT INTO " + s + ".more_types(id, nn, m, mood) VALUES (2, 'NaN', -2, 'sad'), (3, 0.000, 0, NULL), (-9223372036854775808, -1e-10, 92233720368547758.07, 'ok')",
-                "UPDATE " + s + ".more_types SET mood = 'ok', nn = 1.0 WHERE id = 1",
-                "INSERT INTO " + s + ".idx_ident VALUES (1, 'one', 'a'), (2, 'two', 'b')",
-                "UPDATE " + s + ".idx_ident SET v = 'c' WHERE id = 1",
-                "UPDATE " + s + ".idx_ident SET code = 'uno' WHERE id = 1",
-                "DELETE FROM " + s + ".idx_ident WHERE id = 2",
-                "INSERT INTO " + s + ".extra_types VALUES (1, '[1,5)', '(1.5,2.50]', '[2026-01-01 00:00+00,2026-02-01 00:00+00)',"
-                        + " '[2026-01-01,2026-02-01)', '10.0.0.0/8', '08:00:2b:01:02:03', '10:11:12+00', DEFAULT, 'a fat cat', B'001',"
-                        + " B'1', '(1.5,2)', '{1,-2}', '{\"2026-02-12 10:11:12+00\"}', ARRAY['{\"a\": 1}'::jsonb], '{sad,happy}')",
-                // unchanged TOAST values: left out of "columns" by wal2json
-                "INSERT INTO " + s + ".toasty VALUES (1, 1, " + big + ", decode(" + big + ", 'hex'))",
-                "UPDATE " + s + ".toasty SET v = 2 WHERE id = 1",
-                "UPDATE " + s + ".toasty SET id = 10 WHERE id = 1",
-                "DELETE FROM " + s + ".toasty WHERE id = 10",
-                "INSERT INTO " + s + ".toasty_full VALUES (1, 1, " + big + ")",
-                "UPDATE " + s + ".toasty_full SET v = 2 WHERE id = 1",
-                "DELETE FROM " + s + ".toasty_full",
-                // several changes in one transaction, a multi-table TRUNCATE, a non-transactional message
-                "BEGIN",
-                "INSERT INTO " + s + ".customers SELECT g, 'c' || g, NULL, g * 1.25, g % 2 = 0, '2026-01-01'::timestamptz + g * interval '1 hour' FROM generate_series(10, 14) g",
-                "SELECT pg_logical_emit_message(false, '" + s + "-nontx', 'now')",
-                "UPDATE " + s + ".customers SET email = 'x@y' WHERE id >= 12",
-                "COMMIT",
-                "INSERT INTO " + s + ".full_ident VALUES (5, 'z')",
-                "TRUNCATE " + s + ".customers, " + s + ".full_ident");
-    }
-
-    /**
-     * With REPLICA IDENTITY FULL, Debezium fills an unchanged TOAST column of the new row from the old row, where
-     * wal2json leaves the column out of "columns": drop from "columns" what wal2json lacks and "identity" has with the
-     * same value.
-     */
-    private static JsonNode withoutUnchangedToastUnderFullIdentity(JsonNode expected, JsonNode actual) {
-        com.fasterxml.jackson.databind.node.ObjectNode copy = actual.deepCopy();
-        if (!"U".equals(actual.path("action").asText())) {
-            return copy;
-        }
-        java.util.Set<String> inWal2json = new java.util.HashSet<>();
-        expected.path("columns").forEach(c -> inWal2json.add(c.path("name").asText()));
-        java.util.Map<String, JsonNode> identity = new java.util.HashMap<>();
-        actual.path("identity").forEach(c -> identity.put(c.path("name").asText(), c));
-        com.fasterxml.jackson.databind.node.ArrayNode columns = copy.putArray("columns");
-        for (JsonNode c : actual.path("columns")) {
-            String name = c.path("name").asText();
-            if (inWal2json.contains(name) || !c.equals(identity.get(name))) {
-                columns.add(c);
-            }
-        }
-        return copy;
-    }
-
-    /** pgoutput (PostgreSQL 15) does not publish generated columns: extra_types.g. */
-    private static JsonNode withoutGeneratedColumns(JsonNode expected) {
-        com.fasterxml.jackson.databind.node.ObjectNode copy = expected.deepCopy();
-        if (!"extra_types".equals(expected.path("table").asText())) {
-            return copy;
-        }
-        com.fasterxml.jackson.databind.node.ArrayNode columns = copy.putArray("columns");
-        for (JsonNode c : expected.path("columns")) {
-            if (!"g".equals(c.path("name").asText())) {
-                columns.add(c);
-            }
-        }
-        return copy;
-    }
-
-    private List<String> peekWal2json() throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-            st.execute("SET search_path = ''");
-            try (ResultSet rs = st.executeQuery("SELECT data FROM pg_logical_slot_peek_changes('" + w2jSlot + "', NULL, NULL,"
-                    + " 'format-version', '2', 'include-pk', '1', 'include-lsn', '1', 'include-timestamp', '1',"
-                    + " 'include-transaction', '0', 'add-tables', '" + s + ".*', 'add-msg-prefixes', '" + messagePrefixes() + "')")) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-        }
-        return out;
-    }
-
-    private String messagePrefixes() {
-        return s + "-app," + s + "-myprefix," + s + "-nontx," + s + "-end";
+    private List<String> peekWal2json() {
+        return Wal2JsonPeek.peek(w2jSlot, Wal2JsonPeek.pipelineOptions(s + ".*", DifferentialWorkload.messagePrefixes(s)));
     }
 
     private static void exec(String... statements) throws SQLException {
-        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-            for (String sql : statements) {
-                try {
-                    st.execute(sql);
-                } catch (SQLException e) {
-                    throw new SQLException(e.getMessage() + " in: " + sql, e.getSQLState(), e);
-                }
-            }
-        }
+        LocalServices.execChecked(statements);
     }
 }

@@ -21,7 +21,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 import io.cdclr.connector.replication.ConnectionTimeouts;
 import io.cdclr.connector.replication.PostgresEndpoint;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
@@ -144,6 +144,27 @@ final class PgoutputHarness implements AutoCloseable {
         executor.shutdown();
         executor.awaitTermination(60, TimeUnit.SECONDS);
         dropSlot(slot);
+    }
+
+    /**
+     * After a test: the harness closed (when started), the slots, the publication and the schema dropped, then
+     * {@code alsoDrop} (objects outside the schema); best effort.
+     */
+    static void closeAndDrop(PgoutputHarness harness, String schema, String publication, List<String> slots,
+            String... alsoDrop) throws Exception {
+        try {
+            if (harness != null) {
+                harness.close();
+            }
+        } finally {
+            slots.forEach(PgoutputHarness::dropSlot);
+            try {
+                LocalServices.exec("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                LocalServices.exec(alsoDrop);
+            } catch (RuntimeException ignored) {
+                // best effort
+            }
+        }
     }
 
     /** Best effort: drops a slot if it is there and nobody uses it. */

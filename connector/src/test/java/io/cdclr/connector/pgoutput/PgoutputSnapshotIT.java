@@ -3,6 +3,8 @@ package io.cdclr.connector.pgoutput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.ExactJson;
+import io.cdclr.testsupport.DifferentialWorkload;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,26 +23,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 
 /**
  * snapshot.mode=initial: rows that existed before capture began arrive as I envelopes, then the stream continues
  * from the snapshot's point, with no row missing and none twice, also when rows are inserted while the snapshot runs.
  */
 class PgoutputSnapshotIT {
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
-
     private static final int MAX_STREAMED_ID = 15000;
 
     private final String id = "pgs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
@@ -57,23 +49,7 @@ class PgoutputSnapshotIT {
 
     @AfterEach
     void dropEverything() throws Exception {
-        try {
-            if (harness != null) {
-                harness.close();
-            }
-        } finally {
-            cleanUp();
-        }
-    }
-
-    private void cleanUp() {
-        PgoutputHarness.dropSlot(w2jSlot);
-        PgoutputHarness.dropSlot(dbzSlot);
-        try {
-            exec("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + s + " CASCADE");
-        } catch (SQLException ignored) {
-            // best effort
-        }
+        PgoutputHarness.closeAndDrop(harness, s, publication, List.of(w2jSlot, dbzSlot));
     }
 
     @Test
@@ -115,7 +91,7 @@ class PgoutputSnapshotIT {
         int snapshotted = 0;
         int lastStreamed = 0;
         for (SourceRecord r : records.subList(0, records.size() - 1)) {
-            JsonNode env = EXACT.readTree((String) r.value());
+            JsonNode env = ExactJson.MAPPER.readTree((String) r.value());
             assertEquals("I", env.path("action").asText(), (String) r.value());
             assertEquals("cdc." + s + ".existing", r.topic());
             int rowId = env.path("columns").get(0).path("value").intValue();
@@ -145,10 +121,10 @@ class PgoutputSnapshotIT {
      */
     @Test
     void snapshotRowsEqualWal2JsonInsertsOfTheSameRowsForEveryType() throws Exception {
-        List<String> setup = new ArrayList<>(TypeWorkload.ddl(s));
+        List<String> setup = new ArrayList<>(DifferentialWorkload.typeTablesDdl(s));
         exec(setup.toArray(String[]::new));
         exec("SELECT pg_create_logical_replication_slot('" + w2jSlot + "', 'wal2json')");
-        exec(TypeWorkload.inserts(s).toArray(String[]::new));
+        exec(DifferentialWorkload.typeRows(s).toArray(String[]::new));
         exec("CREATE PUBLICATION " + publication + " FOR TABLES IN SCHEMA " + s);
         // The walsender decodes only flushed WAL (with synchronous_commit=off a commit may not be yet): wait for all.
         int expectedRows = 14; // kitchen 1, 3..11; more_types 4 rows
@@ -171,7 +147,7 @@ class PgoutputSnapshotIT {
 
         Map<String, JsonNode> snapshot = new HashMap<>();
         for (SourceRecord r : records.subList(0, records.size() - 1)) {
-            JsonNode env = EXACT.readTree((String) r.value());
+            JsonNode env = ExactJson.MAPPER.readTree((String) r.value());
             snapshot.put(rowKey(env), withoutTimestampAndLsn(env));
         }
         assertEquals(inserts.size(), snapshot.size(), "one snapshot row per inserted row: " + snapshot.keySet());
@@ -189,7 +165,7 @@ class PgoutputSnapshotIT {
                     + " 'format-version', '2', 'include-pk', '1', 'include-lsn', '1', 'include-timestamp', '1',"
                     + " 'include-transaction', '0', 'add-tables', '" + s + ".*', 'add-msg-prefixes', '" + s + "-none')")) {
                 while (rs.next()) {
-                    inserts.add(EXACT.readTree(rs.getString(1)));
+                    inserts.add(ExactJson.MAPPER.readTree(rs.getString(1)));
                 }
             }
         }
@@ -222,7 +198,7 @@ class PgoutputSnapshotIT {
             for (SourceRecord r : harness.takeUntil(x -> ((String) x.value()).contains("\"prefix\":\"" + s + "-tick\""),
                     Duration.ofSeconds(120))) {
                 if (r.topic().equals("cdc." + s + ".later")) {
-                    JsonNode env = EXACT.readTree((String) r.value());
+                    JsonNode env = ExactJson.MAPPER.readTree((String) r.value());
                     assertEquals("I", env.path("action").asText(), (String) r.value());
                     seen.merge(env.path("columns").get(0).path("value").intValue(), 1, Integer::sum);
                 }
@@ -245,14 +221,6 @@ class PgoutputSnapshotIT {
     }
 
     private static void exec(String... statements) throws SQLException {
-        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-            for (String sql : statements) {
-                try {
-                    st.execute(sql);
-                } catch (SQLException e) {
-                    throw new SQLException(e.getMessage() + " in: " + sql, e.getSQLState(), e);
-                }
-            }
-        }
+        LocalServices.execChecked(statements);
     }
 }

@@ -1,5 +1,6 @@
 package io.cdclr.connector.sink;
 
+import io.cdclr.testsupport.FakeKinesisClient;
 import io.cdclr.connector.kinesis.KinesisWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,7 +23,6 @@ import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
@@ -39,7 +39,7 @@ class KinesisSinkTaskTest {
     private static final TopicPartition P1 = new TopicPartition("cdc.public.t", 1);
 
     /** Acknowledges every record at once, except records of blocked keys, which are throttled until unblocked. */
-    static final class FakeKinesis implements KinesisAsyncClient {
+    static final class FakeKinesis extends FakeKinesisClient {
         final Set<String> blocked = new HashSet<>();
         final Map<String, List<byte[]>> accepted = new HashMap<>();
         volatile RuntimeException permanent;
@@ -50,18 +50,15 @@ class KinesisSinkTaskTest {
                 return CompletableFuture.failedFuture(permanent);
             }
             List<PutRecordsResultEntry> results = new ArrayList<>();
-            int failed = 0;
             for (PutRecordsRequestEntry entry : request.records()) {
                 if (blocked.contains(entry.partitionKey())) {
-                    results.add(PutRecordsResultEntry.builder().errorCode("ProvisionedThroughputExceededException")
-                            .errorMessage("Rate exceeded for shard").build());
-                    failed++;
+                    results.add(throttled());
                 } else {
                     accepted.computeIfAbsent(entry.partitionKey(), k -> new ArrayList<>()).add(entry.data().asByteArray());
-                    results.add(PutRecordsResultEntry.builder().shardId("shardId-000000000000").sequenceNumber("1").build());
+                    results.add(written("shardId-000000000000"));
                 }
             }
-            return CompletableFuture.completedFuture(PutRecordsResponse.builder().records(results).failedRecordCount(failed).build());
+            return CompletableFuture.completedFuture(response(results));
         }
 
         synchronized void block(String key) {
@@ -78,15 +75,6 @@ class KinesisSinkTaskTest {
 
         synchronized List<byte[]> of(String key) {
             return new ArrayList<>(accepted.getOrDefault(key, List.of()));
-        }
-
-        @Override
-        public String serviceName() {
-            return "kinesis";
-        }
-
-        @Override
-        public void close() {
         }
     }
 

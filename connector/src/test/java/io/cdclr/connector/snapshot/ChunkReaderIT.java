@@ -2,7 +2,7 @@ package io.cdclr.connector.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

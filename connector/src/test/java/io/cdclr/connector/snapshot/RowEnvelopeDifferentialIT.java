@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.ExactJson;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -26,25 +27,22 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.cdclr.connector.envelope.EnvelopeParser;
 import io.cdclr.connector.envelope.KeyedEnvelope;
 import io.cdclr.connector.envelope.PartitionKey;
-import io.cdclr.connector.pgoutput.TypeWorkload;
+import io.cdclr.testsupport.DifferentialWorkload;
 import io.cdclr.connector.replication.ConnectionTimeouts;
 import io.cdclr.connector.replication.PostgresEndpoint;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 
 /**
  * The snapshot envelope against wal2json itself. Rows of every type the project's type workload covers (the
- * pgoutput TypeWorkload and the reference types-and-edge-cases.sql, plus user enum/domain/composite/array types,
+ * DifferentialWorkload's type tables and the reference types-and-edge-cases.sql, plus user enum/domain/composite/array types,
  * NULLs, TOASTed values, composite/text/uuid keys, defaults, a dropped column) are INSERTed while
  * a wal2json slot of the test's own exists; wal2json's INSERT envelopes are read from the slot (in a session with
  * an empty search_path, as the connector's replication session has), and the same rows are read back through
@@ -55,11 +53,7 @@ import io.cdclr.connector.testing.LocalServices;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RowEnvelopeDifferentialIT {
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
+    private static final ObjectMapper EXACT = ExactJson.MAPPER;
     private static final String SNAPSHOT_ID = "3f1c2a7e-snap\"id";
 
     private final String s = "snapfmt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
@@ -80,7 +74,7 @@ class RowEnvelopeDifferentialIT {
                 "CREATE DOMAIN " + s + ".padded AS char(4)",
                 "CREATE TYPE " + s + ".addr AS (street text, no int, tags text[])");
         // the pgoutput type workload: types-and-edge-cases.sql's kitchen, more types, enum mood, domain posint
-        exec(TypeWorkload.ddl(s).toArray(String[]::new));
+        exec(DifferentialWorkload.typeTablesDdl(s).toArray(String[]::new));
         exec(
                 "CREATE TABLE " + s + ".extra_types(id int primary key, r4 int4range, rn numrange, rts tstzrange, rd daterange,"
                         + " c cidr, mac macaddr, tz timetz, g int GENERATED ALWAYS AS (id * 2) STORED, ts tsvector, b3 bit(3),"
@@ -100,7 +94,7 @@ class RowEnvelopeDifferentialIT {
                 "CREATE TABLE " + s + ".toasted(id int primary key, big text, bigb bytea)");
         exec("SELECT pg_create_logical_replication_slot('" + slot + "', 'wal2json')");
         String big = "(SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g)"; // ~12.8 kB, stored out of line
-        List<String> rows = new ArrayList<>(TypeWorkload.inserts(s));
+        List<String> rows = new ArrayList<>(DifferentialWorkload.typeRows(s));
         rows.addAll(List.of(
                 "INSERT INTO " + s + ".kitchen(id) VALUES (12)",
                 "INSERT INTO " + s + ".more_types(id) VALUES (4)",
@@ -336,14 +330,6 @@ class RowEnvelopeDifferentialIT {
     }
 
     private static void exec(String... statements) throws SQLException {
-        try (Connection c = LocalServices.connect(); Statement st = c.createStatement()) {
-            for (String sql : statements) {
-                try {
-                    st.execute(sql);
-                } catch (SQLException e) {
-                    throw new SQLException(e.getMessage() + " in: " + sql, e.getSQLState(), e);
-                }
-            }
-        }
+        LocalServices.execChecked(statements);
     }
 }

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cdclr.connector.source.InMemoryOffsets;
+import io.cdclr.connector.source.PgTestSupport;
 import io.cdclr.connector.source.Wal2JsonSourceTask;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -15,21 +17,16 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.ObjectName;
-import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.apache.kafka.connect.source.SourceTaskContext;
-import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -67,7 +64,7 @@ class SnapshotWhileStreamingIT {
                 "CREATE TABLE public." + nopk + " (x int)", "INSERT INTO public." + nopk + " VALUES (1)");
 
         Map<String, String> config = config();
-        Offsets offsets = new Offsets(config);
+        InMemoryOffsets offsets = new InMemoryOffsets(config);
         Consumer consumer = new Consumer();
         Wal2JsonSourceTask task = start(config, offsets);
 
@@ -106,7 +103,7 @@ class SnapshotWhileStreamingIT {
                 offsets.store(seen.get(i));
             }
             snapshotRowsBeforeCrash += seen.subList(0, storedUpTo).stream().filter(Consumer::isSnapshot).count();
-            String progressAtCrash = (String) offsets.stored.get(SnapshotProgress.OFFSET_KEY);
+            String progressAtCrash = (String) offsets.last().get(SnapshotProgress.OFFSET_KEY);
             task.stop();
             tasks.remove(task);
             sleep(300);
@@ -166,7 +163,7 @@ class SnapshotWhileStreamingIT {
         Map<String, String> config = config();
         config.remove("snapshot.tables");
         config.put("snapshot.chunk.size", "10");
-        Offsets offsets = new Offsets(config);
+        InMemoryOffsets offsets = new InMemoryOffsets(config);
         Wal2JsonSourceTask task = start(config, offsets);
         Consumer consumer = new Consumer();
         exec(SnapshotRequest.sql(SnapshotRequest.start(List.of("public." + t1, "public." + t2), 0)));
@@ -197,7 +194,7 @@ class SnapshotWhileStreamingIT {
     }
 
     /** Polls as a host does: applies, stores and commits every batch (the engine waits for stored rows). */
-    private static void pollUntil(Wal2JsonSourceTask task, Offsets offsets, Consumer consumer, Check check)
+    private static void pollUntil(Wal2JsonSourceTask task, InMemoryOffsets offsets, Consumer consumer, Check check)
             throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!check.done()) {
@@ -262,13 +259,7 @@ class SnapshotWhileStreamingIT {
     }
 
     private Map<String, String> config() {
-        Map<String, String> p = new HashMap<>();
-        p.put("database.hostname", LocalServices.pgHost());
-        p.put("database.port", Integer.toString(LocalServices.pgPort()));
-        p.put("database.user", LocalServices.pgUser());
-        p.put("database.password", LocalServices.pgPassword());
-        p.put("database.dbname", LocalServices.pgDatabase());
-        p.put("database.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
+        Map<String, String> p = PgTestSupport.databaseConfig();
         p.put("slot.name", slot);
         p.put("status.interval.ms", "1000");
         p.put("poll.timeout.ms", "100");
@@ -278,7 +269,7 @@ class SnapshotWhileStreamingIT {
         return p;
     }
 
-    private Wal2JsonSourceTask start(Map<String, String> config, Offsets offsets) {
+    private Wal2JsonSourceTask start(Map<String, String> config, InMemoryOffsets offsets) {
         Wal2JsonSourceTask task = new Wal2JsonSourceTask();
         task.initialize(offsets);
         task.start(config);
@@ -361,63 +352,14 @@ class SnapshotWhileStreamingIT {
         }
     }
 
-    /** The host's offset store: stores only what the test says was delivered. */
-    static final class Offsets implements SourceTaskContext, OffsetStorageReader {
-        private final Map<String, String> configs;
-        volatile Map<String, Object> stored;
-
-        Offsets(Map<String, String> configs) {
-            this.configs = configs;
-        }
-
-        void store(SourceRecord r) {
-            stored = new HashMap<>(r.sourceOffset());
-        }
-
-        @Override
-        public Map<String, String> configs() {
-            return configs;
-        }
-
-        @Override
-        public OffsetStorageReader offsetStorageReader() {
-            return this;
-        }
-
-        @Override
-        public PluginMetrics pluginMetrics() {
-            return null;
-        }
-
-        @Override
-        public <T> Map<String, Object> offset(Map<String, T> partition) {
-            return stored;
-        }
-
-        @Override
-        public <T> Map<Map<String, T>, Map<String, Object>> offsets(Collection<Map<String, T>> partitions) {
-            Map<Map<String, T>, Map<String, Object>> out = new ConcurrentHashMap<>();
-            partitions.forEach(p -> {
-                if (stored != null) {
-                    out.put(p, stored);
-                }
-            });
-            return out;
-        }
-    }
-
-    private static void exec(String... sql) throws SQLException {
-        try (Connection c = LocalServices.connect(); Statement s = c.createStatement()) {
-            for (String q : sql) {
-                s.execute(q);
-            }
-        }
+    private static void exec(String... sql) {
+        LocalServices.exec(sql);
     }
 
     private static void execQuietly(String sql) {
         try {
             exec(sql);
-        } catch (SQLException ignored) {
+        } catch (RuntimeException ignored) {
             // best effort
         }
     }

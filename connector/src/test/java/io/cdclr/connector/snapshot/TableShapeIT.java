@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 
 /** TableShape against the real catalog: what it refuses (by name) and what it reads. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)

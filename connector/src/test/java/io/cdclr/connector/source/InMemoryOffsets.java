@@ -11,19 +11,26 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The host's offset store, as a test sees it: offsets are stored only when the test says so. */
-final class InMemoryOffsets implements SourceTaskContext, OffsetStorageReader {
+public final class InMemoryOffsets implements SourceTaskContext, OffsetStorageReader {
     private final Map<Map<String, ?>, Map<String, Object>> stored = new ConcurrentHashMap<>();
     private final Map<String, String> configs;
+    private volatile Map<String, Object> last;
 
-    InMemoryOffsets(Map<String, String> configs) {
+    public InMemoryOffsets(Map<String, String> configs) {
         this.configs = configs;
     }
 
     /** Stores a record's offset the way a JSON offset store would give it back (small numbers as Integer). */
-    void store(SourceRecord r) {
+    public void store(SourceRecord r) {
         Map<String, Object> copy = new HashMap<>();
         r.sourceOffset().forEach((k, v) -> copy.put(k, v instanceof Long l && l == l.intValue() ? (Object) l.intValue() : v));
         stored.put(Map.copyOf(r.sourcePartition()), copy);
+        last = copy;
+    }
+
+    /** The offset stored last (any partition), or null. */
+    public Map<String, Object> last() {
+        return last;
     }
 
     /** Takes over another store's offsets (a restart with other settings). */

@@ -1,11 +1,7 @@
 package io.cdclr.connector.source;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import io.cdclr.testsupport.ExactJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,21 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** JSON equality where numbers must match verbatim: 10.50 is not 10.5, a bigint keeps every digit. */
 final class JsonAssert {
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
-
     private JsonAssert() {
     }
 
     static JsonNode tree(String json) {
-        try {
-            return EXACT.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new AssertionError("not JSON: " + json, e);
-        }
+        return ExactJson.tree(json);
     }
 
     static void assertJsonListsEqual(List<String> expected, List<String> actual) {

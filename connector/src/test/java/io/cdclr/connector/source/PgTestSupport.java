@@ -1,39 +1,39 @@
 package io.cdclr.connector.source;
 
 import io.cdclr.connector.replication.Lsn;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
+import io.cdclr.testsupport.Wal2JsonPeek;
 import org.apache.kafka.connect.source.SourceRecord;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /** Helpers for the integration tests: unique names, SQL, slots, peeking, polling with bounded waits. */
-final class PgTestSupport {
+public final class PgTestSupport {
     private PgTestSupport() {
     }
 
     static String uniqueSuffix() {
-        return UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return LocalServices.unique();
     }
 
-    static Map<String, String> taskConfig(String slot) {
+    /** The source connector's connection settings for the local PostgreSQL (database.*). */
+    public static Map<String, String> databaseConfig() {
         Map<String, String> p = new HashMap<>();
         p.put("database.hostname", LocalServices.pgHost());
         p.put("database.port", Integer.toString(LocalServices.pgPort()));
         p.put("database.user", LocalServices.pgUser());
         p.put("database.password", LocalServices.pgPassword());
         p.put("database.dbname", LocalServices.pgDatabase());
-        p.put("database.sslmode", LocalServices.env("PGSSLMODE", "prefer"));
+        p.put("database.sslmode", LocalServices.pgSslMode());
+        return p;
+    }
+
+    static Map<String, String> taskConfig(String slot) {
+        Map<String, String> p = databaseConfig();
         p.put("slot.name", slot);
         p.put("status.interval.ms", "1000");
         p.put("poll.timeout.ms", "200");
@@ -43,13 +43,7 @@ final class PgTestSupport {
     }
 
     static void exec(String... sql) {
-        try (Connection c = LocalServices.connect(); Statement s = c.createStatement()) {
-            for (String q : sql) {
-                s.execute(q);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        LocalServices.exec(sql);
     }
 
     static void createSlot(String slot, String plugin) {
@@ -94,53 +88,16 @@ final class PgTestSupport {
     }
 
     static Object query1(String sql) {
-        try (Connection c = LocalServices.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getObject(1) : null;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        return LocalServices.query1(sql);
     }
 
     /** What wal2json itself emits from the slot with these options, as the walsender would (empty search_path). */
     static List<String> peek(String slot, Map<String, String> options) {
-        StringBuilder sql = new StringBuilder("SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL");
-        List<String> args = new ArrayList<>();
-        for (Map.Entry<String, String> o : options.entrySet()) {
-            sql.append(", ?, ?");
-            args.add(o.getKey());
-            args.add(o.getValue());
-        }
-        sql.append(")");
-        try (Connection c = LocalServices.connect()) {
-            try (Statement s = c.createStatement()) {
-                s.execute("SET search_path = ''");
-            }
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-                ps.setString(1, slot);
-                for (int i = 0; i < args.size(); i++) {
-                    ps.setString(i + 2, args.get(i));
-                }
-                List<String> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-                return out;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        return Wal2JsonPeek.peek(slot, options);
     }
 
     static Map<String, String> defaultOptions() {
-        Map<String, String> o = new LinkedHashMap<>();
-        o.put("format-version", "2");
-        o.put("include-pk", "1");
-        o.put("include-lsn", "1");
-        o.put("include-timestamp", "1");
-        o.put("include-transaction", "0");
-        return o;
+        return Wal2JsonPeek.pipelineOptions();
     }
 
     /** Polls until {@code count} records have arrived (or fails after a bounded wait). */

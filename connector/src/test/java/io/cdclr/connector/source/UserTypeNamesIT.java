@@ -2,8 +2,6 @@ package io.cdclr.connector.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.kafka.connect.source.SourceRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -19,31 +17,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * names every one schema-qualified, as pg_recvlogical and a peek with an empty search_path do, whatever the login
  * role's search_path ({@code "$user", public} here, which would leave the types in public unqualified).
  */
-class UserTypeNamesIT {
+class UserTypeNamesIT extends SourceTaskFixture {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String suffix = uniqueSuffix();
-    private final String slot = "it_types_" + suffix;
-    private final String peekSlot = "it_types_peek_" + suffix;
+    private final String slot = slot("types");
+    private final String peekSlot = slot("types_peek");
     /** Types in public need unique names: other runs share the database. */
     private final String p = "types_" + suffix;
     private final String schema = "types_" + suffix + "_s";
     private final String table = schema + ".uses";
-    private Wal2JsonSourceTask task;
 
-    @AfterEach
-    void cleanUp() {
-        if (task != null) {
-            task.stop();
-        }
-        dropSlotQuietly(slot);
-        dropSlotQuietly(peekSlot);
-        try {
-            exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE", "DROP TYPE IF EXISTS public." + p + "_pair",
-                    "DROP DOMAIN IF EXISTS public." + p + "_posint", "DROP TYPE IF EXISTS public." + p + "_mood");
-        } catch (RuntimeException ignored) {
-            // best effort
-        }
+    {
+        dropAfterwards("DROP SCHEMA IF EXISTS " + schema + " CASCADE", "DROP TYPE IF EXISTS public." + p + "_pair",
+                "DROP DOMAIN IF EXISTS public." + p + "_posint", "DROP TYPE IF EXISTS public." + p + "_mood");
     }
 
     @Test
@@ -72,9 +58,7 @@ class UserTypeNamesIT {
         options.forEach((k, v) -> config.put("wal2json." + k, v));
         // The user's own server options are kept, but do not decide the names: the session pins search_path last.
         config.put("database.options", "-c search_path=" + schema + ",public -c wal_sender_timeout=45s");
-        task = new Wal2JsonSourceTask();
-        task.initialize(new InMemoryOffsets(config));
-        task.start(config);
+        task = start(config);
         List<String> got = values(pollRecords(task, 3, 60_000));
 
         Map<String, String> expectedTypes = new LinkedHashMap<>();

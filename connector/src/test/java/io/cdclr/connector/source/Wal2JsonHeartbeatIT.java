@@ -1,6 +1,5 @@
 package io.cdclr.connector.source;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -10,22 +9,10 @@ import java.util.Map;
 import static io.cdclr.connector.source.PgTestSupport.*;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class Wal2JsonHeartbeatIT {
-    private final String suffix = uniqueSuffix();
-    private final String slot = "it_heartbeat_" + suffix;
-    private final String peekSlot = "it_heartbeat_peek_" + suffix;
-    private final String table = "public.heartbeat_" + suffix;
-    private Wal2JsonSourceTask task;
-
-    @AfterEach
-    void cleanUp() {
-        if (task != null) {
-            task.stop();
-        }
-        dropSlotQuietly(slot);
-        dropSlotQuietly(peekSlot);
-        dropTablesQuietly(table);
-    }
+class Wal2JsonHeartbeatIT extends SourceTaskFixture {
+    private final String slot = slot("heartbeat");
+    private final String peekSlot = slot("heartbeat_peek");
+    private final String table = table("heartbeat");
 
     @Test
     void heartbeatWritesMessagesThatAreNotEmittedAndLetTheSlotAdvance() throws Exception {
@@ -36,9 +23,7 @@ class Wal2JsonHeartbeatIT {
         config.put("wal2json.add-tables", table);
         config.put("heartbeat.interval.ms", "300");
         config.put("heartbeat.message.prefix", "hb_" + suffix);
-        task = new Wal2JsonSourceTask();
-        task.initialize(new InMemoryOffsets(config));
-        task.start(config);
+        task = start(config);
         String afterStart = currentWalLsn().toString();
         long deadline = System.nanoTime() + 30_000_000_000L;
         Map<String, String> peekOptions = new LinkedHashMap<>(defaultOptions());

@@ -8,31 +8,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A backlog of large rows against real wal2json: poll() batches stay within poll.max.bytes (a row larger than the
  * budget comes alone), and every row arrives once, in order, with the queue bounded in bytes well below the backlog.
  */
-class Wal2JsonLargeRowsIT {
+class Wal2JsonLargeRowsIT extends SourceTaskFixture {
     private static final int ROWS = 40;
     private static final int ROW_BYTES = 300_000;
     private static final long BUDGET = 1024 * 1024;
 
-    private final String suffix = uniqueSuffix();
-    private final String slot = "it_largerows_" + suffix;
-    private final String table = "public.largerows_" + suffix;
-    private Wal2JsonSourceTask task;
-
-    @AfterEach
-    void cleanUp() {
-        if (task != null) {
-            task.stop();
-        }
-        dropSlotQuietly(slot);
-        dropTablesQuietly(table);
-    }
+    private final String slot = slot("largerows");
+    private final String table = table("largerows");
 
     @Test
     void batchesOfLargeRowsStayWithinThePollByteBoundAndARowOverItComesAlone() throws Exception {
@@ -52,9 +40,7 @@ class Wal2JsonLargeRowsIT {
         config.put("poll.max.bytes", Long.toString(BUDGET));
         config.put("queue.max.bytes", Long.toString(4 * BUDGET));
         InMemoryOffsets offsets = new InMemoryOffsets(config);
-        task = new Wal2JsonSourceTask();
-        task.initialize(offsets);
-        task.start(config);
+        task = start(offsets);
         Thread.sleep(2000); // the reader fills its queue (bounded at 4 MiB) before the first poll
 
         List<String> keys = new ArrayList<>();
@@ -110,9 +96,7 @@ class Wal2JsonLargeRowsIT {
         config.put("status.interval.ms", "500");
         config.put("database.options", "-c wal_sender_timeout=2s");
         InMemoryOffsets offsets = new InMemoryOffsets(config);
-        task = new Wal2JsonSourceTask();
-        task.initialize(offsets);
-        task.start(config);
+        task = start(offsets);
         waitFor(() -> slotActive(slot), 10_000);
         Object walsender = query1("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
         Thread.sleep(8000);

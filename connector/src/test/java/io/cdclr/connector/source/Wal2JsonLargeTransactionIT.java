@@ -1,7 +1,6 @@
 package io.cdclr.connector.source;
 
 import org.apache.kafka.connect.source.SourceRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,23 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A transaction of a million rows streams through in bounded batches without being held in memory. Row count:
  * {@code -Dit.largeTransaction.rows=N} (default 1,000,000).
  */
-class Wal2JsonLargeTransactionIT {
+class Wal2JsonLargeTransactionIT extends SourceTaskFixture {
     private static final int ROWS = Integer.getInteger("it.largeTransaction.rows", 1_000_000);
     private static final int BATCH = 1000;
 
-    private final String suffix = uniqueSuffix();
-    private final String slot = "it_large_" + suffix;
-    private final String table = "public.large_" + suffix;
-    private Wal2JsonSourceTask task;
-
-    @AfterEach
-    void cleanUp() {
-        if (task != null) {
-            task.stop();
-        }
-        dropSlotQuietly(slot);
-        dropTablesQuietly(table);
-    }
+    private final String slot = slot("large");
+    private final String table = table("large");
 
     @Test
     void millionRowTransactionStreamsInBoundedBatches() throws Exception {
@@ -44,9 +32,7 @@ class Wal2JsonLargeTransactionIT {
         config.put("poll.max.records", Integer.toString(BATCH));
         config.put("queue.capacity", "2048");
         InMemoryOffsets offsets = new InMemoryOffsets(config);
-        task = new Wal2JsonSourceTask();
-        task.initialize(offsets);
-        task.start(config);
+        task = start(offsets);
 
         long count = 0;
         long expectedId = 1;

@@ -1,8 +1,7 @@
 package io.cdclr.connector.source;
 
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 
@@ -28,25 +27,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * wal2json is the oracle: what the task emits must be JSON-equal (numbers verbatim) to what
  * pg_logical_slot_peek_changes returns, with the same options, from a second slot created at the same point.
  */
-class Wal2JsonOracleIT {
+class Wal2JsonOracleIT extends SourceTaskFixture {
     private static final Path REFERENCE = Path.of(System.getProperty("reference.dir", "/work/shared/reference/wal2json-v2"));
     private static final List<String> TABLES = List.of("customers", "order_lines", "audit_log", "docs", "kitchen",
             "nopk", "full_ident", "own_a", "own_b");
 
-    private final String suffix = uniqueSuffix();
-    private final String slot = "it_oracle_" + suffix;
-    private final String peekSlot = "it_oracle_peek_" + suffix;
-    private Wal2JsonSourceTask task;
+    private final String slot = slot("oracle");
+    private final String peekSlot = slot("oracle_peek");
     private final Map<String, String> extraOptions = new LinkedHashMap<>();
 
-    @AfterEach
-    void cleanUp() {
-        if (task != null) {
-            task.stop();
-        }
-        dropSlotQuietly(slot);
-        dropSlotQuietly(peekSlot);
-        dropTablesQuietly(TABLES.stream().map(t -> "public." + t + "_" + suffix).toArray(String[]::new));
+    {
+        TABLES.forEach(this::table);
     }
 
     private Map<String, String> options(boolean transactions) {
@@ -125,9 +116,7 @@ class Wal2JsonOracleIT {
         }
         Map<String, String> config = taskConfig(slot);
         options.forEach((k, v) -> config.put("wal2json." + k, v));
-        task = new Wal2JsonSourceTask();
-        task.initialize(new InMemoryOffsets(config));
-        task.start(config);
+        task = start(config);
         List<String> actual = new ArrayList<>();
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (withoutEmptyTransactions(actual).size() < expected.size() && System.nanoTime() < deadline) {

@@ -1,7 +1,6 @@
 package io.cdclr.connector.source;
 
 import org.apache.kafka.connect.source.SourceRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -21,37 +20,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Restarts at the edges of the offset format, against the real server: a non-transactional message whose LSN is the
  * next transaction's commit LSN, and a restart inside a transaction after the table filter changed.
  */
-class Wal2JsonResumeEdgesIT {
+class Wal2JsonResumeEdgesIT extends SourceTaskFixture {
     private static final Pattern ID = Pattern.compile("\\{\"name\":\"id\",\"type\":\"integer\",\"value\":(\\d+)}");
 
-    private final String suffix = uniqueSuffix();
-    private final String slot = "it_edges_" + suffix;
-    private final String table = "public.edges_" + suffix;
-    private final String other = "public.edges_other_" + suffix;
+    private final String slot = slot("edges");
+    private final String table = table("edges");
+    private final String other = table("edges_other");
     private final String prefix = "edges_" + suffix;
-    private Wal2JsonSourceTask task;
-
-    @AfterEach
-    void cleanUp() {
-        if (task != null) {
-            task.stop();
-        }
-        dropSlotQuietly(slot);
-        dropTablesQuietly(table, other);
-    }
 
     private Map<String, String> config(String addTables) {
-        Map<String, String> c = taskConfig(slot);
-        c.put("wal2json.add-tables", addTables);
+        Map<String, String> c = config(slot, addTables);
         c.put("wal2json.add-msg-prefixes", prefix);
         return c;
-    }
-
-    private Wal2JsonSourceTask start(InMemoryOffsets offsets) {
-        Wal2JsonSourceTask t = new Wal2JsonSourceTask();
-        t.initialize(offsets);
-        t.start(offsets.configs());
-        return t;
     }
 
     /**

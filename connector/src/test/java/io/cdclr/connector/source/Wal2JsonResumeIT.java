@@ -2,7 +2,6 @@ package io.cdclr.connector.source;
 
 import io.cdclr.connector.replication.Lsn;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,33 +14,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Restart, confirmation and reconnect behaviour against the real server. */
-class Wal2JsonResumeIT {
-    private final String suffix = uniqueSuffix();
-    private final String slot = "it_resume_" + suffix;
-    private final String table = "public.resume_" + suffix;
-    private final String other = "public.resume_other_" + suffix;
-    private Wal2JsonSourceTask task;
-
-    @AfterEach
-    void cleanUp() {
-        if (task != null) {
-            task.stop();
-        }
-        dropSlotQuietly(slot);
-        dropTablesQuietly(table, other);
-    }
+class Wal2JsonResumeIT extends SourceTaskFixture {
+    private final String slot = slot("resume");
+    private final String table = table("resume");
+    private final String other = table("resume_other");
 
     private Map<String, String> config() {
-        Map<String, String> c = taskConfig(slot);
-        c.put("wal2json.add-tables", table);
-        return c;
-    }
-
-    private Wal2JsonSourceTask start(InMemoryOffsets offsets) {
-        Wal2JsonSourceTask t = new Wal2JsonSourceTask();
-        t.initialize(offsets);
-        t.start(offsets.configs());
-        return t;
+        return config(slot, table);
     }
 
     /** Three transactions of 5, 10 and 5 rows: 20 records. */

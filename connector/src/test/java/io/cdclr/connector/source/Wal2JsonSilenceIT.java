@@ -5,19 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cdclr.connector.testing.LocalServices;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import io.cdclr.testsupport.LocalServices;
+import io.cdclr.testsupport.SilentTcpProxy;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import javax.management.MBeanServer;
-import javax.management.ObjectName;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +26,7 @@ class Wal2JsonSilenceIT {
     private final String table = "it_silence_" + uniqueSuffix();
     private final MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
     private Wal2JsonSourceTask task;
-    private FreezingProxy proxy;
+    private SilentTcpProxy proxy;
 
     @AfterEach
     void cleanUp() throws Exception {
@@ -54,7 +47,7 @@ class Wal2JsonSilenceIT {
     @Test
     void anIdleServerIsAskedForAReplyASilentOneFailsTheSessionAndTheTaskReconnects() throws Exception {
         exec("CREATE TABLE " + table + " (id int primary key, v text)");
-        proxy = new FreezingProxy(LocalServices.pgHost(), LocalServices.pgPort());
+        proxy = new SilentTcpProxy(LocalServices.pgHost(), LocalServices.pgPort(), true);
         Map<String, String> config = taskConfig(slot);
         config.put("database.port", Integer.toString(proxy.port()));
         config.put("wal2json.add-tables", "public." + table);
@@ -77,7 +70,7 @@ class Wal2JsonSilenceIT {
         exec("INSERT INTO " + table + " VALUES (1, 'before')");
         assertEquals(1, pollRecords(task, 1, 30_000).size());
 
-        proxy.freeze();
+        proxy.silence();
         long frozenAt = System.nanoTime();
         while (Boolean.TRUE.equals(attribute("Connected"))) {
             assertTrue(System.nanoTime() - frozenAt < 10 * SILENCE_MS * 1_000_000L, "silence never noticed");
@@ -88,7 +81,7 @@ class Wal2JsonSilenceIT {
         pollQuietly(task, 5); // reconnect attempts against the silent proxy fail within the login timeout
         assertFalse((Boolean) attribute("Connected"));
 
-        proxy.thaw();
+        proxy.restore();
         List<SourceRecord> after = pollRecords(task, 1, 60_000);
         assertTrue(values(after).get(0).contains("\"during\""), values(after).toString());
         assertEquals(Boolean.TRUE, attribute("Connected"));
@@ -115,103 +108,5 @@ class Wal2JsonSilenceIT {
         assertEquals(Boolean.TRUE, attribute("Connected"), "waiting for the host is not the server's silence");
         assertEquals(2000, pollRecords(task, 2000, 60_000).size());
         assertEquals(0L, attribute("Reconnects"));
-    }
-
-    /** Forwards TCP; frozen, forwards nothing either way and closes nothing (new connections are accepted and ignored). */
-    static final class FreezingProxy implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-        private final String host;
-        private final int port;
-        private volatile boolean frozen;
-
-        FreezingProxy(String host, int port) throws IOException {
-            this.host = host;
-            this.port = port;
-            daemon(this::accept);
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        void freeze() {
-            frozen = true;
-        }
-
-        void thaw() {
-            frozen = false;
-        }
-
-        private void waitThawed() throws InterruptedException {
-            while (frozen) {
-                Thread.sleep(20);
-            }
-        }
-
-        private void accept() {
-            try {
-                while (true) {
-                    Socket client = server.accept();
-                    sockets.add(client);
-                    daemon(() -> {
-                        try {
-                            waitThawed();
-                            Socket upstream = new Socket(host, port);
-                            sockets.add(upstream);
-                            daemon(() -> pump(client, upstream));
-                            daemon(() -> pump(upstream, client));
-                        } catch (IOException | InterruptedException e) {
-                            closeQuietly(client);
-                        }
-                    });
-                }
-            } catch (IOException e) {
-                // closed
-            }
-        }
-
-        private void pump(Socket from, Socket to) {
-            byte[] buffer = new byte[16384];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                while (true) {
-                    waitThawed();
-                    int n = in.read(buffer);
-                    if (n < 0) {
-                        break;
-                    }
-                    waitThawed();
-                    out.write(buffer, 0, n);
-                }
-            } catch (IOException | InterruptedException e) {
-                // one end closed
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-            }
-        }
-
-        private static void daemon(Runnable r) {
-            Thread t = new Thread(r, "freezing-proxy");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        private static void closeQuietly(Socket s) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            frozen = false;
-            server.close();
-            for (Socket s : sockets) {
-                closeQuietly(s);
-            }
-        }
     }
 }

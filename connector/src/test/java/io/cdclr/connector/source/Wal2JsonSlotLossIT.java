@@ -3,7 +3,6 @@ package io.cdclr.connector.source;
 import io.cdclr.connector.replication.SlotLostException;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -21,31 +20,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A slot that vanishes once the connector has a position in it is never re-created (that would silently skip
  * every change in between): the task fails with one message naming the slot and the last confirmed LSN.
  */
-class Wal2JsonSlotLossIT {
-    private final String slot = "it_slotloss_" + uniqueSuffix();
-    private final String table = "public.slotloss_" + uniqueSuffix();
-    private Wal2JsonSourceTask task;
-
-    @AfterEach
-    void cleanUp() {
-        if (task != null) {
-            task.stop();
-        }
-        dropSlotQuietly(slot);
-        dropTablesQuietly(table);
-    }
+class Wal2JsonSlotLossIT extends SourceTaskFixture {
+    private final String slot = slot("slotloss");
+    private final String table = table("slotloss");
 
     private Map<String, String> config() {
-        Map<String, String> c = taskConfig(slot);
-        c.put("wal2json.add-tables", table);
-        return c;
-    }
-
-    private Wal2JsonSourceTask start(InMemoryOffsets offsets) {
-        Wal2JsonSourceTask t = new Wal2JsonSourceTask();
-        t.initialize(offsets);
-        t.start(offsets.configs());
-        return t;
+        return config(slot, table);
     }
 
     private boolean slotExists() {

@@ -3,6 +3,7 @@ package io.cdclr.connector.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.LocalServices;
 import java.io.IOException;
 import java.net.Socket;
 import java.sql.Connection;

@@ -3,7 +3,7 @@ package io.cdclr.runner.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cdclr.runner.testing.CaptureFixture;
+import io.cdclr.runner.testing.Capture;
 import io.cdclr.runner.testing.Envelopes;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
@@ -34,15 +34,15 @@ class PostgresOffsetStoreIT {
 
     @Test
     void statelessRunnerResumesFromItsOffsetTableWithoutDuplicatesOrCapturingIt() throws Exception {
-        try (CaptureFixture fixture = new CaptureFixture("CREATE TABLE items(id int primary key, name text)");
+        try (Capture fixture = Capture.shared("CREATE TABLE items(id int primary key, name text)");
              TestStream stream = new TestStream("pg-offsets-" + TestEnv.unique(), 1)) {
             String offsetTable = fixture.schema + ".runner_offsets";
             Map<String, String> env = TestEnv.runnerEnv();
             env.put("KINESIS_STREAM", stream.name());
             env.put("REPLICATION_SLOT", fixture.runnerSlot);
             // The whole schema is captured, the offset table included: the runner must exclude it itself.
-            env.put("CDC_WAL2JSON_ADD_TABLES", fixture.schema + ".*");
-            env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", fixture.schema);
+            env.put("CDC_WAL2JSON_ADD_TABLES", fixture.addTables);
+            env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", fixture.messagePrefix);
             env.put("CDC_OFFSET_STORAGE", "postgres");
             env.put("CDC_OFFSET_STORAGE_POSTGRES_TABLE", offsetTable);
             env.put("CDC_OFFSET_FLUSH_INTERVAL_MS", "200");

@@ -3,7 +3,7 @@ package io.cdclr.runner.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cdclr.runner.testing.CaptureFixture;
+import io.cdclr.runner.testing.Capture;
 import io.cdclr.runner.testing.Envelopes;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
@@ -53,12 +53,12 @@ class RunnerEndToEndIT {
     @TempDir
     Path dir;
 
-    private Map<String, String> runnerEnv(CaptureFixture fixture, TestStream stream) {
+    private Map<String, String> runnerEnv(Capture fixture, TestStream stream) {
         Map<String, String> env = TestEnv.runnerEnv();
         env.put("KINESIS_STREAM", stream.name());
         env.put("REPLICATION_SLOT", fixture.runnerSlot);
-        env.put("CDC_WAL2JSON_ADD_TABLES", fixture.schema + ".*");
-        env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", fixture.schema);
+        env.put("CDC_WAL2JSON_ADD_TABLES", fixture.addTables);
+        env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", fixture.messagePrefix);
         env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", dir.resolve("offsets.dat").toString());
         env.put("CDC_OFFSET_FLUSH_INTERVAL_MS", "200");
         return env;
@@ -70,7 +70,7 @@ class RunnerEndToEndIT {
 
     @Test
     void referenceWorkloadArrivesJsonEqualAndSigtermRestartDuplicatesNothing() throws Exception {
-        try (CaptureFixture fixture = new CaptureFixture(REFERENCE_DDL);
+        try (Capture fixture = Capture.shared(REFERENCE_DDL);
              TestStream stream = new TestStream("e2e-ref-" + TestEnv.unique(), 2)) {
             Path log = dir.resolve("runner.log");
             try (RunnerProcess runner = RunnerProcess.start(runnerEnv(fixture, stream), log)) {
@@ -83,7 +83,7 @@ class RunnerEndToEndIT {
                 assertTrue(metrics.contains("cdc_changes_delivered_total"), metrics);
                 assertEquals(0, runner.terminate(Duration.ofSeconds(60)), runner.output());
             }
-            String confirmedAfterFirstRun = fixture.confirmedFlushLsn();
+            long confirmedAfterFirstRun = fixture.confirmedFlushLsn();
 
             // Written while the runner is down, delivered after the restart; nothing from before is sent again.
             List<String> more = new ArrayList<>();
@@ -101,8 +101,8 @@ class RunnerEndToEndIT {
                 Envelopes.assertDelivered(oracle, delivered, true);
                 assertEquals(0, runner.terminate(Duration.ofSeconds(60)), runner.output());
             }
-            String confirmedAfterSecondRun = fixture.confirmedFlushLsn();
-            assertTrue(lsn(confirmedAfterSecondRun) > lsn(confirmedAfterFirstRun), "after a clean stop the slot is "
+            long confirmedAfterSecondRun = fixture.confirmedFlushLsn();
+            assertTrue(confirmedAfterSecondRun > confirmedAfterFirstRun, "after a clean stop the slot is "
                     + "confirmed up to the delivered changes: " + confirmedAfterFirstRun + " -> " + confirmedAfterSecondRun
                     + "\n" + Files.readString(log));
             // Still exactly once after both stops.
@@ -112,7 +112,7 @@ class RunnerEndToEndIT {
 
     @Test
     void killNineMidStreamLosesNothingAndKeepsPerRowOrder() throws Exception {
-        try (CaptureFixture fixture = new CaptureFixture(REFERENCE_DDL);
+        try (Capture fixture = Capture.shared(REFERENCE_DDL);
              TestStream stream = new TestStream("e2e-kill-" + TestEnv.unique(), 2)) {
             Path log = dir.resolve("runner.log");
             Random random = new Random(42);
@@ -147,11 +147,6 @@ class RunnerEndToEndIT {
             }
             Files.deleteIfExists(log);
         }
-    }
-
-    private static long lsn(String text) {
-        String[] parts = text.split("/");
-        return (Long.parseLong(parts[0], 16) << 32) + Long.parseLong(parts[1], 16);
     }
 
     private static long distinct(List<Record> records) {

@@ -3,6 +3,8 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
 import io.cdclr.connector.envelope.EnvelopeParser;
 import io.cdclr.connector.envelope.PartitionKey;
 import io.cdclr.connector.kinesis.ShardMap;
@@ -12,9 +14,7 @@ import io.cdclr.runner.testing.TestStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,12 +48,7 @@ class AggregationRoundTripIT {
 
     @AfterEach
     void keepLogs() throws Exception {
-        Path logs = Path.of("target", "fault-logs");
-        Files.createDirectories(logs);
-        if (Files.exists(dir.resolve("runner.log"))) {
-            Files.copy(dir.resolve("runner.log"), logs.resolve("AggregationRoundTripIT.runner.log"),
-                    StandardCopyOption.REPLACE_EXISTING);
-        }
+        FaultLogs.keep("AggregationRoundTripIT", dir.resolve("runner.log"));
     }
 
     @Test

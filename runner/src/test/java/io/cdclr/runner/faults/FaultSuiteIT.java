@@ -3,14 +3,15 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
+import io.cdclr.testsupport.ThrottlingProxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdclr.runner.testing.Envelopes;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,16 +51,10 @@ class FaultSuiteIT {
     /** Keeps each scenario's runner and emulator logs in target/fault-logs for a look after the run. */
     @AfterEach
     void keepLogs(TestInfo test) throws Exception {
-        Path logs = Path.of("target", "fault-logs");
-        Files.createDirectories(logs);
         String method = test.getTestMethod().map(m -> m.getName()).orElse("test");
         String name = test.getDisplayName().startsWith(method) ? method
                 : method + "_" + test.getDisplayName().replaceAll("\\W+", "_");
-        for (String file : new String[] {"runner.log", "kinesalite.log"}) {
-            if (Files.exists(dir.resolve(file))) {
-                Files.copy(dir.resolve(file), logs.resolve(name + "." + file), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        FaultLogs.keep(name, dir.resolve("runner.log"), dir.resolve("kinesalite.log"));
     }
 
     @AfterAll
@@ -107,15 +102,6 @@ class FaultSuiteIT {
         long max = nanos.stream().mapToLong(Long::longValue).max().orElse(0);
         double avg = nanos.stream().mapToLong(Long::longValue).average().orElse(0);
         return String.format("avg %.1fs max %.1fs", avg / 1e9, max / 1e9);
-    }
-
-    private static String metric(RunnerProcess runner, String prefix) {
-        try {
-            return runner.http("/metrics").lines().filter(l -> l.startsWith(prefix)).map(l -> l.replace(' ', '='))
-                    .reduce((a, b) -> a + "," + b).orElse(prefix + "=?");
-        } catch (Exception e) {
-            return prefix + "=?";
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -181,7 +167,7 @@ class FaultSuiteIT {
                 try (RunnerProcess runner = RunnerProcess.start(env, log)) {
                     runner.awaitReady(READY);
                     tap.await(r -> r.size() > 100, Duration.ofSeconds(30));
-                    deliveredBeforeStop = metric(runner, "cdc_changes_delivered_total");
+                    deliveredBeforeStop = runner.metric("cdc_changes_delivered_total");
                     // Stop the emulator. The gate first makes it unreachable and waits for calls in flight, so that
                     // everything it acknowledged can be read before its memory is gone (the checker's view of the
                     // old stream is complete); the runner sees an unreachable endpoint either way.
@@ -302,7 +288,7 @@ class FaultSuiteIT {
                 String marker = workload.marker("after throttling");
                 assertTrue(tap.awaitContaining(marker, CATCH_UP), runner.output());
                 long recovery = System.nanoTime() - clearedAt;
-                String retries = metric(runner, "cdc_kinesis_retries");
+                String retries = runner.metric("cdc_kinesis_retries");
                 workload.close();
                 List<String> oracle = capture.oracle();
                 KinesisClient reader = TestEnv.kinesis();
@@ -356,7 +342,7 @@ class FaultSuiteIT {
                 runner.awaitReady(READY);
                 List<String> expected = List.of(oracle.get(0), oracle.get(2));
                 List<Record> delivered = stream.readUntil(r -> Checker.check(expected, r).missing() == 0, CATCH_UP);
-                String skipped = metric(runner, "cdc_kinesis_oversized_records_skipped");
+                String skipped = runner.metric("cdc_kinesis_oversized_records_skipped");
                 assertEquals(0, runner.terminate(Duration.ofSeconds(60)), runner.output());
                 Checker.Result result = Checker.check(expected, delivered);
                 REPORT.add("row > 1 MiB, policy skip", result, "-", skipped);

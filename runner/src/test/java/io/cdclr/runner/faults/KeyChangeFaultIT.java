@@ -3,20 +3,20 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
+import io.cdclr.testsupport.ThrottlingProxy;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,11 +53,7 @@ class KeyChangeFaultIT {
 
     @AfterEach
     void keepLogs() throws Exception {
-        Path logs = Path.of("target", "fault-logs");
-        Files.createDirectories(logs);
-        if (Files.exists(dir.resolve("runner.log"))) {
-            Files.copy(dir.resolve("runner.log"), logs.resolve("KeyChangeFaultIT.runner.log"), StandardCopyOption.REPLACE_EXISTING);
-        }
+        FaultLogs.keep("KeyChangeFaultIT", dir.resolve("runner.log"));
     }
 
     @Test
@@ -93,7 +89,7 @@ class KeyChangeFaultIT {
                 List<String> oracle = capture.oracle();
                 KinesisClient reader = TestEnv.kinesis();
                 awaitAll(oracle, () -> StreamTap.readAll(reader, stream.name()));
-                retries = metric(runner, "cdc_kinesis_retries_total{reason=\"throttled\"}");
+                retries = runner.metric("cdc_kinesis_retries_total{reason=\"throttled\"}");
                 readyAtEnd = "ready " + runner.httpStatus("/health/ready");
                 exitCode = runner.terminate(Duration.ofSeconds(60));
                 String errors = runner.output().lines().filter(l -> l.contains("ERROR")).findFirst().orElse("none");
@@ -129,15 +125,6 @@ class KeyChangeFaultIT {
                 return;
             }
             Thread.sleep(2000);
-        }
-    }
-
-    private static String metric(RunnerProcess runner, String prefix) {
-        try {
-            return runner.http("/metrics").lines().filter(l -> l.startsWith(prefix)).map(l -> l.replace(' ', '='))
-                    .reduce((a, b) -> a + "," + b).orElse(prefix + "=?");
-        } catch (Exception e) {
-            return prefix + "=?";
         }
     }
 

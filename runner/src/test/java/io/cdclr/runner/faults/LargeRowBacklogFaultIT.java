@@ -3,13 +3,14 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -50,13 +51,7 @@ class LargeRowBacklogFaultIT {
 
     @AfterEach
     void keepLogs() throws IOException {
-        Path logs = Path.of("target", "fault-logs");
-        Files.createDirectories(logs);
-        for (String file : new String[] {"runner.log", "gc.log"}) {
-            if (Files.exists(dir.resolve(file))) {
-                Files.copy(dir.resolve(file), logs.resolve("largeRowBacklog." + file), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        FaultLogs.keep("largeRowBacklog", dir.resolve("runner.log"), dir.resolve("gc.log"));
     }
 
     @AfterAll

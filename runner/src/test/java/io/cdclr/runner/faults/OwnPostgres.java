@@ -1,5 +1,6 @@
 package io.cdclr.runner.faults;
 
+import io.cdclr.runner.testing.Db;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

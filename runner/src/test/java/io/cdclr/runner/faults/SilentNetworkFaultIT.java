@@ -3,12 +3,13 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
+import io.cdclr.testsupport.SilentTcpProxy;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,12 +45,7 @@ class SilentNetworkFaultIT {
 
     @AfterEach
     void keepLogs() throws Exception {
-        Path logs = Path.of("target", "fault-logs");
-        Files.createDirectories(logs);
-        if (Files.exists(dir.resolve("runner.log"))) {
-            Files.copy(dir.resolve("runner.log"), logs.resolve("SilentNetworkFaultIT.runner.log"),
-                    StandardCopyOption.REPLACE_EXISTING);
-        }
+        FaultLogs.keep("SilentNetworkFaultIT", dir.resolve("runner.log"));
     }
 
     @AfterAll
@@ -101,7 +97,7 @@ class SilentNetworkFaultIT {
                     Thread.sleep(200);
                 }
                 assertTrue(runner.isAlive(), runner.output());
-                String metricsDuringSilence = metric(runner, "cdc_replication_connected");
+                String metricsDuringSilence = runner.metric("cdc_replication_connected");
 
                 proxy.restore();
                 long restoredAt = System.nanoTime();
@@ -128,7 +124,7 @@ class SilentNetworkFaultIT {
                 List<String> oracle = capture.oracle();
                 KinesisClient reader = TestEnv.kinesis();
                 awaitComplete(oracle, reader, stream.name());
-                String reconnects = metric(runner, "cdc_replication_reconnects_total");
+                String reconnects = runner.metric("cdc_replication_reconnects_total");
                 int exit = runner.terminate(Duration.ofSeconds(60));
                 Checker.Result result = Checker.check(oracle, StreamTap.readAll(reader, stream.name()));
                 String log = runner.output();
@@ -168,14 +164,5 @@ class SilentNetworkFaultIT {
 
     private static String seconds(long nanos) {
         return String.format("%.1fs", nanos / 1e9);
-    }
-
-    private static String metric(RunnerProcess runner, String prefix) {
-        try {
-            return runner.http("/metrics").lines().filter(l -> l.startsWith(prefix)).map(l -> l.replace(' ', '='))
-                    .reduce((a, b) -> a + "," + b).orElse(prefix + "=?");
-        } catch (Exception e) {
-            return prefix + "=?";
-        }
     }
 }

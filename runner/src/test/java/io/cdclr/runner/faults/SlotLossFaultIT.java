@@ -5,13 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
+import io.cdclr.testsupport.ThrottlingProxy;
 import io.cdclr.runner.testing.Envelopes;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -48,11 +50,7 @@ class SlotLossFaultIT {
 
     @AfterEach
     void keepLogs(TestInfo test) throws Exception {
-        Path logs = Files.createDirectories(Path.of("target", "fault-logs"));
-        String name = test.getTestMethod().map(m -> m.getName()).orElse("test");
-        if (Files.exists(dir.resolve("runner.log"))) {
-            Files.copy(dir.resolve("runner.log"), logs.resolve(name + ".runner.log"), StandardCopyOption.REPLACE_EXISTING);
-        }
+        FaultLogs.keep(test.getTestMethod().map(m -> m.getName()).orElse("test"), dir.resolve("runner.log"));
     }
 
     @AfterAll

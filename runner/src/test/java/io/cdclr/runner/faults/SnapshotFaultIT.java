@@ -3,6 +3,8 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cdclr.connector.snapshot.SnapshotRequest;
@@ -12,14 +14,12 @@ import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -61,14 +61,7 @@ class SnapshotFaultIT {
 
     @AfterEach
     void keepLogs() throws Exception {
-        Path logs = Path.of("target", "fault-logs");
-        Files.createDirectories(logs);
-        for (int i = 0; i < 3; i++) {
-            Path log = dir.resolve("runner" + i + ".log");
-            if (Files.exists(log)) {
-                Files.copy(log, logs.resolve("SnapshotFaultIT.runner" + i + ".log"), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        FaultLogs.keep("SnapshotFaultIT", dir.resolve("runner0.log"), dir.resolve("runner1.log"), dir.resolve("runner2.log"));
     }
 
     @Test

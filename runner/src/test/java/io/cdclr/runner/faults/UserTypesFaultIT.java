@@ -3,14 +3,14 @@ package io.cdclr.runner.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.runner.testing.Db;
+import io.cdclr.runner.testing.Capture;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdclr.runner.testing.Envelopes;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -227,13 +227,7 @@ class UserTypesFaultIT {
     }
 
     private void keepLogs(Path... logs) throws Exception {
-        Path keep = Path.of("target", "fault-logs");
-        Files.createDirectories(keep);
-        for (Path log : logs) {
-            if (Files.exists(log)) {
-                Files.copy(log, keep.resolve("UserTypesFaultIT." + log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        FaultLogs.keep("UserTypesFaultIT", logs);
     }
 
     private static void dropPublicTypes(Db db, String pub) throws SQLException {

@@ -1,5 +1,6 @@
 package io.cdclr.runner.faults;
 
+import io.cdclr.runner.testing.Capture;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cdclr.runner.testing.CaptureFixture;
+import io.cdclr.runner.testing.Capture;
 import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
@@ -56,12 +56,12 @@ class MetricsConventionIT {
         assertEquals(0, versionRun.exitCode(), versionRun.stderr());
         assertEquals("cdc-runner " + version, versionRun.stdout().strip());
 
-        try (CaptureFixture fixture = new CaptureFixture("CREATE TABLE items(id int primary key, v text)");
+        try (Capture fixture = Capture.shared("CREATE TABLE items(id int primary key, v text)");
              TestStream stream = new TestStream("metrics-" + TestEnv.unique(), 1)) {
             Map<String, String> env = TestEnv.runnerEnv();
             env.put("KINESIS_STREAM", stream.name());
             env.put("REPLICATION_SLOT", fixture.runnerSlot);
-            env.put("CDC_WAL2JSON_ADD_TABLES", fixture.schema + ".*");
+            env.put("CDC_WAL2JSON_ADD_TABLES", fixture.addTables);
             env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", dir.resolve("offsets.dat").toString());
             env.put("CDC_OFFSET_FLUSH_INTERVAL_MS", "200");
             env.put("CDC_SLOT_LAG_INTERVAL_MS", "500");

@@ -3,6 +3,7 @@ package io.cdclr.runner.pgoutput;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cdclr.testsupport.DifferentialWorkload;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cdclr.runner.testing.Envelopes;
 import io.cdclr.runner.testing.RunnerProcess;

@@ -1,6 +1,5 @@
 package io.cdclr.runner.pgoutput;
 
-import static io.cdclr.runner.pgoutput.PgoutputRunnerDifferentialIT.dropSlot;
 import static io.cdclr.runner.pgoutput.PgoutputRunnerDifferentialIT.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +11,6 @@ import io.cdclr.runner.testing.RunnerProcess;
 import io.cdclr.runner.testing.TestEnv;
 import io.cdclr.runner.testing.TestStream;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,8 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.kinesis.model.Record;
 
@@ -35,31 +33,14 @@ class PgoutputRunnerOperationsIT {
     @TempDir
     Path dir;
 
-    private final String s = "pgo_ops_" + TestEnv.unique();
-    private final String slot = s + "_slot";
-    private final String publication = s + "_pub";
-
-    @AfterEach
-    void cleanUp() {
-        dropSlot(slot);
-        try {
-            exec(List.of("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + s + " CASCADE"));
-        } catch (SQLException ignored) {
-            // best effort
-        }
-    }
+    @RegisterExtension
+    final PgoutputRunnerFixture pg = new PgoutputRunnerFixture("pgo_ops");
+    private final String s = pg.s;
+    private final String publication = pg.publication;
 
     private Map<String, String> env(String stream) {
-        Map<String, String> env = TestEnv.runnerEnv();
-        env.put("PGSSLMODE", TestEnv.env("PGSSLMODE", "prefer"));
-        env.put("KINESIS_STREAM", stream);
-        env.put("REPLICATION_SLOT", slot);
-        env.put("CDC_DECODER", "pgoutput");
-        env.put("CDC_TABLES", s + ".items");
-        env.put("CDC_PUBLICATION_NAME", publication);
+        Map<String, String> env = pg.runnerEnv(stream, dir.resolve("offsets.dat"));
         env.put("CDC_WAL2JSON_ADD_MSG_PREFIXES", s);
-        env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", dir.resolve("offsets.dat").toString());
-        env.put("CDC_OFFSET_FLUSH_INTERVAL_MS", "200");
         return env;
     }
 
@@ -228,7 +209,7 @@ class PgoutputRunnerOperationsIT {
             env.put("CDC_SIGNAL_TABLE", s + ".signals");
             try (RunnerProcess runner = RunnerProcess.start(env, dir.resolve("runner.log"))) {
                 runner.awaitReady(Duration.ofSeconds(120));
-                PgoutputRunnerDifferentialIT.awaitActive(slot);
+                PgoutputRunnerDifferentialIT.awaitActive(pg.slot);
                 exec(List.of("INSERT INTO " + s + ".items VALUES (501, 'streamed', 1)",
                         "INSERT INTO " + s + ".signals VALUES ('snap-1', 'execute-snapshot', '{\"data-collections\": [\""
                                 + s + ".items\"], \"type\": \"incremental\"}')"));

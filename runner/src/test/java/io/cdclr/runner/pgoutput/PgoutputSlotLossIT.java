@@ -1,6 +1,5 @@
 package io.cdclr.runner.pgoutput;
 
-import static io.cdclr.runner.pgoutput.PgoutputRunnerDifferentialIT.dropSlot;
 import static io.cdclr.runner.pgoutput.PgoutputRunnerDifferentialIT.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,8 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,30 +31,13 @@ class PgoutputSlotLossIT {
     @TempDir
     Path dir;
 
-    private final String s = "pgo_slotloss_" + TestEnv.unique();
-    private final String slot = s + "_slot";
-    private final String publication = s + "_pub";
-
-    @AfterEach
-    void cleanUp() {
-        dropSlot(slot);
-        try {
-            exec(List.of("DROP PUBLICATION IF EXISTS " + publication, "DROP SCHEMA IF EXISTS " + s + " CASCADE"));
-        } catch (SQLException ignored) {
-            // best effort
-        }
-    }
+    @RegisterExtension
+    final PgoutputRunnerFixture pg = new PgoutputRunnerFixture("pgo_slotloss");
+    private final String s = pg.s;
+    private final String slot = pg.slot;
 
     private Map<String, String> env(String stream) {
-        Map<String, String> env = TestEnv.runnerEnv();
-        env.put("PGSSLMODE", TestEnv.env("PGSSLMODE", "prefer"));
-        env.put("KINESIS_STREAM", stream);
-        env.put("REPLICATION_SLOT", slot);
-        env.put("CDC_DECODER", "pgoutput");
-        env.put("CDC_TABLES", s + ".items");
-        env.put("CDC_PUBLICATION_NAME", publication);
-        env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", dir.resolve("offsets.dat").toString());
-        env.put("CDC_OFFSET_FLUSH_INTERVAL_MS", "200");
+        Map<String, String> env = pg.runnerEnv(stream, dir.resolve("offsets.dat"));
         env.put("CDC_SLOT_LAG_INTERVAL_MS", "500");
         return env;
     }

@@ -3,12 +3,8 @@ package io.cdclr.runner.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import io.cdclr.testsupport.ExactJson;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,21 +15,11 @@ import software.amazon.awssdk.services.kinesis.model.Record;
 
 /** JSON equality with numbers verbatim ({@code 10.50} is not {@code 10.5}), and the per-key order check. */
 public final class Envelopes {
-    private static final ObjectMapper EXACT = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
-            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .build();
-
     private Envelopes() {
     }
 
     public static JsonNode parse(String json) {
-        try {
-            return EXACT.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new AssertionError("not JSON: " + json, e);
-        }
+        return ExactJson.tree(json);
     }
 
     public static String data(Record record) {

@@ -109,6 +109,16 @@ public final class RunnerProcess implements AutoCloseable {
         }
     }
 
+    /** The /metrics samples whose line starts with {@code prefix}, as name=value joined by ','; prefix=? if unreadable. */
+    public String metric(String prefix) {
+        try {
+            return http("/metrics").lines().filter(l -> l.startsWith(prefix)).map(l -> l.replace(' ', '='))
+                    .reduce((a, b) -> a + "," + b).orElse(prefix + "=?");
+        } catch (Exception e) {
+            return prefix + "=?";
+        }
+    }
+
     /** SIGTERM, then waits for the exit code. */
     public int terminate(Duration maxWait) throws InterruptedException {
         process.destroy(); // SIGTERM on Linux

@@ -1,13 +1,10 @@
 package io.cdclr.runner.testing;
 
+import io.cdclr.testsupport.LocalServices;
 import java.net.URI;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
@@ -21,31 +18,17 @@ public final class TestEnv {
     }
 
     public static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value;
+        return LocalServices.env(name, fallback);
     }
 
     /** A short unique suffix for slot, table, schema and stream names, so parallel runs never collide. */
     public static String unique() {
-        return UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return LocalServices.unique();
     }
 
-    public static String jdbcUrl() {
-        return "jdbc:postgresql://" + env("PGHOST", "127.0.0.1") + ":" + env("PGPORT", "5432") + "/"
-                + env("PGDATABASE", "cdc");
-    }
-
-    public static Connection connect() throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", env("PGUSER", "cdc"));
-        props.setProperty("password", env("PGPASSWORD", "cdc"));
-        props.setProperty("sslmode", env("PGSSLMODE", "prefer"));
-        try {
-            return DriverManager.getConnection(jdbcUrl(), props);
-        } catch (SQLException e) {
-            throw new SQLException("Cannot reach PostgreSQL at " + jdbcUrl() + " (" + e.getMessage()
-                    + "); start it with scripts/local-services.sh up", e);
-        }
+    /** The test database ({@link LocalServices#connect()}: the one way every module's tests connect). */
+    public static Connection connect() {
+        return LocalServices.connect();
     }
 
     public static KinesisClient kinesis() {

@@ -3,7 +3,7 @@ package io.cdclr.connector.kinesis.bench;
 import io.cdclr.connector.kinesis.EmulatorStream;
 import io.cdclr.connector.kinesis.KinesisWriter;
 import io.cdclr.connector.kinesis.KinesisWriterConfig;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

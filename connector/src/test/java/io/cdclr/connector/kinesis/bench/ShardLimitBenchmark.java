@@ -4,7 +4,7 @@ import io.cdclr.connector.kinesis.EmulatorStream;
 import io.cdclr.connector.kinesis.KinesisWriter;
 import io.cdclr.connector.kinesis.KinesisWriterConfig;
 import io.cdclr.connector.kinesis.ShardLimitProxy;
-import io.cdclr.connector.testing.LocalServices;
+import io.cdclr.testsupport.LocalServices;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,42 +1,67 @@
-package io.cdclr.runner.pgoutput;
+package io.cdclr.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The differential workload of the connector's PgoutputDifferentialIT (the reference workloads fixtures.sql and
+ * One workload for the differential tests of both decoders (the reference workloads fixtures.sql and
  * types-and-edge-cases.sql plus every type wal2json renders, replica identities, key changes, TOAST, truncates,
- * messages), for the runner: in schema {@code s}, messages with prefixes {@code s-...}.
+ * messages, user-defined types): in schema {@code s}, messages with prefixes {@code s-...}. The connector's
+ * PgoutputDifferentialIT and the runner's PgoutputRunnerDifferentialIT run all of it; the snapshot tests take its
+ * type tables and rows ({@link #typeTablesDdl}, {@link #typeRows}).
  */
-final class DifferentialWorkload {
+public final class DifferentialWorkload {
     private DifferentialWorkload() {
     }
 
+    private static String kitchenRow1(String s) {
+        return "INSERT INTO " + s + ".kitchen VALUES (1,true,1,9223372036854775807,12345.678,'NaN','Infinity','he said \"hi\"\\n','ünïcode','ab',"
+                + "'\\xdeadbeef','2026-02-12','2026-02-12 10:11:12.123456','2026-02-12 10:11:12+00','23:59:59','1 day 02:00:00',"
+                + "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11','{\"a\":1}','{\"b\": [1,2]}','{1,2,NULL}','{\"x,y\",\"z\"}',NULL, repeat('x', 3000))";
+    }
+
+    private static String kitchenRow3(String s) {
+        return "INSERT INTO " + s + ".kitchen VALUES (3,false,-32768,-9223372036854775808,-0.001,'-Infinity','-Infinity',"
+                + "E'tab\\there\\u0001ctl \\\\ back', '', 'a', '\\x', '2000-02-29', '1999-12-31 23:59:59.5', '2026-02-12 10:11:12.5+05:30',"
+                + " '00:00:00.000001', '-1 year -2 mons +3 days -04:05:06.789', '00000000-0000-0000-0000-000000000000', '[1, 2 ,3]',"
+                + " '{\"z\":1,\"a\":[true,null]}', '{}', '{\"\",NULL,\"NULL\",\"a b\",\"q\\\"uote\",\"back\\\\slash\",\"{x}\"}', 'e', NULL)";
+    }
+
+    private static String kitchenNumbers(String s) {
+        return "INSERT INTO " + s + ".kitchen(id, f, r, n, i2, i8) VALUES (4, 1.1, 3.14, 0, 32767, 0), (5, 1e20, 1e-5, 99999.999, 0, 1),"
+                + " (6, 0.1::float8 + 0.2::float8, 1e6, 5, 0, -1), (7, 1e-5, 123456, 5, 0, -1), (8, '-0', 100000, 5, 0, -1),"
+                + " (9, 123456789012345678, 0.3, 5, 0, -1), (10, 5e-324, 1.17549435e-38, 5, 0, -1), (11, 1.7976931348623157e308, 3.4028235e38, 5, 0, -1)";
+    }
+
+    private static String moreTypesRow1(String s) {
+        return "INSERT INTO " + s + ".more_types VALUES (1, 123456789012345678901234567890.123456789, 1000.5, 'happy', 7, 4294967295, '192.168.0.1/24',"
+                + " '<a>x</a>', '2026-02-12 10:11:12.123', '10:11:12.5', '{t,f,NULL}', '{1.50,-2,NULL}', '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}',"
+                + " '{2026-02-12,NULL}', 2.5, 2.5, 'mixed', 'unbounded varchar', 'c')";
+    }
+
+    private static String moreTypesEdges(String s) {
+        return "INSERT INTO " + s + ".more_types(id, nn, m, mood) VALUES (2, 'NaN', -2, 'sad'), (3, 0.000, 0, NULL), (-9223372036854775808, -1e-10, 92233720368547758.07, 'ok')";
+    }
+
     /** Tables in the workload; nopk has no replica identity and is only inserted into and truncated. */
-    static final List<String> TABLES = List.of("customers", "order_lines", "audit_log", "docs", "kitchen", "nopk",
+    public static final List<String> TABLES = List.of("customers", "order_lines", "audit_log", "docs", "kitchen", "nopk",
             "full_ident", "more_types", "idx_ident", "toasty", "toasty_full", "extra_types",
             "user_types");
 
-    static List<String> ddl(String s) {
-        return List.of(
-                "CREATE TYPE " + s + ".mood AS ENUM ('sad', 'ok', 'happy')",
-                "CREATE DOMAIN " + s + ".posint AS integer CHECK (VALUE > 0)",
+    public static List<String> ddl(String s) {
+        List<String> ddl = new ArrayList<>(typeTablesDdl(s));
+        ddl.addAll(List.of(
                 // fixtures.sql
                 "CREATE TABLE " + s + ".customers(id int primary key, name text not null, email varchar(80), balance numeric(12,2), active bool default true, updated_at timestamptz)",
                 "CREATE TABLE " + s + ".order_lines(order_id bigint, line_no int, sku text, qty int, primary key(order_id, line_no))",
                 "CREATE TABLE " + s + ".audit_log(at timestamptz, msg text)",
                 "CREATE TABLE " + s + ".docs(id int primary key, body text, meta jsonb)",
                 "ALTER TABLE " + s + ".docs REPLICA IDENTITY FULL",
-                // types-and-edge-cases.sql, plus more types
-                "CREATE TABLE " + s + ".kitchen(id int primary key, b bool, i2 smallint, i8 bigint, n numeric(10,3), f float8, r real,"
-                        + " t text, vc varchar(20), ch char(3), by bytea, d date, ts timestamp, tstz timestamptz, tm time, iv interval,"
-                        + " u uuid, j json, jb jsonb, arr int[], tarr text[], e text, big text)",
+                // types-and-edge-cases.sql (kitchen and more_types: typeTablesDdl)
                 "CREATE TABLE " + s + ".nopk(a int, b text)",
                 "CREATE TABLE " + s + ".full_ident(id int primary key, v text)",
                 "ALTER TABLE " + s + ".full_ident REPLICA IDENTITY FULL",
-                "CREATE TABLE " + s + ".more_types(id bigint primary key, nn numeric, m money, mood " + s + ".mood, dom " + s + ".posint,"
-                        + " o oid, ip inet, x xml, ts3 timestamp(3), tm3 time(3), barr bool[], narr numeric[], uarr uuid[],"
-                        + " dtarr date[], f8 float8, f4 real, \"Mixed Case\" text, vc varchar, ch1 char)",
                 "CREATE TABLE " + s + ".idx_ident(id int primary key, code text not null, v text)",
                 "CREATE UNIQUE INDEX " + s + "_code ON " + s + ".idx_ident(code)",
                 "ALTER TABLE " + s + ".idx_ident REPLICA IDENTITY USING INDEX " + s + "_code",
@@ -51,19 +76,38 @@ final class DifferentialWorkload {
                 "CREATE TYPE public." + s + "_mood AS ENUM ('sad', 'ok', 'happy')",
                 "CREATE DOMAIN public." + s + "_posint AS integer CHECK (VALUE > 0)",
                 "CREATE TABLE " + s + ".user_types(id int primary key, pm public." + s + "_mood, pd public." + s + "_posint,"
-                        + " pma public." + s + "_mood[], sm " + s + ".mood, sd " + s + ".posint)");
+                        + " pma public." + s + "_mood[], sm " + s + ".mood, sd " + s + ".posint, sma " + s + ".mood[])"));
+        return ddl;
+    }
+
+    /** The enum and domain of schema {@code s} and the tables with every type wal2json renders (kitchen, more_types). */
+    public static List<String> typeTablesDdl(String s) {
+        return List.of(
+                "CREATE TYPE " + s + ".mood AS ENUM ('sad', 'ok', 'happy')",
+                "CREATE DOMAIN " + s + ".posint AS integer CHECK (VALUE > 0)",
+                "CREATE TABLE " + s + ".kitchen(id int primary key, b bool, i2 smallint, i8 bigint, n numeric(10,3), f float8, r real,"
+                        + " t text, vc varchar(20), ch char(3), by bytea, d date, ts timestamp, tstz timestamptz, tm time, iv interval,"
+                        + " u uuid, j json, jb jsonb, arr int[], tarr text[], e text, big text)",
+                "CREATE TABLE " + s + ".more_types(id bigint primary key, nn numeric, m money, mood " + s + ".mood, dom " + s + ".posint,"
+                        + " o oid, ip inet, x xml, ts3 timestamp(3), tm3 time(3), barr bool[], narr numeric[], uarr uuid[],"
+                        + " dtarr date[], f8 float8, f4 real, \"Mixed Case\" text, vc varchar, ch1 char)");
+    }
+
+    /** Rows with edge values for the tables of {@link #typeTablesDdl}. */
+    public static List<String> typeRows(String s) {
+        return List.of(kitchenRow1(s), kitchenRow3(s), kitchenNumbers(s), moreTypesRow1(s), moreTypesEdges(s));
     }
 
     /** What ddl() creates outside schema {@code s}, dropped after the schema. */
-    static List<String> dropOutsideSchema(String s) {
+    public static List<String> dropOutsideSchema(String s) {
         return List.of("DROP DOMAIN IF EXISTS public." + s + "_posint", "DROP TYPE IF EXISTS public." + s + "_mood");
     }
 
-    static String messagePrefixes(String s) {
+    public static String messagePrefixes(String s) {
         return s + "-app," + s + "-myprefix," + s + "-nontx," + s + "-end";
     }
 
-    static List<String> dml(String s) {
+    public static List<String> dml(String s) {
         String big = "(SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g)"; // ~12.8 kB, barely compressible
         return List.of(
                 // fixtures.sql
@@ -82,9 +126,7 @@ final class DifferentialWorkload {
                 "SELECT pg_logical_emit_message(true, '" + s + "-app', 'checkpoint-1')",
                 // types-and-edge-cases.sql (without UPDATE nopk: see updateOfTableWithoutReplicaIdentityFailsWhenPublished)
                 "BEGIN",
-                "INSERT INTO " + s + ".kitchen VALUES (1,true,1,9223372036854775807,12345.678,'NaN','Infinity','he said \"hi\"\\n','ünïcode','ab',"
-                        + "'\\xdeadbeef','2026-02-12','2026-02-12 10:11:12.123456','2026-02-12 10:11:12+00','23:59:59','1 day 02:00:00',"
-                        + "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11','{\"a\":1}','{\"b\": [1,2]}','{1,2,NULL}','{\"x,y\",\"z\"}',NULL, repeat('x', 3000))",
+                kitchenRow1(s),
                 "INSERT INTO " + s + ".nopk VALUES (1,'x')",
                 "INSERT INTO " + s + ".full_ident VALUES (1,'a')",
                 "COMMIT",
@@ -96,17 +138,10 @@ final class DifferentialWorkload {
                 "TRUNCATE " + s + ".nopk",
                 "SELECT pg_logical_emit_message(true, '" + s + "-myprefix', 'hello')",
                 // every other type wal2json renders, with edge values
-                "INSERT INTO " + s + ".kitchen VALUES (3,false,-32768,-9223372036854775808,-0.001,'-Infinity','-Infinity',"
-                        + "E'tab\\there\\u0001ctl \\\\ back', '', 'a', '\\x', '2000-02-29', '1999-12-31 23:59:59.5', '2026-02-12 10:11:12.5+05:30',"
-                        + " '00:00:00.000001', '-1 year -2 mons +3 days -04:05:06.789', '00000000-0000-0000-0000-000000000000', '[1, 2 ,3]',"
-                        + " '{\"z\":1,\"a\":[true,null]}', '{}', '{\"\",NULL,\"NULL\",\"a b\",\"q\\\"uote\",\"back\\\\slash\",\"{x}\"}', 'e', NULL)",
-                "INSERT INTO " + s + ".kitchen(id, f, r, n, i2, i8) VALUES (4, 1.1, 3.14, 0, 32767, 0), (5, 1e20, 1e-5, 99999.999, 0, 1),"
-                        + " (6, 0.1::float8 + 0.2::float8, 1e6, 5, 0, -1), (7, 1e-5, 123456, 5, 0, -1), (8, '-0', 100000, 5, 0, -1),"
-                        + " (9, 123456789012345678, 0.3, 5, 0, -1), (10, 5e-324, 1.17549435e-38, 5, 0, -1), (11, 1.7976931348623157e308, 3.4028235e38, 5, 0, -1)",
-                "INSERT INTO " + s + ".more_types VALUES (1, 123456789012345678901234567890.123456789, 1000.5, 'happy', 7, 4294967295, '192.168.0.1/24',"
-                        + " '<a>x</a>', '2026-02-12 10:11:12.123', '10:11:12.5', '{t,f,NULL}', '{1.50,-2,NULL}', '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}',"
-                        + " '{2026-02-12,NULL}', 2.5, 2.5, 'mixed', 'unbounded varchar', 'c')",
-                "INSERT INTO " + s + ".more_types(id, nn, m, mood) VALUES (2, 'NaN', -2, 'sad'), (3, 0.000, 0, NULL), (-9223372036854775808, -1e-10, 92233720368547758.07, 'ok')",
+                kitchenRow3(s),
+                kitchenNumbers(s),
+                moreTypesRow1(s),
+                moreTypesEdges(s),
                 "UPDATE " + s + ".more_types SET mood = 'ok', nn = 1.0 WHERE id = 1",
                 "INSERT INTO " + s + ".idx_ident VALUES (1, 'one', 'a'), (2, 'two', 'b')",
                 "UPDATE " + s + ".idx_ident SET v = 'c' WHERE id = 1",
@@ -140,7 +175,7 @@ final class DifferentialWorkload {
      * wal2json leaves the column out of "columns": drop from "columns" what wal2json lacks and "identity" has with the
      * same value.
      */
-    static JsonNode withoutUnchangedToastUnderFullIdentity(JsonNode expected, JsonNode actual) {
+    public static JsonNode withoutUnchangedToastUnderFullIdentity(JsonNode expected, JsonNode actual) {
         com.fasterxml.jackson.databind.node.ObjectNode copy = actual.deepCopy();
         if (!"U".equals(actual.path("action").asText())) {
             return copy;
@@ -160,7 +195,7 @@ final class DifferentialWorkload {
     }
 
     /** pgoutput (PostgreSQL 15) does not publish generated columns: extra_types.g. */
-    static JsonNode withoutGeneratedColumns(JsonNode expected) {
+    public static JsonNode withoutGeneratedColumns(JsonNode expected) {
         com.fasterxml.jackson.databind.node.ObjectNode copy = expected.deepCopy();
         if (!"extra_types".equals(expected.path("table").asText())) {
             return copy;

@@ -1,6 +1,6 @@
-package io.cdclr.runner.faults;
+package io.cdclr.runner.testing;
 
-import io.cdclr.runner.testing.TestEnv;
+import io.cdclr.testsupport.LocalServices;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -8,15 +8,14 @@ import java.util.Map;
 import java.util.Properties;
 
 /** Where a PostgreSQL is: the shared local one ({@link #shared()}) or a cluster the test started ({@link OwnPostgres}). */
-record Db(String host, int port, String user, String password, String database, String sslmode) {
+public record Db(String host, int port, String user, String password, String database, String sslmode) {
 
-    static Db shared() {
-        return new Db(TestEnv.env("PGHOST", "127.0.0.1"), Integer.parseInt(TestEnv.env("PGPORT", "5432")),
-                TestEnv.env("PGUSER", "cdc"), TestEnv.env("PGPASSWORD", "cdc"), TestEnv.env("PGDATABASE", "cdc"),
-                TestEnv.env("PGSSLMODE", "prefer"));
+    public static Db shared() {
+        return new Db(LocalServices.pgHost(), LocalServices.pgPort(), LocalServices.pgUser(), LocalServices.pgPassword(),
+                LocalServices.pgDatabase(), LocalServices.pgSslMode());
     }
 
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", user);
         props.setProperty("password", password);
@@ -26,7 +25,7 @@ record Db(String host, int port, String user, String password, String database, 
     }
 
     /** The runner's PG* variables for this database. */
-    void putInto(Map<String, String> env) {
+    public void putInto(Map<String, String> env) {
         env.put("PGHOST", host);
         env.put("PGPORT", Integer.toString(port));
         env.put("PGUSER", user);

@@ -1,4 +1,4 @@
-package io.cdclr.runner.faults;
+package io.cdclr.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,18 +18,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code acceptWhileSilent=false}, wait in the listen backlog). {@link #restore()} resumes forwarding, held bytes
  * first. Nothing real produces this on demand on one machine: stopping a server or killing a process closes sockets.
  */
-final class SilentTcpProxy implements AutoCloseable {
+public final class SilentTcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final InetSocketAddress upstream;
     private final boolean acceptWhileSilent;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Object gate = new Object();
     private final Thread acceptor;
-    final AtomicInteger connections = new AtomicInteger();
+    public final AtomicInteger connections = new AtomicInteger();
     private volatile boolean silent;
     private volatile boolean closed;
 
-    SilentTcpProxy(String upstreamHost, int upstreamPort, boolean acceptWhileSilent) throws IOException {
+    public SilentTcpProxy(String upstreamHost, int upstreamPort, boolean acceptWhileSilent) throws IOException {
         this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
         this.acceptWhileSilent = acceptWhileSilent;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -38,17 +38,17 @@ final class SilentTcpProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** Stops forwarding on every connection, old and new, closing nothing. */
-    void silence() {
+    public void silence() {
         silent = true;
     }
 
     /** Forwards again: held bytes first, then whatever comes. */
-    void restore() {
+    public void restore() {
         synchronized (gate) {
             silent = false;
             gate.notifyAll();

@@ -1,11 +1,11 @@
-package io.cdclr.runner.faults;
+package io.cdclr.runner.testing;
 
+import io.cdclr.testsupport.Wal2JsonPeek;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import io.cdclr.runner.testing.TestEnv;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,25 +16,22 @@ import java.util.Map;
  * the oracle slot ({@code pg_logical_slot_peek_changes}, same options) is the database's own record of every committed
  * change the runner must deliver. Rolled back work never appears there.
  */
-final class Capture implements AutoCloseable {
-    static final String[] OPTIONS = {"format-version", "2", "include-pk", "1", "include-lsn", "1",
-            "include-timestamp", "1", "include-transaction", "0"};
-
-    final Db db;
-    final String schema;
+public final class Capture implements AutoCloseable {
+    public final Db db;
+    public final String schema;
     /** The wal2json add-tables value, as passed to both slots. */
-    final String addTables;
-    final String runnerSlot;
-    final String oracleSlot;
+    public final String addTables;
+    public final String runnerSlot;
+    public final String oracleSlot;
     /** The only logical-message prefix captured (other tests emit messages on the shared database). */
-    final String messagePrefix;
+    public final String messagePrefix;
     private final List<String> alsoDrop = new ArrayList<>();
 
     /**
      * @param quotedSchema the schema as an SQL identifier (quoted if needed)
      * @param addTables    its wal2json add-tables pattern (special characters escaped with a backslash)
      */
-    Capture(Db db, String id, String quotedSchema, String addTables, String... ddl) throws SQLException {
+    public Capture(Db db, String id, String quotedSchema, String addTables, String... ddl) throws SQLException {
         this.db = db;
         this.schema = quotedSchema;
         this.addTables = addTables;
@@ -54,16 +51,21 @@ final class Capture implements AutoCloseable {
     }
 
     /** Another schema the test created, dropped (cascade) on close. */
-    void alsoDrop(String otherSchema) {
+    public void alsoDrop(String otherSchema) {
         alsoDrop.add(otherSchema);
     }
 
-    static Capture plain(Db db, String id, String... ddl) throws SQLException {
+    public static Capture plain(Db db, String id, String... ddl) throws SQLException {
         String schema = "fault_" + id;
         return new Capture(db, id, schema, schema + ".*", ddl);
     }
 
-    void execute(String... statements) throws SQLException {
+    /** A capture of its own on the shared test database. */
+    public static Capture shared(String... ddl) throws SQLException {
+        return plain(Db.shared(), TestEnv.unique(), ddl);
+    }
+
+    public void execute(String... statements) throws SQLException {
         try (Connection conn = db.connect(); Statement st = conn.createStatement()) {
             st.execute("SET search_path = " + schema);
             for (String statement : statements) {
@@ -72,12 +74,11 @@ final class Capture implements AutoCloseable {
         }
     }
 
-    /** Every committed change of the captured tables, in commit order, peeked (not consumed) from the oracle slot. */
     /**
      * The runner's environment for this capture: its database, slot, tables and message prefix, Kinesis at
      * {@code kinesisEndpoint} (CBOR off, as the emulator needs), offsets in {@code offsetsFile}.
      */
-    Map<String, String> runnerEnv(String kinesisEndpoint, String stream, Path offsetsFile) {
+    public Map<String, String> runnerEnv(String kinesisEndpoint, String stream, Path offsetsFile) {
         Map<String, String> env = TestEnv.runnerEnv();
         db.putInto(env);
         env.put("CBOR_ENABLED", "false");
@@ -116,43 +117,22 @@ final class Capture implements AutoCloseable {
         }
     }
 
-    List<String> oracle() throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT data FROM pg_logical_slot_peek_changes(?, NULL, NULL");
-        for (int i = 0; i < OPTIONS.length + 4; i++) {
-            sql.append(", ?");
-        }
-        sql.append(")");
-        List<String> out = new ArrayList<>();
+    /** Every committed change of the captured tables, in commit order, peeked (not consumed) from the oracle slot. */
+    public List<String> oracle() throws SQLException {
         try (Connection conn = db.connect()) {
             try (Statement st = conn.createStatement()) {
-                st.execute("SET search_path = ''"); // as the walsender: type names schema-qualified the same way
                 // A peek decodes only up to the flushed WAL, while the walsender goes on to send what is flushed later:
                 // a workload committing with synchronous_commit=off would leave its last transactions out of the oracle
                 // (and count them as unexpected when the runner delivers them). Wait for the WAL writer to flush them.
                 awaitWalFlushed(st);
             }
-            try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
-                int i = 1;
-                ps.setString(i++, oracleSlot);
-                for (String option : OPTIONS) {
-                    ps.setString(i++, option);
-                }
-                ps.setString(i++, "add-tables");
-                ps.setString(i++, addTables);
-                ps.setString(i++, "add-msg-prefixes");
-                ps.setString(i, messagePrefix);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-            }
+            // with the runner's options, in a session with an empty search_path as the walsender's
+            return Wal2JsonPeek.peek(conn, oracleSlot, Wal2JsonPeek.pipelineOptions(addTables, messagePrefix));
         }
-        return out;
     }
 
     /** The runner slot's confirmed_flush_lsn as a number. */
-    long confirmedFlushLsn() throws SQLException {
+    public long confirmedFlushLsn() throws SQLException {
         try (Connection conn = db.connect(); PreparedStatement ps = conn.prepareStatement(
                 "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, runnerSlot);
@@ -164,7 +144,7 @@ final class Capture implements AutoCloseable {
     }
 
     /** The pid of the walsender streaming the runner slot, or 0. */
-    int walsenderPid() throws SQLException {
+    public int walsenderPid() throws SQLException {
         try (Connection conn = db.connect(); PreparedStatement ps = conn.prepareStatement(
                 "SELECT coalesce(active_pid, 0) FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, runnerSlot);
@@ -174,7 +154,7 @@ final class Capture implements AutoCloseable {
         }
     }
 
-    static long lsn(String text) {
+    public static long lsn(String text) {
         String[] parts = text.split("/");
         return (Long.parseLong(parts[0], 16) << 32) + Long.parseLong(parts[1], 16);
     }
