@@ -25,7 +25,7 @@ class EnvelopeParserDifferentialTest {
 
     @Test
     void agreesOnEveryReferenceMessage() throws IOException {
-        Path dir = Path.of(System.getProperty("reference.dir", "/work/shared/reference/wal2json-v2"));
+        Path dir = Path.of(System.getProperty("reference.dir", "src/test/resources/wal2json-v2"));
         if (!Files.isDirectory(dir)) {
             return;
         }

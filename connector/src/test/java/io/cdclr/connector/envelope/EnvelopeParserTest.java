@@ -104,7 +104,7 @@ class EnvelopeParserTest {
 
     @Test
     void readsEveryReferenceMessage() throws IOException {
-        Path dir = Path.of(System.getProperty("reference.dir", "/work/shared/reference/wal2json-v2"));
+        Path dir = Path.of(System.getProperty("reference.dir", "src/test/resources/wal2json-v2"));
         if (!Files.isDirectory(dir)) {
             return;
         }

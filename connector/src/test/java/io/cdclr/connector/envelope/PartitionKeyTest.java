@@ -135,7 +135,7 @@ class PartitionKeyTest {
     @Test
     void referenceUpdateFromIdTwoToThreeIsTheOnlyKeyChangeOfTheFixtures() throws Exception {
         java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("reference.dir",
-                "/work/shared/reference/wal2json-v2"), "default-options.jsonl");
+                "src/test/resources/wal2json-v2"), "default-options.jsonl");
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(file), "reference fixtures present");
         java.util.List<String> keyChanges = new java.util.ArrayList<>();
         int updates = 0;

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pg_logical_slot_peek_changes returns, with the same options, from a second slot created at the same point.
  */
 class Wal2JsonOracleIT extends SourceTaskFixture {
-    private static final Path REFERENCE = Path.of(System.getProperty("reference.dir", "/work/shared/reference/wal2json-v2"));
+    private static final Path REFERENCE = Path.of(System.getProperty("reference.dir", "src/test/resources/wal2json-v2"));
     private static final List<String> TABLES = List.of("customers", "order_lines", "audit_log", "docs", "kitchen",
             "nopk", "full_ident", "own_a", "own_b");
 

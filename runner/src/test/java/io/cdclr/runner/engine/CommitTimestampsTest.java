@@ -20,7 +20,7 @@ class CommitTimestampsTest {
 
     @Test
     void readsWal2jsonsCommitTimestampWithMicroseconds() {
-        // As in shared/reference/wal2json-v2/default-options.jsonl.
+        // As in connector/src/test/resources/wal2json-v2/default-options.jsonl.
         assertEquals(micros("2026-11-25T16:15:52.142219Z"), of("{\"action\":\"I\",\"timestamp\":\"2026-11-25 16:15:52.142219+00\","
                 + "\"lsn\":\"0/61D1150\",\"schema\":\"public\",\"table\":\"customers\",\"columns\":[]}"));
         assertEquals(micros("2026-11-25T16:15:52.100Z"), of("{\"action\":\"B\",\"xid\":12345,\"timestamp\":\"2026-11-25 16:15:52.1+00\"}"));

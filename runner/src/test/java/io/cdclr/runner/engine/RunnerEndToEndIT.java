@@ -34,7 +34,7 @@ class RunnerEndToEndIT {
         "CREATE TABLE orders(id bigint primary key, customer_id int, amount numeric(12,2), note text)",
     };
 
-    /** The DML of ../shared/reference/wal2json-v2/fixtures.sql (inserts, updates with a key change, deletes, truncate). */
+    /** The DML of connector/src/test/resources/wal2json-v2/fixtures.sql (inserts, updates with a key change, deletes, truncate). */
     private static final String[] REFERENCE_DML = {
         "INSERT INTO customers VALUES (1,'Ada','ada@example.com',10.50,true,'2026-02-12 10:00:00+00'),(2,'Linus',NULL,0,false,NULL)",
         "INSERT INTO order_lines VALUES (100,1,'SKU-1',2),(100,2,'SKU-2',1)",
