@@ -59,6 +59,16 @@ final class Proc implements AutoCloseable {
         throw new IOException("no VmHWM for " + pid());
     }
 
+    /** VmRSS: the resident memory now, in MiB. */
+    double rssMiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        throw new IOException("no VmRSS for " + pid());
+    }
+
     /** User plus system CPU seconds of all the process's threads so far. */
     double cpuSeconds() throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid() + "/stat"));

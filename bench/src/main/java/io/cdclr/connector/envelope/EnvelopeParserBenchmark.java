@@ -1,117 +1,70 @@
 package io.cdclr.connector.envelope;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Microbenchmark (not a test): time and allocation per message of {@link EnvelopeParser} against the
- * Jackson-based parser it replaced, on typical row changes (six columns, a one-column bigint key; inserts,
- * updates with identity, deletes). Single-threaded: warm-up rounds, then measured rounds alternating between the
- * two parsers, summarized as min and median.
- * Thread CPU time is printed beside wall time: on a shared machine it is the steadier of the two.
+ * Time per message of {@link EnvelopeParser} against the Jackson-based parser it replaced ({@code JacksonEnvelopeParser},
+ * connector test sources), on typical row changes (six columns, a one-column bigint key; inserts, updates with identity,
+ * deletes in turn, 10,000 distinct messages). In this package because the old parser is package-private.
  * <pre>
- *   mvn -q -o -pl connector test-compile exec:java -Dexec.classpathScope=test \
- *       -Dexec.mainClass=io.cdclr.connector.envelope.EnvelopeParserBench
+ *   bench/jmh.sh EnvelopeParserBenchmark              # ns per message
+ *   bench/jmh.sh EnvelopeParserBenchmark -prof gc     # and bytes allocated per message (gc.alloc.rate.norm)
  * </pre>
  */
-public final class EnvelopeParserBench {
-    private static final int MESSAGES_PER_ROUND = 500_000;
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class EnvelopeParserBenchmark {
     private static final int DISTINCT_MESSAGES = 10_000;
-    private static final int WARM_UP_ROUNDS = 3;
-    private static final int MEASURED_ROUNDS = 7;
 
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private final String[] texts = new String[DISTINCT_MESSAGES];
+    private final byte[][] bytes = new byte[DISTINCT_MESSAGES][];
+    private final EnvelopeParser scanner = new EnvelopeParser();
+    private final JacksonEnvelopeParser jackson = new JacksonEnvelopeParser();
+    private int next;
 
-    private static long blackhole;
-
-    public static void main(String[] args) {
-        String[] texts = new String[DISTINCT_MESSAGES];
-        byte[][] bytes = new byte[DISTINCT_MESSAGES][];
-        long totalBytes = 0;
+    @Setup
+    public void messages() {
         for (int i = 0; i < DISTINCT_MESSAGES; i++) {
             texts[i] = message(i);
             bytes[i] = texts[i].getBytes(StandardCharsets.UTF_8);
-            totalBytes += bytes[i].length;
         }
-        System.out.printf("%d distinct messages, %d bytes on average, %d parses per round%n",
-                DISTINCT_MESSAGES, totalBytes / DISTINCT_MESSAGES, MESSAGES_PER_ROUND);
-        System.out.println(texts[1]);
-
-        EnvelopeParser scanner = new EnvelopeParser();
-        JacksonEnvelopeParser jackson = new JacksonEnvelopeParser();
-        for (int r = 0; r < WARM_UP_ROUNDS; r++) {
-            runOld(jackson, texts, bytes);
-            runNew(scanner, texts, bytes);
-        }
-        long[][] old = new long[MEASURED_ROUNDS][];
-        long[][] current = new long[MEASURED_ROUNDS][];
-        for (int r = 0; r < MEASURED_ROUNDS; r++) {
-            old[r] = runOld(jackson, texts, bytes);
-            current[r] = runNew(scanner, texts, bytes);
-        }
-        summarize("jackson (old)", old);
-        summarize("scanner (new)", current);
-        System.out.println("(blackhole " + blackhole + ")");
     }
 
-    // Two copies of one loop, so that neither parser's call site shares the other's profile.
-
-    /** Returns {wall nanoseconds, CPU nanoseconds, bytes allocated} for one round of the old parser. */
-    private static long[] runOld(JacksonEnvelopeParser parser, String[] texts, byte[][] bytes) {
-        long allocatedBefore = allocated();
-        long cpuBefore = THREADS.getCurrentThreadCpuTime();
-        long start = System.nanoTime();
-        long sink = 0;
-        for (int n = 0; n < MESSAGES_PER_ROUND; n++) {
-            int i = n % DISTINCT_MESSAGES;
-            sink += parser.parse(texts[i], bytes[i], 0, bytes[i].length).columns().size();
-        }
-        long nanos = System.nanoTime() - start;
-        long cpu = THREADS.getCurrentThreadCpuTime() - cpuBefore;
-        blackhole += sink;
-        return new long[] {nanos, cpu, allocated() - allocatedBefore};
+    @Benchmark
+    public int scanner() {
+        int i = next();
+        return scanner.parse(bytes[i], 0, bytes[i].length).keyValues().size();
     }
 
-    /** Returns {wall nanoseconds, CPU nanoseconds, bytes allocated} for one round of the new parser. */
-    private static long[] runNew(EnvelopeParser parser, String[] texts, byte[][] bytes) {
-        long allocatedBefore = allocated();
-        long cpuBefore = THREADS.getCurrentThreadCpuTime();
-        long start = System.nanoTime();
-        long sink = 0;
-        for (int n = 0; n < MESSAGES_PER_ROUND; n++) {
-            int i = n % DISTINCT_MESSAGES;
-            sink += parser.parse(bytes[i], 0, bytes[i].length).keyValues().size();
-        }
-        long nanos = System.nanoTime() - start;
-        long cpu = THREADS.getCurrentThreadCpuTime() - cpuBefore;
-        blackhole += sink;
-        return new long[] {nanos, cpu, allocated() - allocatedBefore};
+    @Benchmark
+    public int jackson() {
+        int i = next();
+        return jackson.parse(texts[i], bytes[i], 0, bytes[i].length).columns().size();
     }
 
-    private static long allocated() {
-        return THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
-    }
-
-    /** Min and median over the measured rounds, per message: wall time, thread CPU time, bytes allocated. */
-    private static void summarize(String name, long[][] rounds) {
-        System.out.printf("%s  ns/message: min %6.1f median %6.1f | CPU ns/message: min %6.1f median %6.1f | "
-                        + "bytes allocated/message: %5.0f%n", name,
-                perMessage(rounds, 0, false), perMessage(rounds, 0, true),
-                perMessage(rounds, 1, false), perMessage(rounds, 1, true), perMessage(rounds, 2, true));
-    }
-
-    private static double perMessage(long[][] rounds, int column, boolean median) {
-        long[] values = new long[rounds.length];
-        for (int r = 0; r < rounds.length; r++) {
-            values[r] = rounds[r][column];
-        }
-        java.util.Arrays.sort(values);
-        return (double) (median ? values[values.length / 2] : values[0]) / MESSAGES_PER_ROUND;
+    private int next() {
+        int i = next;
+        next = i + 1 == DISTINCT_MESSAGES ? 0 : i + 1;
+        return i;
     }
 
     /** A typical wal2json v2 row change: I, U (with identity) and D in turn. */
-    private static String message(int i) {
+    static String message(int i) {
         String action = switch (i % 3) {
             case 0 -> "I";
             case 1 -> "U";
