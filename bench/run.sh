@@ -26,8 +26,10 @@
 #   BENCH_OURS_JAVA              the java that runs the runner (default: the one that runs Debezium Server, BENCH_DEBEZIUM_JAVA,
 #                                /usr/lib/jvm/temurin-25-jdk-amd64/bin/java: Java 25, as in the container image)
 #   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the container image's, from the Dockerfile's
-#                                RUNNER_JAVA_OPTIONS, with a 200 MiB heap mostly young, and its class data sharing
-#                                archive; see docs/benchmarks.md)
+#                                RUNNER_JAVA_OPTIONS, with BENCH_OURS_HEAP unless those set -Xmx, and its class data
+#                                sharing archive; see docs/benchmarks.md)
+#   BENCH_OURS_HEAP              the runner's heap options beside the image's (default -Xmx200m -Xmn140m: a 200 MiB heap
+#                                mostly young)
 #   BENCH_OURS_ENV               the runner's settings, KEY=VALUE ... (default CDC_KINESIS_MAX_BUFFERED_BYTES=2097152)
 #   BENCH_OURS_PLAIN=0           skip the extra run of the runner with JVM defaults and default settings
 #   BENCH_PEER_JAVA_OPTS         extra JVM options of Debezium Server
@@ -74,7 +76,13 @@ JAVA="$BENCH_OURS_JAVA" scripts/cds-archive.sh "$runner_jar"
 if [ -z "${BENCH_OURS_JAVA_OPTS:-}" ]; then
   image_options=$(sed -n 's/^ARG RUNNER_JAVA_OPTIONS="\(.*\)"$/\1/p' Dockerfile)
   [ -n "$image_options" ] || { echo "no ARG RUNNER_JAVA_OPTIONS=\"...\" in the Dockerfile" >&2; exit 1; }
-  export BENCH_OURS_JAVA_OPTS="$image_options -Xmx200m -Xmn140m -XX:SharedArchiveFile=${runner_jar%.jar}.jsa"
+  # The image sizes its heap from the container's memory limit; this machine has none, so the bench gives the runner the
+  # heap a pod would (BENCH_OURS_HEAP), unless the image's options set one themselves.
+  case "$image_options" in
+    *-Xmx*) heap="${BENCH_OURS_HEAP:-}" ;;
+    *) heap="${BENCH_OURS_HEAP:--Xmx200m -Xmn140m}" ;;
+  esac
+  export BENCH_OURS_JAVA_OPTS="$image_options $heap -XX:SharedArchiveFile=${runner_jar%.jar}.jsa"
 fi
 
 if [ "${BENCH_PEER:-1}" = 1 ] && [ "${BENCH_MODE:-}" != snapshot ]; then

@@ -8,7 +8,7 @@ import java.util.Locale;
 /**
  * Steady state (issue 23): each contender, started once and streaming, is offered a fixed load at each rate of
  * BENCH_STEADY_RATES in turn: BENCH_STEADY_WARMUP_SECONDS unmeasured, then a window of BENCH_STEADY_SECONDS. Over the
- * window only: CPU seconds (from /proc, at the window's start and end) per change committed in it, the peak and the
+ * window only: CPU seconds (from /proc, at the window's start and end) per change that arrived in Kinesis in it, the peak and the
  * final resident memory (VmRSS sampled 4 times a second), and commit → Kinesis latency of those changes. Start-up (to
  * the first change delivered) and the first warm-up are reported apart, in the note.
  */
@@ -147,17 +147,22 @@ final class Steady {
             throw new IllegalStateException(session.who + " wrote " + records.size() + " of " + written + " changes to " + stream);
         }
         for (Window w : windows) {
-            List<Arrived> in = records.stream().filter(r -> {
+            // Latency over the changes committed in the window; CPU over the changes that arrived in it: the work the
+            // CPU of the window did, also when a contender falls behind the offered load.
+            List<Arrived> committed = records.stream().filter(r -> {
                 long commit = Arrivals.commitMillis(session.who, r.data());
                 return commit >= w.startMillis && commit < w.endMillis;
             }).toList();
+            long arrived = records.stream().filter(r -> r.arrivalMillis() >= w.startMillis && r.arrivalMillis() < w.endMillis).count();
             double seconds = (w.endMillis - w.startMillis) / 1000.0;
-            Latency latency = in.isEmpty() ? null : Latency.of(Arrivals.latencies(session.who, in));
-            Row row = new Row(workload(w.rate), session.who, in.size(), in.size() / seconds, null, w.cpu, w.peakRssMiB,
-                    latency, String.format(Locale.ROOT, "window %.0f s after %d s warm-up; CPU and peak RSS (VmRSS) in the "
-                            + "window; RSS %.0f MiB at its end; %s", seconds, s.steadyWarmupSeconds, w.endRssMiB, startup));
-            h.progress("[%s] %s: %,d changes in the window, %.2f CPU s per 100k, peak RSS %.0f MiB, latency %s",
-                    row.workload(), session.who.label, in.size(), row.cpuPer100k(), w.peakRssMiB, latency);
+            Latency latency = committed.isEmpty() ? null : Latency.of(Arrivals.latencies(session.who, committed));
+            Row row = new Row(workload(w.rate), session.who, arrived, arrived / seconds, null, w.cpu, w.peakRssMiB,
+                    latency, String.format(Locale.ROOT, "window %.0f s after %d s warm-up: %,d changes committed, %,d arrived"
+                            + " (changes, changes/s and CPU per change count those); peak RSS (VmRSS) in the window, %.0f MiB"
+                            + " at its end; latency of the changes committed in it; %s", seconds, s.steadyWarmupSeconds,
+                            committed.size(), arrived, w.endRssMiB, startup));
+            h.progress("[%s] %s: %,d changes arrived in the window (%,d committed), %.2f CPU s per 100k, peak RSS %.0f MiB, latency %s",
+                    row.workload(), session.who.label, arrived, committed.size(), row.cpuPer100k(), w.peakRssMiB, latency);
             h.rows.add(row);
         }
     }
