@@ -1,15 +1,12 @@
 package io.cdclr.bench.micro;
 
 import io.cdclr.connector.kinesis.EmulatorStream;
-import io.cdclr.connector.kinesis.KinesisWriter;
 import io.cdclr.connector.kinesis.KinesisWriterConfig;
 import io.cdclr.connector.testing.LocalServices;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -110,28 +107,8 @@ public class KinesisWriterBenchmark {
     public long writer() throws Exception {
         Map<String, Object> props = stream.writerProps();
         // The emulator has no per-shard limits and the plain loop beside is not paced: measure the writer unpaced too
-        // (kinesis.shard.rate.limit=auto would pace it to AWS's 1,000 records/s per shard here; -D overrides this).
+        // (kinesis.shard.rate.limit=auto would pace it to AWS's 1,000 records/s per shard here; -Dkinesis.* overrides this).
         props.put(KinesisWriterConfig.SHARD_RATE_LIMIT, "off");
-        System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("kinesis."))
-                .forEach(name -> props.put(name, System.getProperty(name)));
-        AtomicLong failures = new AtomicLong();
-        try (KinesisWriter writer = KinesisWriter.create(new KinesisWriterConfig(props))) {
-            for (int i = 0; i < RECORDS; i++) {
-                String key = Payloads.key(i, keys);
-                writer.submit(key, Payloads.payload(i, bytes), "bench " + key, failure -> {
-                    if (failure != null) {
-                        failures.incrementAndGet();
-                    }
-                });
-            }
-            if (!writer.flush(Duration.ofMinutes(10))) {
-                throw new IllegalStateException("writer did not finish within 10 minutes: " + writer.metrics());
-            }
-            if (failures.get() > 0) {
-                throw new IllegalStateException(failures.get() + " records failed: "
-                        + writer.failure().map(Throwable::getMessage).orElse("?"));
-            }
-            return writer.metrics().calls();
-        }
+        return Payloads.writeAll(props, RECORDS, bytes, keys, writer -> writer.metrics().calls());
     }
 }

@@ -1,14 +1,11 @@
 package io.cdclr.bench.micro;
 
 import io.cdclr.connector.kinesis.EmulatorStream;
-import io.cdclr.connector.kinesis.KinesisWriter;
 import io.cdclr.connector.kinesis.KinesisWriterConfig;
 import io.cdclr.connector.kinesis.ShardLimitProxy;
 import io.cdclr.connector.testing.LocalServices;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -74,29 +71,12 @@ public class ShardLimitBenchmark {
         Map<String, Object> props = stream.writerProps();
         props.put(KinesisWriterConfig.ENDPOINT, proxy.endpoint());
         props.put(KinesisWriterConfig.AGGREGATION, aggregation);
-        System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("kinesis."))
-                .forEach(name -> props.put(name, System.getProperty(name)));
-        AtomicLong failures = new AtomicLong();
-        try (KinesisWriter writer = KinesisWriter.create(new KinesisWriterConfig(props))) {
-            for (int i = 0; i < CHANGES; i++) {
-                String key = Payloads.key(i, keys);
-                writer.submit(key, Payloads.payload(i, bytes), "bench " + key, failure -> {
-                    if (failure != null) {
-                        failures.incrementAndGet();
-                    }
-                });
-            }
-            if (!writer.flush(Duration.ofMinutes(10))) {
-                throw new IllegalStateException("writer did not finish within 10 minutes: " + writer.metrics());
-            }
-            if (failures.get() > 0) {
-                throw new IllegalStateException(failures.get() + " changes failed");
-            }
+        return Payloads.writeAll(props, CHANGES, bytes, keys, writer -> {
             System.out.printf("%n(aggregation %s: %,d Kinesis records, %.1f changes each; %,d calls; proxy throttled %,d "
                             + "entries; writer retries %,d)%n", aggregation, writer.metrics().kinesisRecordsSent(),
                     writer.metrics().aggregationRatio(), writer.metrics().calls(), proxy.entriesThrottled(),
                     writer.metrics().retriesTotal());
             return writer.metrics().calls();
-        }
+        });
     }
 }
