@@ -4,6 +4,7 @@ import io.cdclr.bench.Kinesis.Arrived;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Steady state (issue 23): each contender, started once and streaming, is offered a fixed load at each rate of
@@ -101,7 +102,7 @@ final class Steady {
         abstract void awaitDelivered(long changes, int sentinels) throws Exception;
     }
 
-    private record Window(int rate, long startMillis, long endMillis, double cpu, double peakRssMiB, double endRssMiB) {
+    private record Window(int rate, long startMillis, long endMillis, double cpu, double jitCpu, double peakRssMiB, double endRssMiB) {
     }
 
     private void measure(Session session, String stream) throws Exception {
@@ -121,6 +122,8 @@ final class Steady {
                 double before = proc.cpuSeconds();
                 written += h.pg.pacedInserts(table, nextId + written, rate, s.steadyWarmupSeconds, n -> { });
                 double cpuStart = proc.cpuSeconds();
+                double jitStart = proc.compilerCpuSeconds();
+                Map<String, Double> threadsAtStart = proc.cpuByThreadName();
                 if (Double.isNaN(warmupCpu)) {
                     warmupCpu = cpuStart - before;
                 }
@@ -128,8 +131,10 @@ final class Steady {
                 try (RssSampler rss = new RssSampler(proc)) {
                     written += h.pg.pacedInserts(table, nextId + written, rate, s.steadySeconds, n -> { });
                     double cpu = proc.cpuSeconds() - cpuStart;
-                    windows.add(new Window(rate, startMillis, System.currentTimeMillis(), cpu, rss.peakMiB(), proc.rssMiB()));
-                    h.progress("[%s] %,d changes/s: window CPU %.2f s, peak RSS %.0f MiB", label, rate, cpu, rss.peakMiB());
+                    double jit = proc.compilerCpuSeconds() - jitStart;
+                    windows.add(new Window(rate, startMillis, System.currentTimeMillis(), cpu, jit, rss.peakMiB(), proc.rssMiB()));
+                    h.progress("[%s] %,d changes/s: window CPU %.2f s (JIT compiler threads %.2f s), peak RSS %.0f MiB; by thread: %s",
+                            label, rate, cpu, jit, rss.peakMiB(), proc.cpuByThreadSince(threadsAtStart));
                 }
             }
             startup = String.format(Locale.ROOT, "start-up apart: first change %.1f s after start, %.1f CPU s until then; "
@@ -158,9 +163,11 @@ final class Steady {
             Latency latency = committed.isEmpty() ? null : Latency.of(Arrivals.latencies(session.who, committed));
             Row row = new Row(workload(w.rate), session.who, arrived, arrived / seconds, null, w.cpu, w.peakRssMiB,
                     latency, String.format(Locale.ROOT, "window %.0f s after %d s warm-up: %,d changes committed, %,d arrived"
-                            + " (changes, changes/s and CPU per change count those); peak RSS (VmRSS) in the window, %.0f MiB"
-                            + " at its end; latency of the changes committed in it; %s", seconds, s.steadyWarmupSeconds,
-                            committed.size(), arrived, w.endRssMiB, startup));
+                            + " (changes, changes/s and CPU per change count those); of the window's CPU, JIT compiler threads"
+                            + " %.2f s (%.2f s per 100k changes without them); peak RSS (VmRSS) in the window, %.0f MiB at its"
+                            + " end; latency of the changes committed in it; %s", seconds, s.steadyWarmupSeconds,
+                            committed.size(), arrived, w.jitCpu, (w.cpu - w.jitCpu) / Math.max(1, arrived) * 100_000,
+                            w.endRssMiB, startup));
             h.progress("[%s] %s: %,d changes arrived in the window (%,d committed), %.2f CPU s per 100k, peak RSS %.0f MiB, latency %s",
                     row.workload(), session.who.label, arrived, committed.size(), row.cpuPer100k(), w.peakRssMiB, latency);
             h.rows.add(row);
