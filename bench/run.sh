@@ -28,8 +28,10 @@
 #   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the container image's, from the Dockerfile's
 #                                RUNNER_JAVA_OPTIONS, with BENCH_OURS_HEAP unless those set -Xmx, and its class data
 #                                sharing archive; see docs/benchmarks.md)
-#   BENCH_OURS_HEAP              the runner's heap options beside the image's (default -Xmx200m -Xmn140m: a 200 MiB heap
-#                                mostly young)
+#   BENCH_OURS_HEAP              the runner's heap options beside the image's (default: -Xmx200m and -Xmn140m, each
+#                                unless the image's options set it)
+#   BENCH_OURS_IMAGE_ENV         the image's JVM environment given to the runner (default: MALLOC_ARENA_MAX from the
+#                                Dockerfile, if set there)
 #   BENCH_OURS_ENV               the runner's settings, KEY=VALUE ... (default CDC_KINESIS_MAX_BUFFERED_BYTES=2097152)
 #   BENCH_OURS_PLAIN=0           skip the extra run of the runner with JVM defaults and default settings
 #   BENCH_PEER_JAVA_OPTS         extra JVM options of Debezium Server
@@ -68,7 +70,7 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f runner/target/cdc-runner.jar ] ||
   mvn -B -q -ntp -Pbench package -pl connector,runner,bench -DskipTests
 fi
 # The runner runs as in the container image: the image's JVM options (the Dockerfile's RUNNER_JAVA_OPTIONS) and its
-# class data sharing archive, with a 200 MiB heap, mostly young, for a pod's memory limit (docs/benchmarks.md).
+# class data sharing archive and its JVM environment, with the heap a pod's memory limit would give (docs/benchmarks.md).
 runner_jar="$(realpath "${BENCH_RUNNER_JAR:-runner/target/cdc-runner.jar}")"
 log "class data sharing archive for the runner (scripts/cds-archive.sh)"
 # Dumped by the java that runs the runner: an archive only maps into the JVM build that dumped it.
@@ -77,12 +79,18 @@ if [ -z "${BENCH_OURS_JAVA_OPTS:-}" ]; then
   image_options=$(sed -n 's/^ARG RUNNER_JAVA_OPTIONS="\(.*\)"$/\1/p' Dockerfile)
   [ -n "$image_options" ] || { echo "no ARG RUNNER_JAVA_OPTIONS=\"...\" in the Dockerfile" >&2; exit 1; }
   # The image sizes its heap from the container's memory limit; this machine has none, so the bench gives the runner the
-  # heap a pod would (BENCH_OURS_HEAP), unless the image's options set one themselves.
-  case "$image_options" in
-    *-Xmx*) heap="${BENCH_OURS_HEAP:-}" ;;
-    *) heap="${BENCH_OURS_HEAP:--Xmx200m -Xmn140m}" ;;
-  esac
-  export BENCH_OURS_JAVA_OPTS="$image_options $heap -XX:SharedArchiveFile=${runner_jar%.jar}.jsa"
+  # heap a pod would (BENCH_OURS_HEAP: -Xmx200m, about 75 % of a 256 MiB limit, and a young generation of 140 MiB),
+  # leaving out what the image's options set themselves.
+  if [ -z "${BENCH_OURS_HEAP+set}" ]; then
+    BENCH_OURS_HEAP=""
+    case "$image_options" in *-Xmx*) ;; *) BENCH_OURS_HEAP="-Xmx200m" ;; esac
+    case "$image_options" in *-Xmn*) ;; *) BENCH_OURS_HEAP="$BENCH_OURS_HEAP -Xmn140m" ;; esac
+  fi
+  export BENCH_OURS_JAVA_OPTS="$image_options $BENCH_OURS_HEAP -XX:SharedArchiveFile=${runner_jar%.jar}.jsa"
+fi
+# The image's environment for the JVM (e.g. MALLOC_ARENA_MAX) goes to the runner too, not to the other contenders.
+if [ -z "${BENCH_OURS_IMAGE_ENV+set}" ]; then
+  export BENCH_OURS_IMAGE_ENV="$(sed -n 's/^[[:space:]]*\(MALLOC_ARENA_MAX=[0-9]*\).*$/\1/p' Dockerfile | head -1)"
 fi
 
 if [ "${BENCH_PEER:-1}" = 1 ] && [ "${BENCH_MODE:-}" != snapshot ]; then

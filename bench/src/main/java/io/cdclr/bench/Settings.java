@@ -54,11 +54,13 @@ final class Settings {
     /**
      * Settings of the tuned runner beside its JVM options: a 2 MiB writer buffer (instead of 16 MiB; still 7 full calls
      * in flight) keeps what every young collection of the small heap has to copy small. Space-separated KEY=VALUE pairs;
-     * the JVM-defaults run gets none. Shard pacing off: the emulator has no per-shard limits (and does not say whether
+     * the JVM-defaults run gets none. The image's JVM environment (BENCH_OURS_IMAGE_ENV, e.g. MALLOC_ARENA_MAX, which
+     * bench/run.sh reads from the Dockerfile) comes first. Shard pacing off: the emulator has no per-shard limits (and does not say whether
      * the stream is on-demand, which would turn pacing on under 'auto'); Debezium Server paces nothing either.
      */
     final String oursEnv = System.getenv().getOrDefault("BENCH_OURS_ENV",
-            "CDC_KINESIS_MAX_BUFFERED_BYTES=2097152 CDC_KINESIS_SHARD_RATE_LIMIT=off");
+            (System.getenv().getOrDefault("BENCH_OURS_IMAGE_ENV", "")
+                    + " CDC_KINESIS_MAX_BUFFERED_BYTES=2097152 CDC_KINESIS_SHARD_RATE_LIMIT=off").trim());
     final String peerJavaOpts = System.getenv().getOrDefault("BENCH_PEER_JAVA_OPTS", "");
     final Path results = root.resolve(System.getenv().getOrDefault("BENCH_RESULTS", "bench/results"));
     final String endpoint = System.getenv().getOrDefault("KINESIS_ENDPOINT", "http://127.0.0.1:4567");
