@@ -225,7 +225,8 @@ final class Report {
                 bx += barWidth;
             }
             g.setColor(Color.BLACK);
-            g.drawString(group, gx + (groupWidth - g.getFontMetrics().stringWidth(group)) / 2, bottom + 18);
+            String name = group.startsWith("steady ") ? group.substring("steady ".length()) : group; // the panel says steady
+            g.drawString(name, gx + (groupWidth - g.getFontMetrics().stringWidth(name)) / 2, bottom + 18);
         }
         g.setStroke(new BasicStroke(1));
         g.drawLine(left, bottom, right, bottom);
