@@ -9,8 +9,10 @@
 # headers (JEP 519: every object 4 bytes smaller), a JIT that compiles less (shallower inlining, C1 only for warmer
 # methods: less than half the compiler's CPU, the same throughput; the SDK's per-call code compiled sooner, with C2
 # later, and the SDK's base64 encoder, called per 3 bytes, always inlined: docs/benchmarks.md), and a hard exit on OOM
-# so Kubernetes restarts the pod.
-ARG RUNNER_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:+UseCompactObjectHeaders -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500 -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier4InvocationThreshold=15000 -XX:Tier4MinInvocationThreshold=1800 -XX:Tier4CompileThreshold=45000 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,software/amazon/awssdk/*.*,0.2 -XX:CompileCommand=CompileThresholdScaling,org/apache/http/*.*,0.2 -XX:CompileCommand=inline,software/amazon/awssdk/thirdparty/jackson/core/Base64Variant.encodeBase64Chunk -XX:+ExitOnOutOfMemoryError"
+# so Kubernetes restarts the pod. A fixed young generation of 48 MiB (-Xmn48m): the default, a third of the heap, is
+# touched whole between collections and was most of the RSS at a steady load; 48 MiB keeps a young collection every few
+# seconds at 2,000 changes/s (docs/operations.md, "Memory").
+ARG RUNNER_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:+UseCompactObjectHeaders -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500 -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier4InvocationThreshold=15000 -XX:Tier4MinInvocationThreshold=1800 -XX:Tier4CompileThreshold=45000 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,software/amazon/awssdk/*.*,0.2 -XX:CompileCommand=CompileThresholdScaling,org/apache/http/*.*,0.2 -XX:CompileCommand=inline,software/amazon/awssdk/thirdparty/jackson/core/Base64Variant.encodeBase64Chunk -XX:+ExitOnOutOfMemoryError -Xmn48m"
 
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
@@ -40,7 +42,9 @@ COPY runner/src/main/cds/cdc-runner.classlist /app/cdc-runner.classlist
 RUN ["java", "-XX:+UseCompactObjectHeaders", "-Xshare:dump", "-XX:SharedClassListFile=/app/cdc-runner.classlist", "-XX:SharedArchiveFile=/app/cdc-runner.jsa", "-cp", "/app/cdc-runner.jar"]
 USER 10001:10001
 WORKDIR /var/lib/cdc
+# MALLOC_ARENA_MAX: glibc's malloc otherwise keeps an arena per thread that allocated natively (TLS, zlib), resident.
 ENV JAVA_TOOL_OPTIONS="${RUNNER_JAVA_OPTIONS} -XX:SharedArchiveFile=/app/cdc-runner.jsa" \
+    MALLOC_ARENA_MAX=2 \
     CDC_HTTP_BIND_ADDRESS=0.0.0.0 \
     CDC_HTTP_PORT=8080
 EXPOSE 8080

@@ -3,35 +3,43 @@
 #
 #   bench/run.sh
 #
-# brings the local services up (scripts/local-services.sh up: idempotent, quick when up), builds the runner,
-# fetches Debezium Server 3.6.1.Final into .services/bench/ when missing (git-ignored, about 780 MB), compiles the
-# harness (bench/src, against the runner JAR: no Maven module, so the normal build is untouched) and runs it.
-# Progress goes to the console; the table with ratios and a PNG chart go to bench/results/.
+# brings the local services up (scripts/local-services.sh up: idempotent, quick when up), builds the runner and the
+# bench module (profile bench: mvn -Pbench package -pl test-support,connector,runner,bench; the default build does not build it),
+# fetches Debezium Server 3.6.1.Final into .services/bench/ when missing (git-ignored, about 780 MB) and runs the
+# harness (io.cdclr.bench.Bench). Progress goes to the console; the table with ratios and a PNG chart go to bench/results/.
+# The JMH micro-benchmarks of the same module run with bench/jmh.sh.
 #
 # Environment (all optional):
 #   BENCH_CHANGES=20000          scale the orders mix (default 200,000 inserts + 100,000 updates + 20,000 deletes)
 #   BENCH_INSERTS/UPDATES/DELETES  set the mix directly
 #   BENCH_BIG_ROWS=1000000       rows of the one big transaction (0 skips it)
-#   BENCH_RATE=2000 BENCH_PACED_SECONDS=30   the fixed offered load of the latency run (0 seconds skips it)
+#   BENCH_STEADY_RATES=500,2000,10000   steady state: the offered loads (changes/s), one after the other, for the runner
+#                                and Debezium Server, each started once (empty skips the phase)
+#   BENCH_STEADY_SECONDS=120     the measured window at each rate (0 skips the phase); CPU, RSS and latency over it only
+#   BENCH_STEADY_WARMUP_SECONDS=20  the unmeasured load before each window
 #   BENCH_SHARDS=4               shards of every stream
 #   BENCH_PEER=0                 skip Debezium Server
 #   BENCH_REPEAT=3               run the runner and Debezium Server 3 times each per backlog, alternating; the table shows
 #                                each one's run with the median CPU (default 1)
-#   BENCH_CEILINGS=0             skip the decode and sink ceilings (quicker runs while tuning the runner)
+#   BENCH_CEILINGS=0             skip the decode, sink and null-sink ceilings (quicker runs while tuning the runner)
 #   BENCH_FRESH_EMULATOR=0       keep kinesalite running between contenders (default: restarted empty before each)
 #   BENCH_OURS_JAVA              the java that runs the runner (default: the one that runs Debezium Server, BENCH_DEBEZIUM_JAVA,
 #                                /usr/lib/jvm/temurin-25-jdk-amd64/bin/java: Java 25, as in the container image)
 #   BENCH_OURS_JAVA_OPTS         the runner's JVM options (default: the container image's, from the Dockerfile's
-#                                RUNNER_JAVA_OPTIONS, with a 200 MiB heap mostly young, and its class data sharing
-#                                archive; see docs/benchmarks.md)
+#                                RUNNER_JAVA_OPTIONS, with BENCH_OURS_HEAP unless those set -Xmx, and its class data
+#                                sharing archive; see docs/benchmarks.md)
+#   BENCH_OURS_HEAP              the runner's heap options beside the image's (default: -Xmx200m and -Xmn140m, each
+#                                unless the image's options set it)
+#   BENCH_OURS_IMAGE_ENV         the image's JVM environment given to the runner (default: MALLOC_ARENA_MAX from the
+#                                Dockerfile, if set there)
 #   BENCH_OURS_ENV               the runner's settings, KEY=VALUE ... (default CDC_KINESIS_MAX_BUFFERED_BYTES=2097152)
 #   BENCH_OURS_PLAIN=0           skip the extra run of the runner with JVM defaults and default settings
 #   BENCH_PEER_JAVA_OPTS         extra JVM options of Debezium Server
 #   BENCH_TIMELINE=1             print records arrived per second for each contender
 #   BENCH_RUNNER_JAR             the runner JAR to measure (default runner/target/cdc-runner.jar)
-#   BENCH_SKIP_BUILD=1           use the runner JAR as it is
+#   BENCH_SKIP_BUILD=1           use the runner JAR and the bench module as they are
 #   BENCH_MODE=snapshot          instead of the above: an incremental snapshot of a table of BENCH_SNAPSHOT_ROWS rows
-#                                (default 1000000), alone and with BENCH_RATE inserts/s into another table, beside COPY TO
+#                                (default 1000000), alone and with BENCH_RATE (2000) inserts/s into another table, beside COPY TO
 #                                STDOUT, the decode and the sink ceilings (SnapshotBench; BENCH_PEER is not used);
 #                                BENCH_SNAPSHOT_CHUNK=N asks for chunks of N rows (default: the runner's snapshot.chunk.size)
 #   CDC_*                        passed to the runner (e.g. CDC_KINESIS_MAX_CONCURRENT_CALLS=4)
@@ -57,12 +65,12 @@ log "local services up"
 scripts/local-services.sh up
 eval "$(scripts/local-services.sh env)"
 
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f runner/target/cdc-runner.jar ]; then
-  log "building the runner (mvn -B -q package -DskipTests)"
-  mvn -B -q package -DskipTests
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f runner/target/cdc-runner.jar ] || [ ! -d bench/target/classes ]; then
+  log "building the runner and the bench module (mvn -B -q -ntp -Pbench package -pl test-support,connector,runner,bench -DskipTests)"
+  mvn -B -q -ntp -Pbench package -pl test-support,connector,runner,bench -DskipTests
 fi
 # The runner runs as in the container image: the image's JVM options (the Dockerfile's RUNNER_JAVA_OPTIONS) and its
-# class data sharing archive, with a 200 MiB heap, mostly young, for a pod's memory limit (docs/benchmarks.md).
+# class data sharing archive and its JVM environment, with the heap a pod's memory limit would give (docs/benchmarks.md).
 runner_jar="$(realpath "${BENCH_RUNNER_JAR:-runner/target/cdc-runner.jar}")"
 log "class data sharing archive for the runner (scripts/cds-archive.sh)"
 # Dumped by the java that runs the runner: an archive only maps into the JVM build that dumped it.
@@ -70,7 +78,19 @@ JAVA="$BENCH_OURS_JAVA" scripts/cds-archive.sh "$runner_jar"
 if [ -z "${BENCH_OURS_JAVA_OPTS:-}" ]; then
   image_options=$(sed -n 's/^ARG RUNNER_JAVA_OPTIONS="\(.*\)"$/\1/p' Dockerfile)
   [ -n "$image_options" ] || { echo "no ARG RUNNER_JAVA_OPTIONS=\"...\" in the Dockerfile" >&2; exit 1; }
-  export BENCH_OURS_JAVA_OPTS="$image_options -Xmx200m -Xmn140m -XX:SharedArchiveFile=${runner_jar%.jar}.jsa"
+  # The image sizes its heap from the container's memory limit; this machine has none, so the bench gives the runner the
+  # heap a pod would (BENCH_OURS_HEAP: -Xmx200m, about 75 % of a 256 MiB limit, and a young generation of 140 MiB),
+  # leaving out what the image's options set themselves.
+  if [ -z "${BENCH_OURS_HEAP+set}" ]; then
+    BENCH_OURS_HEAP=""
+    case "$image_options" in *-Xmx*) ;; *) BENCH_OURS_HEAP="-Xmx200m" ;; esac
+    case "$image_options" in *-Xmn*) ;; *) BENCH_OURS_HEAP="$BENCH_OURS_HEAP -Xmn140m" ;; esac
+  fi
+  export BENCH_OURS_JAVA_OPTS="$image_options $BENCH_OURS_HEAP -XX:SharedArchiveFile=${runner_jar%.jar}.jsa"
+fi
+# The image's environment for the JVM (e.g. MALLOC_ARENA_MAX) goes to the runner too, not to the other contenders.
+if [ -z "${BENCH_OURS_IMAGE_ENV+set}" ]; then
+  export BENCH_OURS_IMAGE_ENV="$(sed -n 's/^[[:space:]]*\(MALLOC_ARENA_MAX=[0-9]*\).*$/\1/p' Dockerfile | head -1)"
 fi
 
 if [ "${BENCH_PEER:-1}" = 1 ] && [ "${BENCH_MODE:-}" != snapshot ]; then
@@ -85,11 +105,6 @@ if [ "${BENCH_PEER:-1}" = 1 ] && [ "${BENCH_MODE:-}" != snapshot ]; then
     tar xzf "$archive" -C "$DEBEZIUM_DIR"
   fi
 fi
-
-log "compiling the harness"
-rm -rf bench/target/classes
-mkdir -p bench/target/classes
-javac -nowarn -d bench/target/classes -cp runner/target/cdc-runner.jar $(find bench/src -name '*.java')
 
 log "running (log of every contender under bench/target/work-*)"
 # CBOR off for every contender alike (kinesalite speaks JSON only): the env for the SDK, -Daws.cborEnabled=false in each JVM.

@@ -63,8 +63,10 @@ final class KeyedRecordQueue {
     }
 
     private void ready(PendingRecord record) {
-        if (readyRecords.isEmpty()) {
-            readySinceNanos = System.nanoTime();
+        // The oldest submission among the ready records: the linger is a budget per change from its submission, not
+        // from when it became ready (a change that waited for its key's previous record has used its budget already).
+        if (readyRecords.isEmpty() || record.submittedNanos - readySinceNanos < 0) {
+            readySinceNanos = record.submittedNanos;
         }
         readyRecords.addLast(record);
         readyBytes += record.size;
@@ -92,7 +94,7 @@ final class KeyedRecordQueue {
         return readyBytes;
     }
 
-    /** When the oldest of the ready records became ready (System.nanoTime). */
+    /** When the oldest of the ready records was submitted (System.nanoTime). */
     long readySinceNanos() {
         return readySinceNanos;
     }

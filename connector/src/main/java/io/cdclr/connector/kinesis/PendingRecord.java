@@ -18,6 +18,11 @@ final class PendingRecord {
     /** An oversized record under policy 'skip': never sent, acknowledged in its turn among its key's records. */
     final boolean skipped;
     private final WriteCallback callback;
+    /**
+     * When the record was submitted (System.nanoTime): the linger counts from here, so a record that already waited
+     * behind an earlier record of its key (or for a retry) does not wait a linger more once it is ready.
+     */
+    final long submittedNanos;
     private final AtomicBoolean completed = new AtomicBoolean();
     /** Guarded by the writer's lock. */
     int failedAttempts;
@@ -45,6 +50,7 @@ final class PendingRecord {
         this.skipped = skipped;
         this.callback = callback;
         this.members = null;
+        this.submittedNanos = System.nanoTime();
     }
 
     private PendingRecord(String partitionKey, byte[] data, long size, String shardId, List<PendingRecord> members) {
@@ -57,6 +63,7 @@ final class PendingRecord {
         this.callback = null;
         this.members = List.copyOf(members);
         this.shardId = shardId;
+        this.submittedNanos = members.get(0).submittedNanos;
     }
 
     /** A KPL aggregated record carrying these user records; {@code size} is what Kinesis counts (data plus key). */

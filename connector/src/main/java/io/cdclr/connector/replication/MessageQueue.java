@@ -25,6 +25,12 @@ final class MessageQueue {
     private int head;
     private int count;
     private long bytes;
+    /**
+     * The reader wakes a waiting poll only once this many messages (or {@link #wakeAtBytes}) are queued: 1, except while
+     * a poll lingers for a fuller batch ({@link #awaitAtLeast}), which would otherwise be woken for every message.
+     */
+    private int wakeAt = 1;
+    private long wakeAtBytes = Long.MAX_VALUE;
 
     MessageQueue(int capacity, long maxBytes) {
         if (capacity < 1 || maxBytes < 1) {
@@ -60,7 +66,9 @@ final class MessageQueue {
             items[tail >= items.length ? tail - items.length : tail] = message;
             count++;
             bytes += size;
-            notEmpty.signal();
+            if (count >= wakeAt || bytes >= wakeAtBytes) {
+                notEmpty.signal();
+            }
             return true;
         } finally {
             lock.unlock();
@@ -110,6 +118,27 @@ final class MessageQueue {
             }
             return moved;
         } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutNanos} until at least {@code messages} messages or {@code minBytes} bytes are queued (or
+     * the queue is full), without being woken for each message before that. Takes nothing.
+     */
+    void awaitAtLeast(int messages, long minBytes, long timeoutNanos) throws InterruptedException {
+        int wanted = Math.max(1, Math.min(messages, items.length));
+        long nanos = timeoutNanos;
+        lock.lockInterruptibly();
+        try {
+            wakeAt = wanted;
+            wakeAtBytes = Math.max(1, Math.min(minBytes, maxBytes));
+            while (count < wanted && bytes < wakeAtBytes && nanos > 0) {
+                nanos = notEmpty.awaitNanos(nanos);
+            }
+        } finally {
+            wakeAt = 1;
+            wakeAtBytes = Long.MAX_VALUE;
             lock.unlock();
         }
     }

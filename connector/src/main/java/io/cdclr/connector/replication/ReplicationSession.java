@@ -184,6 +184,16 @@ public final class ReplicationSession implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Lingers for a fuller batch: waits up to {@code timeoutNanos} until {@code messages} messages or {@code bytes} bytes
+     * are queued, woken once rather than for every message. Takes nothing; {@link #poll} does.
+     */
+    public void awaitQueued(int messages, long bytes, long timeoutNanos) throws InterruptedException {
+        if (failure.get() == null && timeoutNanos > 0) {
+            queue.awaitAtLeast(messages, bytes, timeoutNanos);
+        }
+    }
+
     /** How many bytes a message counts for against {@code queue.max.bytes} and {@code poll.max.bytes}. */
     public static long sizeOf(StreamMessage message) {
         return MessageQueue.sizeOf(message);

@@ -230,6 +230,11 @@ public class Wal2JsonSourceTask extends SourceTask {
             // whole batch until the consumer has handed it on, so a batch is bounded in bytes as well as in records.
             // The first message of a batch is taken whatever its size, so one larger than the bound passes alone.
             long batchBytes = 0;
+            // poll.linger.ms: once a batch has its first record, wait that long for more (woken early when the batch
+            // would be full) rather than return a few records. Every batch costs the host a hand-off between threads
+            // and the writer a call; at a steady trickle a batch per transaction was most of the CPU per change.
+            long lingerUntil = 0;
+            boolean lingered = config.pollLingerMs() == 0;
             while (records.size() < max && batchBytes < maxBytes && !stopping) {
                 long waitMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
                 if (snapshots.rowsQueued()) {
@@ -237,6 +242,11 @@ public class Wal2JsonSourceTask extends SourceTask {
                 }
                 List<StreamMessage> messages = current.poll(max - records.size(), maxBytes - batchBytes,
                         batchBytes == 0, records.isEmpty() ? waitMs : 0);
+                if (messages.isEmpty() && !records.isEmpty() && !lingered && !snapshots.rowsQueued()) {
+                    lingered = true;
+                    current.awaitQueued(max - records.size(), maxBytes - batchBytes, lingerUntil - System.nanoTime());
+                    continue;
+                }
                 if (messages.isEmpty()) {
                     break;
                 }
@@ -246,6 +256,9 @@ public class Wal2JsonSourceTask extends SourceTask {
                     if (r != null) {
                         records.add(r);
                     }
+                }
+                if (lingerUntil == 0 && !records.isEmpty()) {
+                    lingerUntil = System.nanoTime() + config.pollLingerMs() * 1_000_000L;
                 }
                 // Queued snapshot rows go out between streamed changes, in slices, not in one burst behind them.
                 addSnapshotRows(records, max);

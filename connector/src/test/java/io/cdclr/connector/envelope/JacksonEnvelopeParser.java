@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * The envelope parser as it was before the hand-written scanner (Jackson's streaming parser, a map of every
  * column), kept as the oracle of {@link EnvelopeParserDifferentialTest} and the baseline of
- * {@link EnvelopeParserBench}. Its read loop is the old code unchanged; only the result type is its own.
+ * EnvelopeParserBenchmark (a JMH benchmark of the bench module). Its read loop is the old code unchanged; only the result type is its own.
  */
 final class JacksonEnvelopeParser {
     private static final JsonFactory FACTORY = JsonFactory.builder().build();

@@ -165,4 +165,67 @@ class MessageQueueTest {
             assertEquals(sizes[i], out.get(i).length());
         }
     }
+
+    @Test
+    @Timeout(30)
+    void aLingeringPollIsWokenWhenItsBatchIsFullNotBefore() throws Exception {
+        MessageQueue queue = new MessageQueue(100, 1_000_000);
+        queue.offer(message(10), 0, TimeUnit.MILLISECONDS);
+        CompletableFuture<Integer> lingering = CompletableFuture.supplyAsync(() -> {
+            try {
+                queue.awaitAtLeast(3, Long.MAX_VALUE, TimeUnit.MINUTES.toNanos(10));
+                return queue.size();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        queue.offer(message(10), 0, TimeUnit.MILLISECONDS);
+        queue.offer(message(10), 0, TimeUnit.MILLISECONDS);
+        // Returns well before its ten minutes (the test's timeout says so) once three are queued.
+        assertTrue(lingering.get() >= 3);
+    }
+
+    @Test
+    @Timeout(30)
+    void aLingeringPollIsWokenByBytesOrAFullQueue() throws Exception {
+        MessageQueue queue = new MessageQueue(2, 1_000_000);
+        CompletableFuture<Void> byCount = CompletableFuture.runAsync(() -> {
+            try {
+                queue.awaitAtLeast(50, Long.MAX_VALUE, TimeUnit.MINUTES.toNanos(10)); // more than the queue holds
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        queue.offer(message(10), 0, TimeUnit.MILLISECONDS);
+        queue.offer(message(10), 0, TimeUnit.MILLISECONDS);
+        byCount.get();
+        queue.drainTo(new ArrayList<>(), 10, Long.MAX_VALUE, true, 0);
+
+        CompletableFuture<Void> byBytes = CompletableFuture.runAsync(() -> {
+            try {
+                queue.awaitAtLeast(50, 100, TimeUnit.MINUTES.toNanos(10));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        queue.offer(message(150), 0, TimeUnit.MILLISECONDS);
+        byBytes.get();
+    }
+
+    @Test
+    @Timeout(30)
+    void aLingerEndsAtItsTimeoutAndAPlainDrainIsWokenAgainAfterIt() throws Exception {
+        MessageQueue queue = new MessageQueue(100, 1_000_000);
+        queue.awaitAtLeast(5, Long.MAX_VALUE, TimeUnit.MILLISECONDS.toNanos(20));
+        assertEquals(0, queue.size());
+        CompletableFuture<Integer> drain = CompletableFuture.supplyAsync(() -> {
+            try {
+                return queue.drainTo(new ArrayList<>(), 10, Long.MAX_VALUE, true, TimeUnit.MINUTES.toMillis(10));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        queue.offer(message(10), 0, TimeUnit.MILLISECONDS);
+        assertEquals(1, drain.get(), "one message wakes a drain that waits for its first");
+    }
 }

@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /** A contender's process: started with its own log, measured from /proc (peak RSS, CPU seconds), stopped by SIGTERM. */
@@ -59,6 +61,16 @@ final class Proc implements AutoCloseable {
         throw new IOException("no VmHWM for " + pid());
     }
 
+    /** VmRSS: the resident memory now, in MiB. */
+    double rssMiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        throw new IOException("no VmRSS for " + pid());
+    }
+
     /** User plus system CPU seconds of all the process's threads so far. */
     double cpuSeconds() throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid() + "/stat"));
@@ -67,9 +79,15 @@ final class Proc implements AutoCloseable {
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS;
     }
 
-    /** CPU seconds per thread name (numbers stripped, so pools add up), highest first: where the CPU went. */
-    String cpuByThread() {
-        java.util.Map<String, Double> byName = new java.util.TreeMap<>();
+    /** CPU seconds of the JIT compiler threads (C1 and C2 CompilerThread*) so far: compilation, apart from the work. */
+    double compilerCpuSeconds() {
+        return cpuByThreadName().entrySet().stream().filter(e -> e.getKey().matches("C# CompilerThre.*"))
+                .mapToDouble(Map.Entry::getValue).sum();
+    }
+
+    /** CPU seconds so far per thread name, numbers stripped (so pools add up; C1 and C2 compiler threads are "C#"). */
+    Map<String, Double> cpuByThreadName() {
+        Map<String, Double> byName = new TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc/" + pid() + "/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
@@ -83,11 +101,27 @@ final class Proc implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            return "(no threads: " + e.getMessage() + ")";
+            // the process ended: no threads
         }
+        return byName;
+    }
+
+    /** CPU seconds per thread name, highest first: where the CPU went. */
+    String cpuByThread() {
+        return describe(cpuByThreadName());
+    }
+
+    /** The CPU per thread name since {@code before} (an earlier {@link #cpuByThreadName()}), highest first. */
+    String cpuByThreadSince(Map<String, Double> before) {
+        Map<String, Double> since = new TreeMap<>();
+        cpuByThreadName().forEach((name, seconds) -> since.put(name, seconds - before.getOrDefault(name, 0.0)));
+        return describe(since);
+    }
+
+    private static String describe(Map<String, Double> byName) {
         StringBuilder out = new StringBuilder();
-        byName.entrySet().stream().sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
-                .filter(e -> e.getValue() >= 0.1).forEach(e -> out.append(String.format(java.util.Locale.ROOT, "%s %.1f s; ", e.getKey(), e.getValue())));
+        byName.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .filter(e -> e.getValue() >= 0.1).forEach(e -> out.append(String.format(Locale.ROOT, "%s %.1f s; ", e.getKey(), e.getValue())));
         return out.toString();
     }
 

@@ -10,7 +10,8 @@ enum Contender {
     SINK("sink ceiling (plain PutRecords)"),
     OURS("ours (cdc-runner)"),
     PEER("peer (Debezium Server 3.6.1)"),
-    OURS_PLAIN("ours, JVM defaults");
+    OURS_PLAIN("ours, JVM defaults"),
+    NULL_SINK("ours → null sink");
 
     final String label;
 

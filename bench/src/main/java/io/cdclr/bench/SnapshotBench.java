@@ -1,16 +1,14 @@
 package io.cdclr.bench;
 
+import io.cdclr.bench.Arrivals.Capture;
 import io.cdclr.bench.Kinesis.Arrived;
 import io.cdclr.connector.snapshot.SnapshotRequest;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,13 +31,13 @@ import java.util.regex.Pattern;
 final class SnapshotBench {
     private static final Pattern ID = Pattern.compile("\"name\":\"id\",\"type\":\"[^\"]*\",\"value\":(\\d+)");
 
-    private final Bench b;
-    private final int rows = Bench.intEnv("BENCH_SNAPSHOT_ROWS", 1_000_000);
+    private final Harness b;
+    private final int rows = Settings.intEnv("BENCH_SNAPSHOT_ROWS", 1_000_000);
     /** BENCH_SNAPSHOT_CHUNK: the request's chunk_size; 0 (the default) leaves the runner's snapshot.chunk.size. */
-    private final int chunkSize = Bench.intEnv("BENCH_SNAPSHOT_CHUNK", 0);
+    private final int chunkSize = Settings.intEnv("BENCH_SNAPSHOT_CHUNK", 0);
 
-    SnapshotBench(Bench bench) {
-        this.b = bench;
+    SnapshotBench(Harness harness) {
+        this.b = harness;
     }
 
     void run() throws Exception {
@@ -48,17 +46,11 @@ final class SnapshotBench {
                 + (chunkSize == 0 ? "" : String.format(", chunks of %,d", chunkSize));
         b.progress("machine: %s", machine.describe());
         b.progress("snapshot mode: %,d rows; chunk size %s; concurrent load %,d inserts/s; %d shards", rows,
-                chunkSize == 0 ? "the runner's default" : Integer.toString(chunkSize), b.pacedRate, b.shards);
-        b.kinesis = new Kinesis(URI.create(b.endpoint), b.region);
-        b.pg = new Postgres();
-        b.pg.createOrdersTable(b.endTable);
-        b.cleanups.add(() -> Bench.quietly(() -> b.pg.execute("DROP TABLE IF EXISTS " + b.endTable)));
+                chunkSize == 0 ? "the runner's default" : Integer.toString(chunkSize), b.settings.rate, b.settings.shards);
         String table = "bench_snap_" + b.suffix;
         String load = "bench_snapload_" + b.suffix;
-        for (String t : List.of(table, load)) {
-            b.pg.createOrdersTable(t);
-            b.cleanups.add(() -> Bench.quietly(() -> b.pg.execute("DROP TABLE IF EXISTS " + t)));
-        }
+        b.table(table);
+        b.table(load);
         String tables = "public." + table + ",public." + load + ",public." + b.endTable;
 
         String recvSlot = b.slot("bench_recv_snap");
@@ -74,18 +66,18 @@ final class SnapshotBench {
         long copied = b.pg.copyOut("COPY public." + table + " TO STDOUT");
         double copySeconds = (System.nanoTime() - c0) / 1e9;
         b.progress("[%s] COPY TO STDOUT: %,d rows in %.2f s: %,.0f rows/s", label, copied, copySeconds, copied / copySeconds);
-        if (b.ceilings) {
-            b.rows.add(b.decodeCeiling(label, recvSlot, endLsn, tables, rows));
+        if (b.settings.ceilings) {
+            b.rows.add(DecodeCeiling.run(b, label, recvSlot, endLsn, tables, rows));
         }
         b.pg.dropSlot(recvSlot);
 
         String quietSlot = b.slot("bench_ours_snap");
         b.pg.createSlot(quietSlot, "wal2json");
-        Bench.Capture quiet = runOurs(label, quietSlot, tables, table, load, false);
+        Capture quiet = runOurs(label, quietSlot, tables, table, load, false);
         b.pg.dropSlot(quietSlot);
         b.rows.add(quiet.row());
-        if (b.ceilings) {
-            b.rows.add(b.sinkCeiling(label, quiet.records(), rows));
+        if (b.settings.ceilings) {
+            b.rows.add(SinkCeiling.run(b, label, quiet.records()));
         }
         String loadSlot = b.slot("bench_ours_snapload");
         b.pg.createSlot(loadSlot, "wal2json");
@@ -97,40 +89,21 @@ final class SnapshotBench {
         report.print(System.out);
         System.out.printf("COPY public.%s TO STDOUT: %,d rows in %.2f s = %,.0f rows/s (same table, same run)%n", table,
                 copied, copySeconds, copied / copySeconds);
-        report.write(b.results);
+        report.write(b.settings.results);
     }
 
     /** The runner, streaming, asked for a snapshot of {@code table}; optionally with the paced load on {@code load}. */
-    private Bench.Capture runOurs(String label, String slot, String tables, String table, String load, boolean withLoad)
+    private Capture runOurs(String label, String slot, String tables, String table, String load, boolean withLoad)
             throws Exception {
         String stream = "bench-ours-" + b.suffix;
         b.freshEmulator(label);
-        b.kinesis.createStream(stream, b.shards);
+        b.kinesis.createStream(stream, b.settings.shards);
         try {
-            int port = Bench.freePort();
-            Map<String, String> env = new HashMap<>();
-            env.put("KINESIS_STREAM", stream);
-            env.put("KINESIS_ENDPOINT", b.endpoint);
-            env.put("AWS_REGION", b.region);
-            env.put("REPLICATION_SLOT", slot);
-            env.put("CDC_WAL2JSON_ADD_TABLES", tables);
-            env.put("CDC_OFFSET_STORAGE_FILE_FILENAME", b.work.resolve("ours-" + slot + ".offsets").toString());
-            env.put("CDC_HTTP_PORT", Integer.toString(port));
-            env.put("CDC_RUNNER_NAME", "bench-" + slot);
-            env.put("CBOR_ENABLED", "false");
-            for (String pair : Bench.split(b.oursEnv)) {
-                env.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
-            }
-            List<String> command = new ArrayList<>(List.of(b.oursJava));
-            command.addAll(Bench.split(b.oursJavaOpts));
-            command.addAll(List.of("-Daws.cborEnabled=false", "-jar", b.runnerJar.toString()));
-            b.progress("[%s] ours: starting the runner (slot %s, stream %s, settings [%s])", label, slot, stream, b.oursEnv);
-            try (Proc proc = Proc.start(command, env, b.work, b.work.resolve("ours-" + slot + ".log"))) {
-                URI metrics = URI.create("http://127.0.0.1:" + port + "/metrics");
-                b.waitFor(label, "ours", proc, () -> b.metric(metrics, "cdc_ready") == 1, () -> "waiting until ready");
+            try (Ours ours = Ours.start(b, label, slot, tables, stream, b.settings.endpoint)) {
+                Proc proc = ours.proc;
+                ours.awaitReady();
                 b.writeSentinel(); // a probe: once delivered, the runner streams
-                b.waitFor(label, "ours", proc, () -> b.metric(metrics, "cdc_changes_delivered_total") >= 1,
-                        () -> "waiting for the probe");
+                ours.awaitDelivered(1);
                 double cpuBefore = proc.cpuSeconds();
 
                 AtomicBoolean stopLoad = new AtomicBoolean();
@@ -141,7 +114,7 @@ final class SnapshotBench {
                         try (Postgres pg = new Postgres()) {
                             long next = 1;
                             while (!stopLoad.get()) {
-                                long n = pg.pacedInserts(load, next, b.pacedRate, 2, x -> { });
+                                long n = pg.pacedInserts(load, next, b.settings.rate, 2, x -> { });
                                 next += n;
                                 loadWritten.addAndGet(n);
                             }
@@ -156,26 +129,23 @@ final class SnapshotBench {
                 long requestedMillis = System.currentTimeMillis();
                 b.pg.execute(SnapshotRequest.sql(request));
                 b.progress("[%s] ours: requested %s", label, SnapshotRequest.sql(request));
-                b.waitFor(label, "ours", proc, () -> b.metric(metrics, "cdc_snapshot_running") == 0
-                                && b.metric(metrics, "cdc_snapshot_rows_total") >= rows,
+                b.waitFor(label, "ours", proc, () -> ours.metric("cdc_snapshot_running") == 0
+                                && ours.metric("cdc_snapshot_rows_total") >= rows,
                         () -> String.format("snapshot rows %,d / %,d, chunks %,d, rows left ~%,d",
-                                b.metric(metrics, "cdc_snapshot_rows_total"), rows,
-                                b.metric(metrics, "cdc_snapshot_chunks_total"),
-                                b.metric(metrics, "cdc_snapshot_rows_left_estimate")));
+                                ours.metric("cdc_snapshot_rows_total"), rows, ours.metric("cdc_snapshot_chunks_total"),
+                                ours.metric("cdc_snapshot_rows_left_estimate")));
                 stopLoad.set(true);
                 if (loader != null) {
                     loader.join();
                 }
                 long expected = 1 + rows + loadWritten.get();
-                b.waitFor(label, "ours", proc, () -> b.metric(metrics, "cdc_changes_delivered_total") >= expected,
-                        () -> String.format("%,d / %,d changes delivered",
-                                b.metric(metrics, "cdc_changes_delivered_total"), expected));
+                ours.awaitDelivered(expected);
                 double cpu = proc.cpuSeconds() - cpuBefore;
                 double rss = proc.peakRssMiB();
                 proc.close();
                 List<Arrived> all = b.kinesis.readAll(stream);
                 all.sort(Comparator.comparingLong(Arrived::arrivalMillis));
-                return new Bench.Capture(row(label, table, load, all, requestedMillis, cpu, rss, withLoad), all);
+                return new Capture(row(label, table, load, all, requestedMillis, cpu, rss, withLoad), all);
             }
         } finally {
             b.kinesis.deleteStream(stream);
@@ -212,10 +182,10 @@ final class SnapshotBench {
         if (withLoad) {
             // Streaming latency during the snapshot: the load's changes that arrived while snapshot rows were arriving.
             long[] millis = streamed.stream().filter(r -> r.arrivalMillis() >= first && r.arrivalMillis() <= last)
-                    .mapToLong(r -> r.arrivalMillis() - Bench.commitMillis(Contender.OURS, r.data())).sorted().toArray();
+                    .mapToLong(r -> r.arrivalMillis() - Arrivals.commitMillis(Contender.OURS, r.data())).sorted().toArray();
             latency = millis.length == 0 ? null : Latency.of(millis);
             long[] before = streamed.stream().filter(r -> r.arrivalMillis() < requestedMillis)
-                    .mapToLong(r -> r.arrivalMillis() - Bench.commitMillis(Contender.OURS, r.data())).sorted().toArray();
+                    .mapToLong(r -> r.arrivalMillis() - Arrivals.commitMillis(Contender.OURS, r.data())).sorted().toArray();
             if (before.length > 0) {
                 baseline = String.format("; the same load before the snapshot (%,d changes): latency %s", before.length,
                         Latency.of(before));
