@@ -14,11 +14,12 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class RunnerConfigTest {
+public class RunnerConfigTest {
     @TempDir
     Path dir;
 
-    static Map<String, String> env() {
+    /** A complete environment of the runner's required settings (tests in other packages start from it too). */
+    public static Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
         env.put("PGHOST", "db.internal");
         env.put("PGPORT", "5433");

@@ -11,6 +11,7 @@ import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.connector.pgoutput.PgoutputProperties;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.cdclr.runner.config.RunnerConfigTest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,15 +26,8 @@ class PgoutputConfigTest {
     Path dir;
 
     private static Map<String, String> env() {
-        Map<String, String> env = new HashMap<>();
-        env.put("PGHOST", "db.internal");
-        env.put("PGPORT", "5433");
-        env.put("PGUSER", "cdc_replication");
-        env.put("PGPASSWORD", "hunter2");
-        env.put("PGDATABASE", "orders");
+        Map<String, String> env = new HashMap<>(RunnerConfigTest.env());
         env.put("PGSSLMODE", "require");
-        env.put("AWS_REGION", "eu-west-1");
-        env.put("KINESIS_STREAM", "orders-cdc");
         return env;
     }
 
