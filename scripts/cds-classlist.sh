@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 CLASSLIST="$ROOT/runner/src/main/cds/cdc-runner.classlist"
 tmp="$(mktemp)"
-BENCH_CHANGES=3200 BENCH_BIG_ROWS=0 BENCH_PACED_SECONDS=0 BENCH_PEER=0 BENCH_CEILINGS=0 BENCH_OURS_PLAIN=0 \
+BENCH_CHANGES=3200 BENCH_BIG_ROWS=0 BENCH_STEADY_SECONDS=0 BENCH_PEER=0 BENCH_CEILINGS=0 BENCH_OURS_PLAIN=0 \
   BENCH_OURS_JAVA_OPTS="-XX:+UseSerialGC -Xmx200m -XX:+UseCompactObjectHeaders -XX:DumpLoadedClassList=$tmp" bench/run.sh
 [ -s "$tmp" ] || { echo "cds-classlist: the runner wrote no class list" >&2; exit 1; }
 mv "$tmp" "$CLASSLIST"
