@@ -51,6 +51,11 @@ final class Steady {
                 void awaitDelivered(long changes, int sentinels) throws Exception {
                     ours.awaitDelivered(changes + sentinels);
                 }
+
+                @Override
+                long putRecordsCalls() {
+                    return ours.metric("cdc_kinesis_put_records_seconds_count");
+                }
             };
             measure(session, stream);
         } finally {
@@ -100,6 +105,11 @@ final class Steady {
         abstract Proc start() throws Exception;
 
         abstract void awaitDelivered(long changes, int sentinels) throws Exception;
+
+        /** PutRecords calls made so far, or -1 when the contender does not say. */
+        long putRecordsCalls() {
+            return -1;
+        }
     }
 
     private record Window(int rate, long startMillis, long endMillis, double cpu, double jitCpu, double peakRssMiB, double endRssMiB) {
@@ -124,6 +134,7 @@ final class Steady {
                 double cpuStart = proc.cpuSeconds();
                 double jitStart = proc.compilerCpuSeconds();
                 Map<String, Double> threadsAtStart = proc.cpuByThreadName();
+                long callsAtStart = session.putRecordsCalls();
                 if (Double.isNaN(warmupCpu)) {
                     warmupCpu = cpuStart - before;
                 }
@@ -133,8 +144,11 @@ final class Steady {
                     double cpu = proc.cpuSeconds() - cpuStart;
                     double jit = proc.compilerCpuSeconds() - jitStart;
                     windows.add(new Window(rate, startMillis, System.currentTimeMillis(), cpu, jit, rss.peakMiB(), proc.rssMiB()));
-                    h.progress("[%s] %,d changes/s: window CPU %.2f s (JIT compiler threads %.2f s), peak RSS %.0f MiB; by thread: %s",
-                            label, rate, cpu, jit, rss.peakMiB(), proc.cpuByThreadSince(threadsAtStart));
+                    long calls = callsAtStart < 0 ? -1 : session.putRecordsCalls() - callsAtStart;
+                    h.progress("[%s] %,d changes/s: window CPU %.2f s (JIT compiler threads %.2f s), peak RSS %.0f MiB%s; by thread: %s",
+                            label, rate, cpu, jit, rss.peakMiB(), calls < 0 ? "" : String.format(Locale.ROOT,
+                                    ", %,d PutRecords calls (%.1f/s)", calls, calls / (double) s.steadySeconds),
+                            proc.cpuByThreadSince(threadsAtStart));
                 }
             }
             startup = String.format(Locale.ROOT, "start-up apart: first change %.1f s after start, %.1f CPU s until then; "

@@ -41,6 +41,7 @@ public final class KinesisWriterConfig {
     public static final String SHARD_RECORDS_PER_SECOND = "kinesis.shard.records.per.second";
     public static final String SHARD_BYTES_PER_SECOND = "kinesis.shard.bytes.per.second";
     public static final String SHARD_MAP_REFRESH_MS = "kinesis.shard.map.refresh.ms";
+    public static final String PUT_RECORDS_PATH = "kinesis.put.records.path";
 
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define(STREAM, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -121,7 +122,15 @@ public final class KinesisWriterConfig {
             .define(SHARD_MAP_REFRESH_MS, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.LOW,
                     "How often the writer re-reads the stream's shards (ListShards) to follow resharding it has not "
                             + "noticed yet; it also re-reads them at once (at most once a second) when Kinesis puts a record "
-                            + "into a shard the map does not hold.");
+                            + "into a shard the map does not hold.")
+            .define(PUT_RECORDS_PATH, Type.STRING, PutRecordsPath.DIRECT.configValue(),
+                    ConfigDef.ValidString.in(PutRecordsPath.DIRECT.configValue(), PutRecordsPath.SDK.configValue()),
+                    Importance.LOW,
+                    "How PutRecords calls are made. 'direct': the writer writes the JSON body itself and signs and sends it "
+                            + "with the AWS SDK's signer, credentials chain, resolved endpoint and HTTP client, skipping the "
+                            + "SDK's per-call request pipeline, which cost more CPU than the rest of the runner at a steady "
+                            + "load (docs/benchmarks.md). 'sdk': through the SDK client's whole pipeline. Both send the same "
+                            + "request and handle the answer alike.");
 
     private final String stream;
     private final String region;
@@ -143,6 +152,7 @@ public final class KinesisWriterConfig {
     private final int shardRecordsPerSecond;
     private final long shardBytesPerSecond;
     private final Duration shardMapRefresh;
+    private final PutRecordsPath putRecordsPath;
 
     /** The checks over several keys, each reported on the key to change. */
     public static final List<ConfigRule> RULES = List.of(
@@ -176,6 +186,7 @@ public final class KinesisWriterConfig {
         shardRecordsPerSecond = (Integer) values.get(SHARD_RECORDS_PER_SECOND);
         shardBytesPerSecond = (Long) values.get(SHARD_BYTES_PER_SECOND);
         shardMapRefresh = Duration.ofMillis((Long) values.get(SHARD_MAP_REFRESH_MS));
+        putRecordsPath = PutRecordsPath.fromConfigValue((String) values.get(PUT_RECORDS_PATH));
     }
 
     public String stream() {
@@ -247,6 +258,10 @@ public final class KinesisWriterConfig {
 
     public ShardRateLimitMode shardRateLimit() {
         return shardRateLimit;
+    }
+
+    public PutRecordsPath putRecordsPath() {
+        return putRecordsPath;
     }
 
     public int shardRecordsPerSecond() {
