@@ -189,7 +189,7 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
             .define(POLL_TIMEOUT_MS, Type.LONG, 500L, Range.between(1L, 60_000L), Importance.LOW,
                     "How long poll() waits for the first change before returning no records.",
                     G_OUT, 3, ConfigDef.Width.SHORT, "Poll timeout")
-            .define(POLL_LINGER_MS, Type.LONG, 50L, Range.between(0L, 10_000L), Importance.LOW,
+            .define(POLL_LINGER_MS, Type.LONG, 100L, Range.between(0L, 10_000L), Importance.LOW,
                     "Once poll() has a first change, how long it waits for more before returning fewer than "
                             + POLL_MAX_RECORDS + " (it returns as soon as the batch is full). Each batch costs the host"
                             + " thread hand-offs and, in the runner, a Kinesis call: at a steady trickle, one batch per"

@@ -222,6 +222,9 @@ public class Wal2JsonSourceTask extends SourceTask {
             snapshots.step(); // writes the chunk's watermarks; its rows come out when the stream reaches the high one
         }
         addSnapshotRows(records, max);
+        // A batch with snapshot rows does not linger: the snapshot reads its next chunk only once this one is stored,
+        // so a linger per chunk would be added to every chunk's round trip (docs/snapshots.md).
+        boolean carriesSnapshotRows = !records.isEmpty();
         try {
             // Messages that do not become records (B/C when not wanted, skipped duplicates) do not count against
             // the batch, but the loop stops after a bounded number of reads so poll() returns regularly.
@@ -234,7 +237,7 @@ public class Wal2JsonSourceTask extends SourceTask {
             // would be full) rather than return a few records. Every batch costs the host a hand-off between threads
             // and the writer a call; at a steady trickle a batch per transaction was most of the CPU per change.
             long lingerUntil = 0;
-            boolean lingered = config.pollLingerMs() == 0;
+            boolean lingered = config.pollLingerMs() == 0 || carriesSnapshotRows;
             while (records.size() < max && batchBytes < maxBytes && !stopping) {
                 long waitMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
                 if (snapshots.rowsQueued()) {
@@ -261,7 +264,11 @@ public class Wal2JsonSourceTask extends SourceTask {
                     lingerUntil = System.nanoTime() + config.pollLingerMs() * 1_000_000L;
                 }
                 // Queued snapshot rows go out between streamed changes, in slices, not in one burst behind them.
+                int before = records.size();
                 addSnapshotRows(records, max);
+                if (records.size() > before) {
+                    lingered = true;
+                }
             }
         } catch (ReplicationException e) {
             if (stopping) {
