@@ -88,6 +88,15 @@ class KinesisWriterConfigTest {
     }
 
     @Test
+    void putRecordsPathIsDirectUnlessSdkIsAsked() {
+        assertEquals(PutRecordsPath.DIRECT, new KinesisWriterConfig(Map.of("kinesis.stream", "s", "kinesis.region", "r")).putRecordsPath());
+        assertEquals(PutRecordsPath.SDK, new KinesisWriterConfig(Map.of("kinesis.stream", "s", "kinesis.region", "r",
+                "kinesis.put.records.path", "sdk")).putRecordsPath());
+        assertNamesKey("kinesis.put.records.path", Map.of("kinesis.stream", "s", "kinesis.region", "r",
+                "kinesis.put.records.path", "netty"));
+    }
+
+    @Test
     void everyKeyIsDocumented() {
         CONFIG_KEYS.forEach(key -> {
             var definition = KinesisWriterConfig.CONFIG_DEF.configKeys().get(key);
@@ -104,7 +113,7 @@ class KinesisWriterConfigTest {
             "kinesis.shard.rate.limit", "kinesis.shard.records.per.second", "kinesis.shard.bytes.per.second",
             "kinesis.shard.map.refresh.ms",
             "kinesis.aggregation", "kinesis.aggregation.max.records", "kinesis.aggregation.max.bytes",
-            "kinesis.aggregation.linger.ms");
+            "kinesis.aggregation.linger.ms", "kinesis.put.records.path");
 
     @Test
     void aggregationIsOffByDefaultWithTheKplsAggregateSize() {
