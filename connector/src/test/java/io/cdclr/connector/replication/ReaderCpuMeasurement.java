@@ -56,13 +56,15 @@ class ReaderCpuMeasurement {
             consumer.start();
             try (Connection writer = LocalServices.connect(); Statement st = writer.createStatement()) {
                 long id = 0;
-                long periodNanos = 1_000_000_000L / txPerSecond;
                 long start = System.nanoTime();
                 long cpuAtStart = -1;
                 long receivedAtStart = 0;
-                long total = (long) (warmUpSeconds + seconds) * txPerSecond;
+                // tx/s 0: an idle stream, measured over the same window
+                int rate = Math.max(1, txPerSecond);
+                long periodNanos = 1_000_000_000L / rate;
+                long total = (long) (warmUpSeconds + seconds) * rate;
                 for (long tx = 0; tx < total; tx++) {
-                    if (tx == (long) warmUpSeconds * txPerSecond) {
+                    if (tx == (long) warmUpSeconds * rate) {
                         cpuAtStart = threads.getThreadCpuTime(reader.getId());
                         receivedAtStart = received.get();
                     }
@@ -71,9 +73,11 @@ class ReaderCpuMeasurement {
                     if (wait > 0) {
                         Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
                     }
-                    st.execute("INSERT INTO " + table + " SELECT g, 'row ' || g FROM generate_series(" + (id + 1)
-                            + ", " + (id + rowsPerTx) + ") g");
-                    id += rowsPerTx;
+                    if (txPerSecond > 0) {
+                        st.execute("INSERT INTO " + table + " SELECT g, 'row ' || g FROM generate_series(" + (id + 1)
+                                + ", " + (id + rowsPerTx) + ") g");
+                        id += rowsPerTx;
+                    }
                 }
                 Thread.sleep(500); // the last transactions arrive
                 long cpu = threads.getThreadCpuTime(reader.getId()) - cpuAtStart;
