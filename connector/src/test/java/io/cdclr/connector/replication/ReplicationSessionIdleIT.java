@@ -1,5 +1,9 @@
 package io.cdclr.connector.replication;
 
+import static io.cdclr.connector.source.PgTestSupport.confirmedFlush;
+import static io.cdclr.connector.source.PgTestSupport.dropSlotQuietly;
+import static io.cdclr.connector.source.PgTestSupport.dropTablesQuietly;
+import static io.cdclr.connector.source.PgTestSupport.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,7 +17,6 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,10 +44,8 @@ class ReplicationSessionIdleIT {
         if (proxy != null) {
             proxy.close();
         }
-        waitFor(() -> !Boolean.TRUE.equals(LocalServices.query1(
-                "SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")), 20_000);
-        LocalServices.exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
-                + slot + "'", "DROP TABLE IF EXISTS " + table);
+        dropSlotQuietly(slot);
+        dropTablesQuietly(table);
     }
 
     private ReplicationSession start(int port, String sslMode, long statusIntervalMs, long silenceTimeoutMs) {
@@ -74,7 +75,7 @@ class ReplicationSessionIdleIT {
             assertTrue(text(messages).contains("after silence " + round), text(messages));
             Lsn change = messages.get(0).lsn();
             session.confirm(change);
-            waitFor(() -> confirmedFlush().compareTo(change) >= 0, 10_000);
+            waitFor(() -> confirmedFlush(slot).compareTo(change) >= 0, 10_000);
             assertTrue(session.isStreaming());
         }
     }
@@ -135,26 +136,5 @@ class ReplicationSessionIdleIT {
             s.append(new String(m.buffer(), m.offset(), m.length(), StandardCharsets.UTF_8)).append('\n');
         }
         return s.toString();
-    }
-
-    private Lsn confirmedFlush() {
-        Object v = LocalServices.query1("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
-                + slot + "'");
-        return v == null ? Lsn.INVALID : Lsn.parse((String) v);
-    }
-
-    private static void waitFor(BooleanSupplier condition, long timeoutMs) {
-        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeoutMs + " ms");
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted");
-            }
-        }
     }
 }
