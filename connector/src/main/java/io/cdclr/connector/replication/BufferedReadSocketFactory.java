@@ -80,10 +80,30 @@ public final class BufferedReadSocketFactory extends SocketFactory {
         }
     }
 
+    /**
+     * The socket timeout with which PgJDBC asks whether a message is pending ({@code PGStream.hasMessagePending()}: a
+     * read of one byte with a 1 ms timeout, nothing else uses it). When the socket has nothing, the stream answers
+     * at once with a timeout instead of waiting that millisecond: the same answer, without a wait, a wake-up and a
+     * stack trace. Bytes arriving just after are found by the next read or wait, as after a real timeout.
+     */
+    static final int PGJDBC_POLL_TIMEOUT_MS = 1;
+
+    /** PgJDBC's poll found nothing: a timeout without a stack trace, which nobody logs (PgJDBC catches it). */
+    static final class PollTimeout extends java.net.SocketTimeoutException {
+        PollTimeout() {
+            super("Read timed out (nothing pending)");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
     /** A socket that hands out one buffered input stream: every reader (PgJDBC, then the SSLSocket) shares its buffer. */
     static final class BufferedReadSocket extends Socket {
         private final SocketWatch watch;
-        private InputStream input;
+        private OneReadBufferedInputStream input;
 
         BufferedReadSocket(SocketWatch watch) {
             this.watch = watch;
@@ -99,10 +119,42 @@ public final class BufferedReadSocketFactory extends SocketFactory {
 
         @Override
         public synchronized InputStream getInputStream() throws IOException {
+            return stream();
+        }
+
+        private synchronized OneReadBufferedInputStream stream() throws IOException {
             if (input == null) {
-                input = new OneReadBufferedInputStream(super.getInputStream(), READ_BUFFER_BYTES, watch);
+                input = new OneReadBufferedInputStream(super.getInputStream(), READ_BUFFER_BYTES, watch, this);
             }
             return input;
+        }
+
+        int bufferedBytes() throws IOException {
+            return stream().buffered();
+        }
+
+        /**
+         * Waits up to {@code timeoutMs} for the server to send something, without handing anything to the readers
+         * above (see {@link OneReadBufferedInputStream#awaitBytes}); the socket's own timeout is restored after.
+         * Only for the thread that reads the connection: another reader in between would see the timeout changed.
+         *
+         * @return true when bytes are buffered, false when none came within the timeout
+         * @throws java.io.EOFException when the server closed the connection: nothing will ever arrive
+         */
+        boolean awaitBytes(int timeoutMs) throws IOException {
+            OneReadBufferedInputStream in = stream();
+            if (in.buffered() > 0) {
+                return true;
+            }
+            int previous = getSoTimeout();
+            setSoTimeout(Math.max(1, timeoutMs));
+            try {
+                return in.awaitBytes();
+            } finally {
+                if (!isClosed()) { // closed under the reader (SocketWatch.abort()): let its exception through
+                    setSoTimeout(previous);
+                }
+            }
         }
     }
 
@@ -120,17 +172,20 @@ public final class BufferedReadSocketFactory extends SocketFactory {
         private final InputStream in;
         private final byte[] buffer;
         private final SocketWatch watch;
+        /** The socket read, to tell PgJDBC's polls ({@link #PGJDBC_POLL_TIMEOUT_MS}) from reads; null: no such test. */
+        private final Socket socket;
         private int position;
         private int count;
 
         OneReadBufferedInputStream(InputStream in, int size) {
-            this(in, size, null);
+            this(in, size, null, null);
         }
 
-        OneReadBufferedInputStream(InputStream in, int size, SocketWatch watch) {
+        OneReadBufferedInputStream(InputStream in, int size, SocketWatch watch, Socket socket) {
             this.in = in;
             this.buffer = new byte[size];
             this.watch = watch;
+            this.socket = socket;
         }
 
         @Override
@@ -158,6 +213,9 @@ public final class BufferedReadSocketFactory extends SocketFactory {
 
         /** One socket read into the empty buffer; false at the end of the stream. Throws with the buffer unchanged. */
         private boolean fill() throws IOException {
+            if (socket != null && socket.getSoTimeout() == PGJDBC_POLL_TIMEOUT_MS && in.available() == 0) {
+                throw new PollTimeout();
+            }
             int n = in.read(buffer, 0, buffer.length);
             if (n <= 0) {
                 return false;
@@ -168,6 +226,32 @@ public final class BufferedReadSocketFactory extends SocketFactory {
                 watch.received();
             }
             return true;
+        }
+
+        /**
+         * When the buffer is empty, one socket read into it with the socket's timeout, consuming nothing: the bytes
+         * wait for the next {@code read}, in order, whoever makes it (PgJDBC, or the SSLSocket above, which still sees
+         * every byte of each TLS record).
+         *
+         * @return true when bytes are buffered, false when the read timed out (the buffer is as it was)
+         * @throws java.io.EOFException at the end of the stream
+         */
+        synchronized boolean awaitBytes() throws IOException {
+            if (position < count) {
+                return true;
+            }
+            try {
+                if (!fill()) {
+                    throw new java.io.EOFException("The server closed the replication connection");
+                }
+                return true;
+            } catch (java.net.SocketTimeoutException e) {
+                return false;
+            }
+        }
+
+        synchronized int buffered() {
+            return count - position;
         }
 
         @Override

@@ -89,6 +89,28 @@ public final class SocketWatch {
         return lastReceivedNanos;
     }
 
+    /** Whether {@link #awaitBytes} can wait on the socket: it is one of {@link BufferedReadSocketFactory}'s. */
+    boolean canAwaitBytes() {
+        return socket instanceof BufferedReadSocketFactory.BufferedReadSocket;
+    }
+
+    /** Bytes read from the socket that no reader above has taken yet. Only when {@link #canAwaitBytes()}. */
+    boolean hasBufferedBytes() throws IOException {
+        return ((BufferedReadSocketFactory.BufferedReadSocket) socket).bufferedBytes() > 0;
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for bytes from the server, buffering them below every reader without consuming
+     * any; records their arrival ({@link #lastReceivedNanos()}). Only for the thread that reads the connection, and
+     * only when {@link #canAwaitBytes()}.
+     *
+     * @return true when bytes are buffered, false when none came within the timeout
+     * @throws IOException when the socket failed, was closed ({@link #abort()}) or reached the end of the stream
+     */
+    boolean awaitBytes(int timeoutMs) throws IOException {
+        return ((BufferedReadSocketFactory.BufferedReadSocket) socket).awaitBytes(timeoutMs);
+    }
+
     /** Closes the socket under whatever thread is blocked on it; that thread then fails with an I/O error. */
     void abort() {
         Socket s = socket;

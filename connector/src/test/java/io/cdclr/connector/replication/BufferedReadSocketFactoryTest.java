@@ -2,8 +2,11 @@ package io.cdclr.connector.replication;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.EOFException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -104,5 +107,55 @@ class BufferedReadSocketFactoryTest {
         }
         assertArrayEquals(new byte[] {1, 2, 3, 4}, record);
         assertEquals(1, timeouts);
+    }
+
+    /**
+     * The idle reader's wait: a timeout consumes nothing and leaves the socket's timeout as it was; bytes that arrive
+     * are buffered for the next reader, not handed to anyone; the end of the stream is an error, not a wake-up.
+     */
+    @Test
+    void awaitingBytesBuffersThemForTheNextReadAndRestoresTheTimeout() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket client = new BufferedReadSocketFactory().createSocket()) {
+            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
+            BufferedReadSocketFactory.BufferedReadSocket socket = (BufferedReadSocketFactory.BufferedReadSocket) client;
+            client.setSoTimeout(5000);
+            try (Socket peer = server.accept(); OutputStream out = peer.getOutputStream()) {
+                assertFalse(socket.awaitBytes(20));
+                assertEquals(5000, client.getSoTimeout());
+
+                out.write(new byte[] {9, 8, 7});
+                out.flush();
+                assertTrue(socket.awaitBytes(5000));
+                assertEquals(3, socket.bufferedBytes());
+                assertEquals(5000, client.getSoTimeout());
+                assertArrayEquals(new byte[] {9, 8, 7}, client.getInputStream().readNBytes(3));
+
+                peer.shutdownOutput();
+                assertThrows(EOFException.class, () -> socket.awaitBytes(5000));
+            }
+        }
+    }
+
+    /** PgJDBC's poll for a pending message (a 1 ms timed read) is answered without waiting when nothing is there. */
+    @Test
+    void pgjdbcsPollOfAnEmptySocketTimesOutAtOnceAndStillReadsWhatIsThere() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket client = new BufferedReadSocketFactory().createSocket()) {
+            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
+            try (Socket peer = server.accept(); OutputStream out = peer.getOutputStream()) {
+                client.setSoTimeout(BufferedReadSocketFactory.PGJDBC_POLL_TIMEOUT_MS);
+                InputStream in = client.getInputStream();
+                SocketTimeoutException e = assertThrows(SocketTimeoutException.class, in::read);
+                assertEquals(0, e.getStackTrace().length, "answered by the stream, not by a timed-out socket read");
+
+                out.write(new byte[] {5, 6});
+                out.flush();
+                client.setSoTimeout(5000);
+                assertTrue(((BufferedReadSocketFactory.BufferedReadSocket) client).awaitBytes(5000));
+                client.setSoTimeout(BufferedReadSocketFactory.PGJDBC_POLL_TIMEOUT_MS);
+                assertArrayEquals(new byte[] {5, 6}, in.readNBytes(2));
+            }
+        }
     }
 }

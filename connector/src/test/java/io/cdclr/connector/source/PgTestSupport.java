@@ -51,7 +51,7 @@ public final class PgTestSupport {
     }
 
     /** Drops the slot, waiting (bounded) for it to become inactive; best effort. */
-    static void dropSlotQuietly(String slot) {
+    public static void dropSlotQuietly(String slot) {
         try {
             waitFor(() -> !slotActive(slot), 20_000);
         } catch (AssertionError ignored) {
@@ -64,7 +64,7 @@ public final class PgTestSupport {
         }
     }
 
-    static void dropTablesQuietly(String... tables) {
+    public static void dropTablesQuietly(String... tables) {
         for (String t : tables) {
             try {
                 exec("DROP TABLE IF EXISTS " + t);
@@ -78,7 +78,7 @@ public final class PgTestSupport {
         return Boolean.TRUE.equals(query1("SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
     }
 
-    static Lsn confirmedFlush(String slot) {
+    public static Lsn confirmedFlush(String slot) {
         Object v = query1("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
         return v == null ? Lsn.INVALID : Lsn.parse((String) v);
     }
@@ -132,7 +132,7 @@ public final class PgTestSupport {
         return records.stream().map(r -> (String) r.value()).toList();
     }
 
-    static void waitFor(BooleanSupplier condition, long timeoutMs) {
+    public static void waitFor(BooleanSupplier condition, long timeoutMs) {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
