@@ -221,10 +221,9 @@ public class Wal2JsonSourceTask extends SourceTask {
         if (snapshots.chunkDue()) {
             snapshots.step(); // writes the chunk's watermarks; its rows come out when the stream reaches the high one
         }
-        addSnapshotRows(records, max);
         // A batch with snapshot rows does not linger: the snapshot reads its next chunk only once this one is stored,
         // so a linger per chunk would be added to every chunk's round trip (docs/snapshots.md).
-        boolean carriesSnapshotRows = !records.isEmpty();
+        boolean carriesSnapshotRows = addSnapshotRows(records, max);
         try {
             // Messages that do not become records (B/C when not wanted, skipped duplicates) do not count against
             // the batch, but the loop stops after a bounded number of reads so poll() returns regularly.
@@ -237,7 +236,7 @@ public class Wal2JsonSourceTask extends SourceTask {
             // would be full) rather than return a few records. Every batch costs the host a hand-off between threads
             // and the writer a call; at a steady trickle a batch per transaction was most of the CPU per change.
             long lingerUntil = 0;
-            boolean lingered = config.pollLingerMs() == 0 || carriesSnapshotRows;
+            boolean lingered = config.pollLingerMs() == 0;
             while (records.size() < max && batchBytes < maxBytes && !stopping) {
                 long waitMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
                 if (snapshots.rowsQueued()) {
@@ -245,7 +244,7 @@ public class Wal2JsonSourceTask extends SourceTask {
                 }
                 List<StreamMessage> messages = current.poll(max - records.size(), maxBytes - batchBytes,
                         batchBytes == 0, records.isEmpty() ? waitMs : 0);
-                if (messages.isEmpty() && !records.isEmpty() && !lingered && !snapshots.rowsQueued()) {
+                if (messages.isEmpty() && !records.isEmpty() && !lingered && !carriesSnapshotRows && !snapshots.rowsQueued()) {
                     lingered = true;
                     current.awaitQueued(max - records.size(), maxBytes - batchBytes, lingerUntil - System.nanoTime());
                     continue;
@@ -264,11 +263,7 @@ public class Wal2JsonSourceTask extends SourceTask {
                     lingerUntil = System.nanoTime() + config.pollLingerMs() * 1_000_000L;
                 }
                 // Queued snapshot rows go out between streamed changes, in slices, not in one burst behind them.
-                int before = records.size();
-                addSnapshotRows(records, max);
-                if (records.size() > before) {
-                    lingered = true;
-                }
+                carriesSnapshotRows |= addSnapshotRows(records, max);
             }
         } catch (ReplicationException e) {
             if (stopping) {
@@ -300,13 +295,16 @@ public class Wal2JsonSourceTask extends SourceTask {
      * Hands out queued snapshot rows at this point of the stream (up to half the room left in the batch, at least one):
      * every message read so far went through the engine's window first, and the rows carry the offset of the last one.
      */
-    private void addSnapshotRows(List<SourceRecord> records, int max) {
+    /** Adds queued snapshot rows, at most half of the room left; true when it added any. */
+    private boolean addSnapshotRows(List<SourceRecord> records, int max) {
         if (lastPosition == null || !snapshots.rowsQueued()) {
-            return;
+            return false;
         }
+        int before = records.size();
         for (SnapshotEngine.Row row : snapshots.takeRows(Math.max(1, (max - records.size()) / 2))) {
             records.add(snapshotRecord(row, lastPosition));
         }
+        return records.size() > before;
     }
 
     private void returned(List<SourceRecord> records) {
