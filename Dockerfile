@@ -6,13 +6,14 @@
 # The runner's JVM options, written once: the image runs with them (plus its class data sharing archive, below) and
 # bench/run.sh reads them from here. The serial collector (its small live set needs no more; see
 # docs/benchmarks.md: it keeps RSS low), a container-aware heap (a share of the pod's memory limit), compact object
-# headers (JEP 519: every object 4 bytes smaller), a JIT that compiles less (shallower inlining, C1 only for warmer
-# methods: less than half the compiler's CPU, the same throughput; the SDK's per-call code compiled sooner, with C2
-# later, and the SDK's base64 encoder, called per 3 bytes, always inlined: docs/benchmarks.md), and a hard exit on OOM
-# so Kubernetes restarts the pod. A fixed young generation of 48 MiB (-Xmn48m): the default, a third of the heap, is
+# headers (JEP 519: every object 4 bytes smaller), a JIT that inlines less (shallower inlining: half the compiler's
+# CPU, the same throughput; the per-call code of the SDK's signer and HTTP client compiled after a fifth of the usual
+# invocations, since a steady load calls it only about ten times a second; the JVM's own compile thresholds otherwise:
+# raised ones left that code in the interpreter for minutes, docs/benchmarks.md), and a hard exit on OOM so Kubernetes
+# restarts the pod. A fixed young generation of 48 MiB (-Xmn48m): the default, a third of the heap, is
 # touched whole between collections and was most of the RSS at a steady load; 48 MiB keeps a young collection every few
 # seconds at 2,000 changes/s (docs/operations.md, "Memory").
-ARG RUNNER_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:+UseCompactObjectHeaders -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500 -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier4InvocationThreshold=15000 -XX:Tier4MinInvocationThreshold=1800 -XX:Tier4CompileThreshold=45000 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,software/amazon/awssdk/*.*,0.2 -XX:CompileCommand=CompileThresholdScaling,org/apache/http/*.*,0.2 -XX:CompileCommand=inline,software/amazon/awssdk/thirdparty/jackson/core/Base64Variant.encodeBase64Chunk -XX:+ExitOnOutOfMemoryError -Xmn48m"
+ARG RUNNER_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:+UseCompactObjectHeaders -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,software/amazon/awssdk/*.*,0.2 -XX:CompileCommand=CompileThresholdScaling,org/apache/http/*.*,0.2 -XX:CompileCommand=inline,software/amazon/awssdk/thirdparty/jackson/core/Base64Variant.encodeBase64Chunk -XX:+ExitOnOutOfMemoryError -Xmn48m"
 
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src

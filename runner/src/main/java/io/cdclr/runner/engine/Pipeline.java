@@ -63,7 +63,6 @@ public final class Pipeline {
     private volatile SlotGuard slotGuard;
     private final ReplicationLag lag = new ReplicationLag();
     private final CommitTimestamps commitTimes = new CommitTimestamps();
-    private volatile javax.management.ObjectName snapshotStatusName;
     /** Set by run(); the lag reads whether it holds anything unacknowledged. */
     private volatile KinesisChangeConsumer consumer;
 
@@ -212,7 +211,8 @@ public final class Pipeline {
         this.consumer = consumer;
         DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(engineProperties())
-                .using(new OffsetFlushPolicy(settings.offsetFlushIntervalMs(), this::snapshotRunning))
+                .using(new OffsetFlushPolicy(settings.offsetFlushIntervalMs(),
+                        SnapshotRunningProbe.forDecoder(config.decoder().pgoutput(), config.slotName())))
                 .using((success, message, error) -> {
                     if (!success && !stopping) {
                         fail(error != null ? error : new IllegalStateException(message));
@@ -352,25 +352,6 @@ public final class Pipeline {
         // Kinesis takes bytes: the message as wal2json wrote it, never decoded into a String and encoded back.
         props.setProperty(Wal2JsonSourceConfig.VALUE_FORMAT, Wal2JsonSourceConfig.VALUE_FORMAT_BYTES);
         return props;
-    }
-
-    /** Whether the source task's incremental snapshot runs (its MBean; never with decoder=pgoutput). */
-    private boolean snapshotRunning() {
-        if (config.decoder().pgoutput()) {
-            return false;
-        }
-        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-        javax.management.ObjectName name = snapshotStatusName;
-        if (name == null) {
-            // Made once: the commit policy asks on every batch and acknowledgement, and making the name checks it with
-            // a regular expression (about a tenth of the offset marker's CPU at a steady 2,000 changes/s).
-            name = snapshotStatusName = io.cdclr.connector.snapshot.SnapshotStatus.objectName(config.slotName());
-        }
-        try {
-            return server.isRegistered(name) && Boolean.TRUE.equals(server.getAttribute(name, "Running"));
-        } catch (javax.management.JMException | RuntimeException e) {
-            return false; // unregistered meanwhile: the task stopped
-        }
     }
 
     /** Epoch microseconds of this host's clock (commit timestamps are microseconds). */
