@@ -163,16 +163,36 @@ public final class Capture implements AutoCloseable {
     public void close() throws SQLException {
         try (Connection conn = db.connect(); Statement st = conn.createStatement()) {
             for (String slot : new String[] {runnerSlot, oracleSlot}) {
-                try {
-                    st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                            + " WHERE slot_name = '" + slot + "' AND NOT active");
-                } catch (SQLException ignored) {
-                    // best effort
-                }
+                dropWhenReleased(st, slot);
             }
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             for (String other : alsoDrop) {
                 st.execute("DROP SCHEMA IF EXISTS " + other + " CASCADE");
+            }
+        }
+    }
+
+    /**
+     * Drops the slot once no walsender holds it: a runner stopped (or killed) just before may not have released it
+     * yet, and a slot left behind keeps its WAL on the shared server for every later test and benchmark. Best effort,
+     * for up to 5 s.
+     */
+    private static void dropWhenReleased(Statement st, String slot) {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try {
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                        + " WHERE slot_name = '" + slot + "' AND NOT active");
+                try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
+                    if (!rs.next()) {
+                        return;
+                    }
+                }
+                Thread.sleep(100);
+            } catch (SQLException ignored) {
+                return; // best effort
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
