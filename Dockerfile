@@ -11,8 +11,8 @@
 # invocations, since a steady load calls it only about ten times a second; the JVM's own compile thresholds otherwise:
 # raised ones left that code in the interpreter for minutes, docs/benchmarks.md), and a hard exit on OOM so Kubernetes
 # restarts the pod. A fixed young generation of 32 MiB (-Xmn32m): the default, a third of the heap, is
-# touched whole between collections and was most of the RSS at a steady load; 32 MiB keeps a young collection every
-# second or two at 2,000 changes/s, 12 MiB less RSS than 48 MiB at the same CPU (docs/operations.md, "Memory").
+# touched whole between collections and was most of the RSS at a steady load; 32 MiB gave 12 MiB less RSS than 48 MiB
+# at 2,000 changes/s for the same CPU, but more RSS and collector CPU at 10,000/s (docs/operations.md, "Memory").
 ARG RUNNER_JAVA_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:+UseCompactObjectHeaders -XX:FreqInlineSize=50 -XX:MaxInlineLevel=4 -XX:InlineSmallCode=500 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,software/amazon/awssdk/*.*,0.2 -XX:CompileCommand=CompileThresholdScaling,org/apache/http/*.*,0.2 -XX:CompileCommand=inline,software/amazon/awssdk/thirdparty/jackson/core/Base64Variant.encodeBase64Chunk -XX:+ExitOnOutOfMemoryError -Xmn32m"
 
 FROM maven:3.9-eclipse-temurin-17 AS build
