@@ -31,6 +31,12 @@ final class MessageQueue {
      */
     private int wakeAt = 1;
     private long wakeAtBytes = Long.MAX_VALUE;
+    /**
+     * When the lingering poll takes its batch ({@link System#nanoTime()}), or {@link #NOT_LINGERING}: the reader need not
+     * read sooner than just before it (see {@link #lingerDeadline()}).
+     */
+    private volatile long lingerDeadline = NOT_LINGERING;
+    static final long NOT_LINGERING = Long.MIN_VALUE;
 
     MessageQueue(int capacity, long maxBytes) {
         if (capacity < 1 || maxBytes < 1) {
@@ -133,14 +139,24 @@ final class MessageQueue {
         try {
             wakeAt = wanted;
             wakeAtBytes = Math.max(1, Math.min(minBytes, maxBytes));
+            lingerDeadline = System.nanoTime() + nanos;
             while (count < wanted && bytes < wakeAtBytes && nanos > 0) {
                 nanos = notEmpty.awaitNanos(nanos);
             }
         } finally {
             wakeAt = 1;
             wakeAtBytes = Long.MAX_VALUE;
+            lingerDeadline = NOT_LINGERING;
             lock.unlock();
         }
+    }
+
+    /**
+     * When the poll lingering in {@link #awaitAtLeast} will take its batch, on the {@link System#nanoTime()} clock, or
+     * {@link #NOT_LINGERING} when none lingers. A batch that fills wakes the poll earlier, but only the reader fills it.
+     */
+    long lingerDeadline() {
+        return lingerDeadline;
     }
 
     boolean isEmpty() {

@@ -37,7 +37,10 @@ public final class ReplicationSession implements AutoCloseable {
      * costs about 0.2 ms of CPU, the code being cold: measured with ReaderCpuMeasurement at 0 transactions/s).
      */
     private static final int IDLE_WAIT_MS = 100;
-    /** The pause between rounds of reading while messages come, or when the reader cannot wait on the socket. */
+    /**
+     * The pause between rounds of reading while messages come (longer while a poll lingers: {@link #pauseNanos}), or
+     * when the reader cannot wait on the socket.
+     */
     private static final long IDLE_SLEEP_MS = 10;
 
     private final ReplicationSettings settings;
@@ -372,10 +375,25 @@ public final class ReplicationSession implements AutoCloseable {
         // Bytes still buffered below PgJDBC after readPending() returned nothing are bytes it holds back for reasons of
         // its own (the end of the copy): pause as on a socket that is not ours, rather than spin on them.
         if (messagesCame || watch == null || !watch.canAwaitBytes() || watch.hasBufferedBytes()) {
-            Thread.sleep(IDLE_SLEEP_MS);
+            TimeUnit.NANOSECONDS.sleep(pauseNanos());
             return true;
         }
         return watch.awaitBytes(IDLE_WAIT_MS);
+    }
+
+    /**
+     * The pause between rounds while messages come: {@link #IDLE_SLEEP_MS}, or, while a poll lingers for a fuller
+     * batch, until {@link #IDLE_SLEEP_MS} before that poll takes it. What comes meanwhile waits in the socket instead
+     * of the queue and leaves with the same batch; the rounds saved are reads, TCP acknowledgements and wake-ups
+     * (at a steady 2,000 changes/s with a 100-ms linger, about 3 rounds a batch instead of 10).
+     */
+    private long pauseNanos() {
+        long pause = TimeUnit.MILLISECONDS.toNanos(IDLE_SLEEP_MS);
+        long deadline = queue.lingerDeadline();
+        if (deadline == MessageQueue.NOT_LINGERING) {
+            return pause;
+        }
+        return Math.max(pause, Math.min(deadline - pause - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(IDLE_WAIT_MS)));
     }
 
     /** The stream has nothing more to read: publishes where it stands (a new position only when it moved). */

@@ -228,4 +228,29 @@ class MessageQueueTest {
         queue.offer(message(10), 0, TimeUnit.MILLISECONDS);
         assertEquals(1, drain.get(), "one message wakes a drain that waits for its first");
     }
+
+    @Test
+    @Timeout(30)
+    void aLingeringPollPublishesWhenItWillTakeItsBatchAndWithdrawsItWhenWoken() throws Exception {
+        MessageQueue queue = new MessageQueue(100, 1_000_000);
+        assertEquals(MessageQueue.NOT_LINGERING, queue.lingerDeadline());
+        long before = System.nanoTime();
+        CompletableFuture<Void> lingering = CompletableFuture.runAsync(() -> {
+            try {
+                queue.awaitAtLeast(2, Long.MAX_VALUE, TimeUnit.MINUTES.toNanos(10));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        while (queue.lingerDeadline() == MessageQueue.NOT_LINGERING) {
+            Thread.onSpinWait();
+        }
+        long deadline = queue.lingerDeadline();
+        assertTrue(deadline - before >= TimeUnit.MINUTES.toNanos(10), "the deadline is the linger's end");
+        assertTrue(deadline - System.nanoTime() <= TimeUnit.MINUTES.toNanos(10), "counted from the linger's start");
+        queue.offer(message(10), 0, TimeUnit.MILLISECONDS);
+        queue.offer(message(10), 0, TimeUnit.MILLISECONDS);
+        lingering.get();
+        assertEquals(MessageQueue.NOT_LINGERING, queue.lingerDeadline(), "no deadline once the poll was woken");
+    }
 }
