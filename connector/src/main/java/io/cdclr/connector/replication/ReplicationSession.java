@@ -37,16 +37,13 @@ public final class ReplicationSession implements AutoCloseable {
      * costs about 0.2 ms of CPU, the code being cold: measured with ReaderCpuMeasurement at 0 transactions/s).
      */
     private static final int IDLE_WAIT_MS = 100;
-    /**
-     * The pause between rounds of reading while messages come (longer while a poll lingers: {@link #pauseNanos}), or
-     * when the reader cannot wait on the socket.
-     */
-    private static final long IDLE_SLEEP_MS = 10;
 
     private final ReplicationSettings settings;
     private final Connection connection;
     private final PGReplicationStream stream;
     private final MessageQueue queue;
+    /** The reader's pauses between rounds while messages come. */
+    private final ReadPacer pacer;
     private final Thread reader;
     private final AtomicReference<Lsn> confirmRequest = new AtomicReference<>(Lsn.INVALID);
     private final AtomicReference<IdlePosition> idle = new AtomicReference<>(new IdlePosition(0, Lsn.INVALID));
@@ -68,6 +65,7 @@ public final class ReplicationSession implements AutoCloseable {
         this.connection = connection;
         this.stream = stream;
         this.queue = new MessageQueue(Math.max(1, queueCapacity), Math.max(1, queueMaxBytes));
+        this.pacer = new ReadPacer(queue::lingerDeadline, System::nanoTime);
         this.reader = new Thread(this::readLoop, "wal2json-reader-" + settings.slotName());
         this.reader.setDaemon(true);
         this.watch = watch;
@@ -315,7 +313,7 @@ public final class ReplicationSession implements AutoCloseable {
     }
 
     /**
-     * The reader: reads every message the server has; then, while messages keep coming, pauses {@link #IDLE_SLEEP_MS}
+     * The reader: reads every message the server has; then, while messages keep coming, pauses ({@link ReadPacer})
      * and reads again; once a round brought nothing, waits on the socket itself ({@link SocketWatch#awaitBytes}) and
      * calls {@code readPending()} again only when bytes came. At each turn it does what {@code readPending()} would
      * otherwise do for it: confirmations, status updates, reply requests.
@@ -347,6 +345,7 @@ public final class ReplicationSession implements AutoCloseable {
                     continue;
                 }
                 StreamMessage message = message(buffer, lsn(stream.getLastReceiveLSN()), ++sequence);
+                pacer.read(MessageQueue.sizeOf(message));
                 if (!queue.offer(message, 0, TimeUnit.MILLISECONDS)) {
                     offerWhileHostBusy(message);
                 }
@@ -375,25 +374,11 @@ public final class ReplicationSession implements AutoCloseable {
         // Bytes still buffered below PgJDBC after readPending() returned nothing are bytes it holds back for reasons of
         // its own (the end of the copy): pause as on a socket that is not ours, rather than spin on them.
         if (messagesCame || watch == null || !watch.canAwaitBytes() || watch.hasBufferedBytes()) {
-            TimeUnit.NANOSECONDS.sleep(pauseNanos());
+            TimeUnit.NANOSECONDS.sleep(pacer.nextPauseNanos());
             return true;
         }
+        pacer.awaitingBytes();
         return watch.awaitBytes(IDLE_WAIT_MS);
-    }
-
-    /**
-     * The pause between rounds while messages come: {@link #IDLE_SLEEP_MS}, or, while a poll lingers for a fuller
-     * batch, until {@link #IDLE_SLEEP_MS} before that poll takes it. What comes meanwhile waits in the socket instead
-     * of the queue and leaves with the same batch; the rounds saved are reads, TCP acknowledgements and wake-ups
-     * (at a steady 2,000 changes/s with a 100-ms linger, about 3 rounds a batch instead of 10).
-     */
-    private long pauseNanos() {
-        long pause = TimeUnit.MILLISECONDS.toNanos(IDLE_SLEEP_MS);
-        long deadline = queue.lingerDeadline();
-        if (deadline == MessageQueue.NOT_LINGERING) {
-            return pause;
-        }
-        return Math.max(pause, Math.min(deadline - pause - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(IDLE_WAIT_MS)));
     }
 
     /** The stream has nothing more to read: publishes where it stands (a new position only when it moved). */
