@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
  * gains nothing: the reader then sleeps until {@link #ROUND_PAUSE_NANOS} before it (at most
  * {@link #LONGEST_PAUSE_NANOS}), and what comes meanwhile waits in the socket instead of the queue and leaves with the
  * same batch. The rounds saved are read calls, the TCP acknowledgements they send, and wake-ups: at a steady 2,000
- * changes/s with a 100-ms linger, about 3 rounds a batch instead of 10, and half the reader's CPU.
+ * changes/s with a 100-ms linger, about 3 rounds a batch instead of 10, and a third to a half
+ * less of the reader's CPU (docs/benchmarks.md, eighth round).
  *
  * <p>Only a light stream is left waiting that long: the pause is also bounded so that, at the rate the last round
  * found, at most {@link #SOCKET_BUDGET_BYTES} wait in the socket: a heavy stream is read in the default rounds rather
