@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,6 +190,7 @@ public final class Pipeline {
     private int runEngine() throws InterruptedException, IOException {
         KinesisWriter writer = KinesisWriter.create(config.writer());
         metrics.register(writer.metrics());
+        BooleanSupplier snapshotRunning = SnapshotRunningProbe.forDecoder(config.decoder().pgoutput(), config.slotName());
         KinesisChangeConsumer consumer = new KinesisChangeConsumer(writer, new KinesisChangeConsumer.DeliveryListener() {
             @Override
             public void delivered(int changes, long bytes, SourceRecord last) {
@@ -207,12 +209,11 @@ public final class Pipeline {
             public void failed(Throwable error) {
                 fail(error);
             }
-        });
+        }, snapshotRunning);
         this.consumer = consumer;
         DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(engineProperties())
-                .using(new OffsetFlushPolicy(settings.offsetFlushIntervalMs(),
-                        SnapshotRunningProbe.forDecoder(config.decoder().pgoutput(), config.slotName())))
+                .using(new OffsetFlushPolicy(settings.offsetFlushIntervalMs(), snapshotRunning))
                 .using((success, message, error) -> {
                     if (!success && !stopping) {
                         fail(error != null ? error : new IllegalStateException(message));
