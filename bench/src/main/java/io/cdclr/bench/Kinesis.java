@@ -30,13 +30,16 @@ final class Kinesis implements AutoCloseable {
     private final KinesisAsyncClient client;
 
     Kinesis(URI endpoint, String region) {
-        // The SDK's Netty client over HTTP/1.1, no SDK retries. (The runner writes through the blocking Apache client;
-        // the recorded ceilings were taken with this one, and one call at a time is bound by kinesalite either way.)
+        // The SDK's Netty client over HTTP/1.1. (The runner writes through the blocking Apache client; the recorded
+        // ceilings were taken with this one, and one call at a time is bound by kinesalite either way.)
         // CBOR is off through -Daws.cborEnabled=false (kinesalite speaks only JSON).
+        // The SDK's standard retries (3 attempts): right after the harness restarts kinesalite, a call can meet a
+        // connection the new emulator closes ("The connection was closed during the request"), and without a retry
+        // that one call ended the whole run. kinesalite does not throttle here, so the ceilings' calls never retry.
         client = KinesisAsyncClient.builder().region(Region.of(region)).endpointOverride(endpoint)
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1)
                         .readTimeout(Duration.ofMinutes(5)).writeTimeout(Duration.ofMinutes(5)))
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy()))
                 .build();
     }
 
