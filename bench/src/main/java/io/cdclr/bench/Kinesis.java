@@ -35,7 +35,8 @@ final class Kinesis implements AutoCloseable {
         // CBOR is off through -Daws.cborEnabled=false (kinesalite speaks only JSON).
         // The SDK's standard retries (3 attempts): right after the harness restarts kinesalite, a call can meet a
         // connection the new emulator closes ("The connection was closed during the request"), and without a retry
-        // that one call ended the whole run. kinesalite does not throttle here, so the ceilings' calls never retry.
+        // that one call ended the whole run. kinesalite does not throttle here, so the ceilings' calls retry only on
+        // such a failure.
         client = KinesisAsyncClient.builder().region(Region.of(region)).endpointOverride(endpoint)
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP1_1)
                         .readTimeout(Duration.ofMinutes(5)).writeTimeout(Duration.ofMinutes(5)))

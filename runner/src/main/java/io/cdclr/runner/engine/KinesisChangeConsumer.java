@@ -135,12 +135,13 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
             try {
                 int released = markAcknowledged(waitMillis);
                 flushIfDue();
-                // While a snapshot runs, come back soon after marking: the commit policy may have declined this flush
-                // as too early, and with no acknowledgement coming (the snapshot waits for that flush to hand out more)
-                // a long wait would be its pace. Streaming needs no such haste: offsets are stored every
+                // While a snapshot runs, come back after the policy's snapshot interval: it may have declined this
+                // flush as too early, and with no acknowledgement coming (the snapshot waits for that flush to hand
+                // out more) a long wait would be its pace. Streaming needs no such haste: offsets are stored every
                 // offset.flush.interval.ms (1 s), the next acknowledgement wakes the wait anyway, and coming back
                 // 10 ms after every call's acknowledgement doubled the marker's wake-ups at a steady load.
-                waitMillis = released > 0 && snapshotRunning.getAsBoolean() ? 10 : 200;
+                waitMillis = released > 0 && snapshotRunning.getAsBoolean()
+                        ? OffsetFlushPolicy.SNAPSHOT_INTERVAL_MS : 200;
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
