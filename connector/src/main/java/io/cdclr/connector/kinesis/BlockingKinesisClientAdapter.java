@@ -4,7 +4,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -58,13 +57,12 @@ final class BlockingKinesisClientAdapter implements KinesisAsyncClient {
             t.setDaemon(true);
             return t;
         });
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+        // Runs the direct path's deadline sweep (CallDeadlines), no task per call.
+        this.callTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "kinesis-call-timeout");
             t.setDaemon(true);
             return t;
         });
-        timer.setRemoveOnCancelPolicy(true); // a call's deadline is cancelled when it answers: don't keep them queued
-        this.callTimer = timer;
         if (directPath) {
             endpoints.onResolved(endpoint -> {
                 if (direct == null) {

@@ -10,9 +10,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
@@ -52,8 +49,8 @@ import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
  * of the runner's CPU (docs/benchmarks.md, "Steady state"). Everything that needs a library still uses the SDK:
  * credentials (the default chain, IRSA), signing, endpoint resolution, HTTP connections.
  *
- * <p>Kept from the SDK pipeline: the call timeout ({@code kinesis.call.timeout.ms}: the request is aborted and fails
- * with {@link ApiCallTimeoutException}); clock skew correction (a refused request whose Date is minutes from ours moves
+ * <p>Kept from the SDK pipeline: the call timeout ({@code kinesis.call.timeout.ms}: the request is aborted, by
+ * {@link CallDeadlines}' sweep, and fails with {@link ApiCallTimeoutException}); clock skew correction (a refused request whose Date is minutes from ours moves
  * the signing clock to the server's time). Not kept: SDK retries (the writer retries record by record anyway), metrics
  * publishers and execution interceptors (the project configures none on this client).
  */
@@ -69,7 +66,7 @@ final class DirectPutRecords {
     private final String region;
     private final IdentityProvider<? extends AwsCredentialsIdentity> credentials;
     private final Duration callTimeout;
-    private final ScheduledExecutorService timer;
+    private final CallDeadlines deadlines;
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
     /** The system clock, moved by the skew a clock-skew error revealed. */
     private volatile Clock signingClock = Clock.systemUTC();
@@ -82,7 +79,7 @@ final class DirectPutRecords {
         this.region = region;
         this.credentials = credentials;
         this.callTimeout = callTimeout;
-        this.timer = timer;
+        this.deadlines = new CallDeadlines(callTimeout, timer, System::nanoTime);
     }
 
     URI endpoint() {
@@ -117,11 +114,12 @@ final class DirectPutRecords {
                 .request(signed.request())
                 .contentStreamProvider(signed.payload().orElse(payload))
                 .build());
-        AtomicBoolean timedOut = new AtomicBoolean();
-        ScheduledFuture<?> deadline = timer.schedule(() -> {
-            timedOut.set(true);
-            call.abort();
-        }, callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        try (CallDeadlines.Deadline deadline = deadlines.start(call::abort)) {
+            return execute(call, deadline);
+        }
+    }
+
+    private PutRecordsResponse execute(ExecutableHttpRequest call, CallDeadlines.Deadline deadline) {
         try {
             HttpExecuteResponse response = call.call();
             byte[] answer = readBody(response);
@@ -131,7 +129,7 @@ final class DirectPutRecords {
             }
             throw serviceException(head, answer);
         } catch (IOException | RuntimeException e) {
-            if (timedOut.get()) {
+            if (deadline.passed()) {
                 throw ApiCallTimeoutException.builder()
                         .message("PutRecords did not complete within kinesis.call.timeout.ms (" + callTimeout.toMillis()
                                 + " ms)")
@@ -143,8 +141,6 @@ final class DirectPutRecords {
             }
             throw SdkClientException.builder().message("Unable to execute HTTP request: " + e.getMessage()).cause(e)
                     .build();
-        } finally {
-            deadline.cancel(false);
         }
     }
 
