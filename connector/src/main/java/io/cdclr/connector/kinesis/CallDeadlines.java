@@ -61,7 +61,7 @@ final class CallDeadlines {
         return Duration.ofMillis(Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, timeout.toMillis() / 8)));
     }
 
-    /** Starts the clock of one call; {@code abort} is run (on the timer's thread) if it is still open at its deadline. */
+    /** Starts one call's clock; {@code abort} runs (on the timer's thread) if the call is open at its deadline. */
     Deadline start(Runnable abort) {
         Deadline deadline = new Deadline(nanoClock.getAsLong() + timeoutNanos, abort);
         inFlight.add(deadline);

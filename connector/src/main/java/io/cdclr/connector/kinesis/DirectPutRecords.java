@@ -50,9 +50,10 @@ import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
  * credentials (the default chain, IRSA), signing, endpoint resolution, HTTP connections.
  *
  * <p>Kept from the SDK pipeline: the call timeout ({@code kinesis.call.timeout.ms}: the request is aborted, by
- * {@link CallDeadlines}' sweep, and fails with {@link ApiCallTimeoutException}); clock skew correction (a refused request whose Date is minutes from ours moves
- * the signing clock to the server's time). Not kept: SDK retries (the writer retries record by record anyway), metrics
- * publishers and execution interceptors (the project configures none on this client).
+ * {@link CallDeadlines}' sweep, and fails with {@link ApiCallTimeoutException}); clock skew correction (a refused
+ * request whose Date is minutes from ours moves the signing clock to the server's time). Not kept: SDK retries (the
+ * writer retries record by record anyway), metrics publishers and execution interceptors (the project configures
+ * none on this client).
  */
 final class DirectPutRecords {
     private static final Logger LOG = LoggerFactory.getLogger(DirectPutRecords.class);

@@ -54,8 +54,8 @@ public final class Pipeline {
     private final RunnerMetrics metrics;
     private final CountDownLatch engineDone = new CountDownLatch(1);
     /**
-     * Counted down by whatever ends the run: a stop request, the engine stopping, a failure. The main thread waits on it
-     * alone rather than polling the three (a poll every 200 ms was five wake-ups a second for nothing).
+     * Counted down by whatever ends the run: a stop request, the engine stopping, a failure. The main thread waits on
+     * it alone rather than polling the three (a poll every 200 ms was five wake-ups a second for nothing).
      */
     private final CountDownLatch runEnds = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
