@@ -17,6 +17,8 @@
 #                                and Debezium Server, each started once (empty skips the phase)
 #   BENCH_STEADY_SECONDS=120     the measured window at each rate (0 skips the phase); CPU, RSS and latency over it only
 #   BENCH_STEADY_WARMUP_SECONDS=20  the unmeasured load before each window
+#   BENCH_STEADY_REPEAT=3        start each contender's steady session 3 times, alternating; the table shows at each rate
+#                                the session with the median CPU per change, every session's figures in its note (default 1)
 #   BENCH_SHARDS=4               shards of every stream
 #   BENCH_PEER=0                 skip Debezium Server
 #   BENCH_REPEAT=3               run the runner and Debezium Server 3 times each per backlog, alternating; the table shows

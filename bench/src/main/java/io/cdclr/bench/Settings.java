@@ -30,6 +30,11 @@ final class Settings {
      * CPU of every run in its note. One run of each is not enough to decide a ratio within ±10 % on 2 cores.
      */
     final int repeat = Math.max(1, intEnv("BENCH_REPEAT", 1));
+    /**
+     * Steady sessions of each contender (BENCH_STEADY_REPEAT), alternating as BENCH_REPEAT's runs do; the table shows
+     * at each rate the session with the median CPU per change, and every session's figures in its note.
+     */
+    final int steadyRepeat = Math.max(1, intEnv("BENCH_STEADY_REPEAT", 1));
     final boolean freshEmulator = intEnv("BENCH_FRESH_EMULATOR", 1) == 1;
     final boolean timeline = intEnv("BENCH_TIMELINE", 0) == 1;
     final Duration timeout = Duration.ofSeconds(intEnv("BENCH_TIMEOUT_SECONDS", 900));

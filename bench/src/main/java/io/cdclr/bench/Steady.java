@@ -2,16 +2,20 @@ package io.cdclr.bench;
 
 import io.cdclr.bench.Kinesis.Arrived;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Steady state (issue 23): each contender, started once and streaming, is offered a fixed load at each rate of
  * BENCH_STEADY_RATES in turn: BENCH_STEADY_WARMUP_SECONDS unmeasured, then a window of BENCH_STEADY_SECONDS. Over the
  * window only: CPU seconds (from /proc, at the window's start and end) per change that arrived in Kinesis in it, the peak and the
  * final resident memory (VmRSS sampled 4 times a second), and commit → Kinesis latency of those changes. Start-up (to
- * the first change delivered) and the first warm-up are reported apart, in the note.
+ * the first change delivered) and the first warm-up are reported apart, in the note. BENCH_STEADY_REPEAT runs each
+ * contender's session that many times, alternating, and reports the session with the median CPU per change.
  */
 final class Steady {
     private final Harness h;
@@ -32,9 +36,33 @@ final class Steady {
     void run() throws Exception {
         h.table(table);
         String tables = "public." + table + ",public." + h.endTable;
-        String oursSlot = h.slot("bench_ours_steady");
+        // Each contender's sessions alternate (ours, peer, ours, peer, ...), so that both see the same phases of a noisy
+        // machine; one window of each per rate is not enough to decide a ratio near its target (docs/benchmarks.md).
+        List<List<Row>> oursRuns = new ArrayList<>();
+        List<List<Row>> peerRuns = new ArrayList<>();
+        for (int i = 1; i <= s.steadyRepeat; i++) {
+            String run = s.steadyRepeat == 1 ? "" : "_" + i;
+            if (s.steadyRepeat > 1) {
+                h.progress("[steady] session %d of %d", i, s.steadyRepeat);
+            }
+            oursRuns.add(ours(tables, run));
+            if (s.peer) {
+                peerRuns.add(peer(run));
+            }
+        }
+        for (int rate = 0; rate < s.steadyRates.size(); rate++) {
+            h.rows.add(medianByCpuPerChange(oursRuns, rate));
+            if (s.peer) {
+                h.rows.add(medianByCpuPerChange(peerRuns, rate));
+            }
+        }
+    }
+
+    /** One session of the runner: its own slot and stream, started once, every rate in turn; a row per rate. */
+    private List<Row> ours(String tables, String run) throws Exception {
+        String oursSlot = h.slot("bench_ours_steady" + run);
         h.pg.createSlot(oursSlot, "wal2json");
-        String stream = "bench-ours-" + h.suffix;
+        String stream = "bench-ours-" + h.suffix + run.replace('_', '-');
         h.freshEmulator("steady");
         h.kinesis.createStream(stream, s.shards);
         try {
@@ -57,41 +85,67 @@ final class Steady {
                     return ours.metric("cdc_kinesis_put_records_seconds_count");
                 }
             };
-            measure(session, stream);
+            return measure(session, stream);
         } finally {
             h.kinesis.deleteStream(stream);
+            h.pg.dropSlot(oursSlot);
         }
-        h.pg.dropSlot(oursSlot);
-        if (s.peer) {
-            String peerSlot = h.slot("bench_peer_steady");
-            String publication = h.publication("bench_pub_steady", table);
-            h.pg.createSlot(peerSlot, "pgoutput");
-            List<String> streams = Peer.streams(h, table);
-            h.freshEmulator("steady");
-            h.kinesis.createStream(streams.get(0), s.shards);
-            h.kinesis.createStream(streams.get(1), 1);
-            try {
-                Session session = new Session(Contender.PEER) {
-                    Peer peer;
+    }
 
-                    @Override
-                    Proc start() throws Exception {
-                        peer = Peer.start(h, "steady", peerSlot, publication, table);
-                        return peer.proc;
-                    }
+    /** One session of Debezium Server: its own slot, publication and streams, started once, every rate in turn. */
+    private List<Row> peer(String run) throws Exception {
+        String peerSlot = h.slot("bench_peer_steady" + run);
+        String publication = h.publication("bench_pub_steady" + run, table);
+        h.pg.createSlot(peerSlot, "pgoutput");
+        List<String> streams = Peer.streams(h, table);
+        h.freshEmulator("steady");
+        h.kinesis.createStream(streams.get(0), s.shards);
+        h.kinesis.createStream(streams.get(1), 1);
+        try {
+            Session session = new Session(Contender.PEER) {
+                Peer peer;
 
-                    @Override
-                    void awaitDelivered(long changes, int sentinels) throws Exception {
-                        peer.awaitSentinels(sentinels, "waiting for sentinel " + sentinels);
-                    }
-                };
-                measure(session, streams.get(0));
-            } finally {
-                h.kinesis.deleteStream(streams.get(0));
-                h.kinesis.deleteStream(streams.get(1));
-            }
+                @Override
+                Proc start() throws Exception {
+                    peer = Peer.start(h, "steady", peerSlot, publication, table);
+                    return peer.proc;
+                }
+
+                @Override
+                void awaitDelivered(long changes, int sentinels) throws Exception {
+                    peer.awaitSentinels(sentinels, "waiting for sentinel " + sentinels);
+                }
+            };
+            return measure(session, streams.get(0));
+        } finally {
+            h.kinesis.deleteStream(streams.get(0));
+            h.kinesis.deleteStream(streams.get(1));
             h.pg.dropSlot(peerSlot);
         }
+    }
+
+    /**
+     * The session with the median CPU per change at one rate (the lower middle one of an even count), with every
+     * session's CPU per change, p99 latency and peak RSS in its note when there were several.
+     */
+    static Row medianByCpuPerChange(List<List<Row>> sessions, int rate) {
+        List<Row> runs = sessions.stream().map(rows -> rows.get(rate)).toList();
+        if (runs.size() == 1) {
+            return runs.get(0);
+        }
+        List<Row> byCpu = runs.stream().sorted(Comparator.comparingDouble(Row::cpuPer100k)).toList();
+        Row median = byCpu.get((byCpu.size() - 1) / 2);
+        String note = String.format(Locale.ROOT, "median CPU per change of %d sessions (in session order: %s CPU s per 100k;"
+                        + " p99 %s ms; peak RSS %s MiB); the rest of this note is that session's; %s", runs.size(),
+                joined(runs, r -> String.format(Locale.ROOT, "%.2f", r.cpuPer100k())),
+                joined(runs, r -> r.latency() == null ? "-" : Long.toString(r.latency().p99())),
+                joined(runs, r -> String.format(Locale.ROOT, "%.0f", r.peakRssMiB())), median.note());
+        return new Row(median.workload(), median.contender(), median.changes(), median.changesPerSecond(),
+                median.startToFirstSeconds(), median.cpuSeconds(), median.peakRssMiB(), median.latency(), note);
+    }
+
+    private static String joined(List<Row> runs, Function<Row, String> value) {
+        return runs.stream().map(value).collect(Collectors.joining(", "));
     }
 
     /** One contender's process: started, and followed until it delivered so many changes and sentinel rows. */
@@ -115,7 +169,9 @@ final class Steady {
     private record Window(int rate, long startMillis, long endMillis, double cpu, double jitCpu, double peakRssMiB, double endRssMiB) {
     }
 
-    private void measure(Session session, String stream) throws Exception {
+    /** One session: the contender started, every rate's warm-up and window in turn; a row per rate, in rate order. */
+    private List<Row> measure(Session session, String stream) throws Exception {
+        List<Row> rows = new ArrayList<>();
         List<Window> windows = new ArrayList<>();
         long written = 0;
         String startup;
@@ -184,8 +240,9 @@ final class Steady {
                             w.endRssMiB, startup));
             h.progress("[%s] %s: %,d changes arrived in the window (%,d committed), %.2f CPU s per 100k, peak RSS %.0f MiB, latency %s",
                     row.workload(), session.who.label, arrived, committed.size(), row.cpuPer100k(), w.peakRssMiB, latency);
-            h.rows.add(row);
+            rows.add(row);
         }
+        return rows;
     }
 
     /** The highest VmRSS of a process while it is open, sampled 4 times a second. */
