@@ -54,7 +54,8 @@ public final class Bench {
         Machine machine = Machine.now();
         h.progress("machine: %s", machine.describe());
         h.progress("workloads: orders mix %,d inserts + %,d updates + %,d deletes; one transaction of %,d rows; steady %s "
-                        + "changes/s, %d s window after %d s warm-up each, %d session(s) of each contender; %d shards per stream; peer %s",
+                        + "changes/s, %d s window after %d s warm-up each, %d session(s) of each contender;"
+                        + " %d shards per stream; peer %s",
                 s.inserts, s.updates, s.deletes, s.bigRows, s.steadyRates, s.steadySeconds, s.steadyWarmupSeconds,
                 s.steadyRepeat, s.shards,
                 s.peer ? "Debezium Server 3.6.1.Final" : "off (BENCH_PEER=0)");

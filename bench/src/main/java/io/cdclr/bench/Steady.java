@@ -36,8 +36,8 @@ final class Steady {
     void run() throws Exception {
         h.table(table);
         String tables = "public." + table + ",public." + h.endTable;
-        // Each contender's sessions alternate (ours, peer, ours, peer, ...), so that both see the same phases of a noisy
-        // machine; one window of each per rate is not enough to decide a ratio near its target (docs/benchmarks.md).
+        // Each contender's sessions alternate (ours, peer, ours, peer, ...), so that both see the same phases of a
+        // noisy machine; one window of each per rate cannot decide a ratio near its target (docs/benchmarks.md).
         List<List<Row>> oursRuns = new ArrayList<>();
         List<List<Row>> peerRuns = new ArrayList<>();
         for (int i = 1; i <= s.steadyRepeat; i++) {
@@ -135,8 +135,9 @@ final class Steady {
         }
         List<Row> byCpu = runs.stream().sorted(Comparator.comparingDouble(Row::cpuPer100k)).toList();
         Row median = byCpu.get((byCpu.size() - 1) / 2);
-        String note = String.format(Locale.ROOT, "median CPU per change of %d sessions (in session order: %s CPU s per 100k;"
-                        + " p99 %s ms; peak RSS %s MiB); the rest of this note is that session's; %s", runs.size(),
+        String note = String.format(Locale.ROOT, "median CPU per change of %d sessions (in session order: %s CPU s"
+                        + " per 100k; p99 %s ms; peak RSS %s MiB); the rest of this note is that session's; %s",
+                runs.size(),
                 joined(runs, r -> String.format(Locale.ROOT, "%.2f", r.cpuPer100k())),
                 joined(runs, r -> r.latency() == null ? "-" : Long.toString(r.latency().p99())),
                 joined(runs, r -> String.format(Locale.ROOT, "%.0f", r.peakRssMiB())), median.note());
