@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The benchmark harness (issues 11 and 23): one run, one PostgreSQL, one Kinesis emulator, the same workloads for every
@@ -151,17 +151,15 @@ public final class Bench {
 
     /** The run with the median CPU (the lower middle one of an even count), noting every run's CPU when there were several. */
     static Row medianByCpu(List<Capture> runs) {
-        List<Row> byCpu = runs.stream().map(Capture::row)
-                .sorted(Comparator.comparingDouble(r -> r.cpuSeconds() == null ? Double.MAX_VALUE : r.cpuSeconds())).toList();
-        Row median = byCpu.get((byCpu.size() - 1) / 2);
+        List<Row> rows = runs.stream().map(Capture::row).toList();
+        Row median = Row.median(rows, Row::cpuSeconds);
         if (runs.size() == 1) {
             return median;
         }
-        String cpus = runs.stream().map(c -> String.format("%.1f", c.row().cpuSeconds())).reduce((a, b) -> a + ", " + b).orElse("");
+        String cpus = rows.stream().map(r -> String.format("%.1f", r.cpuSeconds())).collect(Collectors.joining(", "));
         String note = String.format("median CPU of %d runs (%s s, in run order)", runs.size(), cpus)
                 + (median.note() == null || median.note().isBlank() ? "" : "; " + median.note());
-        return new Row(median.workload(), median.contender(), median.changes(), median.changesPerSecond(),
-                median.startToFirstSeconds(), median.cpuSeconds(), median.peakRssMiB(), median.latency(), note);
+        return median.withNote(note);
     }
 
     static String today() {

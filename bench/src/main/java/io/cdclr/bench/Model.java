@@ -3,7 +3,10 @@ package io.cdclr.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 enum Contender {
     DECODE("decode ceiling (pg_recvlogical)"),
@@ -41,6 +44,19 @@ record Row(String workload, Contender contender, long changes, double changesPer
            Double cpuSeconds, Double peakRssMiB, Latency latency, String note) {
     Double cpuPer100k() {
         return cpuSeconds == null ? null : cpuSeconds / changes * 100_000;
+    }
+
+    /** The same measurement with another note. */
+    Row withNote(String otherNote) {
+        return new Row(workload, contender, changes, changesPerSecond, startToFirstSeconds, cpuSeconds, peakRssMiB,
+                latency, otherNote);
+    }
+
+    /** The run in the middle by a figure (the lower middle one of an even count); nulls sort last. */
+    static Row median(List<Row> runs, Function<Row, Double> figure) {
+        List<Row> sorted = runs.stream().sorted(Comparator.comparing(figure,
+                Comparator.nullsLast(Comparator.naturalOrder()))).toList();
+        return sorted.get((sorted.size() - 1) / 2);
     }
 }
 

@@ -2,7 +2,6 @@ package io.cdclr.bench;
 
 import io.cdclr.bench.Kinesis.Arrived;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -133,16 +132,14 @@ final class Steady {
         if (runs.size() == 1) {
             return runs.get(0);
         }
-        List<Row> byCpu = runs.stream().sorted(Comparator.comparingDouble(Row::cpuPer100k)).toList();
-        Row median = byCpu.get((byCpu.size() - 1) / 2);
+        Row median = Row.median(runs, Row::cpuPer100k);
         String note = String.format(Locale.ROOT, "median CPU per change of %d sessions (in session order: %s CPU s"
                         + " per 100k; p99 %s ms; peak RSS %s MiB); the rest of this note is that session's; %s",
                 runs.size(),
                 joined(runs, r -> String.format(Locale.ROOT, "%.2f", r.cpuPer100k())),
                 joined(runs, r -> r.latency() == null ? "-" : Long.toString(r.latency().p99())),
                 joined(runs, r -> String.format(Locale.ROOT, "%.0f", r.peakRssMiB())), median.note());
-        return new Row(median.workload(), median.contender(), median.changes(), median.changesPerSecond(),
-                median.startToFirstSeconds(), median.cpuSeconds(), median.peakRssMiB(), median.latency(), note);
+        return median.withNote(note);
     }
 
     private static String joined(List<Row> runs, Function<Row, String> value) {
