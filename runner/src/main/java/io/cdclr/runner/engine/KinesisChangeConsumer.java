@@ -20,9 +20,6 @@ import org.slf4j.LoggerFactory;
 /**
  * Hands each change to the Kinesis writer and marks it processed only once Kinesis has it.
  *
- * <p>A record from the engine is one change, or (wal2json, see {@link BatchedWal2JsonSourceConnector}) a
- * {@link ChangeBatch} of one poll's changes: either way each change is submitted, acknowledged and marked on its own.
- *
  * <p>{@link #handleBatch} submits and returns without waiting, so the next batch is read while this one is in
  * flight; a marker thread marks the acknowledged prefix (see {@link AcknowledgedPrefix}) through the engine's
  * committer. The engine stores marked offsets on its flush interval and then calls the source task's
@@ -35,7 +32,7 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
     private final KinesisWriter writer;
     private final DeliveryListener listener;
     private final BooleanSupplier snapshotRunning;
-    private final AcknowledgedPrefix<Pending> inFlight = new AcknowledgedPrefix<>();
+    private final AcknowledgedPrefix<RecordChangeEvent<SourceRecord>> inFlight = new AcknowledgedPrefix<>();
     private final ReentrantLock batchLock = new ReentrantLock();
     private final CommitTimestamps commitTimes = new CommitTimestamps();
     private final Thread marker;
@@ -90,38 +87,32 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
                 throw new DeliveryFailedException(failure);
             }
             for (RecordChangeEvent<SourceRecord> event : records) {
-                for (SourceRecord record : ChangeBatch.changesOf(event.record())) {
-                    if (!accepting) {
-                        return; // shutting down: not submitted, not marked, so read again after a restart
-                    }
-                    submit(new Pending(record, event));
+                if (!accepting) {
+                    return; // shutting down: not submitted, not marked, so read again after a restart
                 }
+                SourceRecord record = event.record();
+                Object value = record.value();
+                byte[] data = value == null ? new byte[0] : utf8(value);
+                AcknowledgedPrefix.Entry<RecordChangeEvent<SourceRecord>> entry = inFlight.append(event, data.length);
+                unmarked.incrementAndGet();
+                if (value == null) {
+                    inFlight.complete(entry, null); // nothing to deliver (no tombstones here), keep its place in order
+                    continue;
+                }
+                String key = String.valueOf(record.key());
+                // The topic names the change in the writer's error messages, which add the partition key.
+                long committed = commitTimes.micros(data);
+                writer.submit(key, previousKey(record), data, record.topic(), error -> {
+                    if (error == null) {
+                        listener.acknowledged(committed);
+                    }
+                    inFlight.complete(entry, error);
+                });
             }
         } finally {
             batchLock.unlock();
         }
         committer.markBatchFinished();
-    }
-
-    private void submit(Pending change) throws InterruptedException {
-        SourceRecord record = change.record;
-        Object value = record.value();
-        byte[] data = value == null ? new byte[0] : utf8(value);
-        AcknowledgedPrefix.Entry<Pending> entry = inFlight.append(change, data.length);
-        unmarked.incrementAndGet();
-        if (value == null) {
-            inFlight.complete(entry, null); // nothing to deliver (no tombstones here), keep its place in order
-            return;
-        }
-        String key = String.valueOf(record.key());
-        // The topic names the change in the writer's error messages, which add the partition key.
-        long committed = commitTimes.micros(data);
-        writer.submit(key, previousKey(record), data, record.topic(), error -> {
-            if (error == null) {
-                listener.acknowledged(committed);
-            }
-            inFlight.complete(entry, error);
-        });
     }
 
     /**
@@ -162,7 +153,7 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
     }
 
     private int markAcknowledged(long waitMillis) throws InterruptedException {
-        List<AcknowledgedPrefix.Entry<Pending>> run = new ArrayList<>();
+        List<AcknowledgedPrefix.Entry<RecordChangeEvent<SourceRecord>>> run = new ArrayList<>();
         int released = inFlight.releaseAcknowledged(waitMillis, run::add);
         if (released > 0) {
             // Read after the wait, not before: handleBatch sets the committer before it appends a change, so once a
@@ -175,13 +166,12 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
                 // The committer keeps only the latest offset of each source partition (the engine's offset writer, and
                 // the tasks' commitRecord, remember the last one), so marking the last change of each partition in an
                 // acknowledged run marks the whole run, without a call per change.
-                Pending change = run.get(i).change;
-                if (i == run.size() - 1 || !samePartition(change.record, run.get(i + 1).change.record)) {
-                    change.markProcessed(current);
+                if (i == run.size() - 1 || !samePartition(run.get(i).change, run.get(i + 1).change)) {
+                    current.markProcessed(run.get(i).change);
                 }
             }
             unmarked.addAndGet(-released);
-            listener.delivered(released, bytes, run.get(run.size() - 1).change.record);
+            listener.delivered(released, bytes, run.get(run.size() - 1).change.record());
         }
         Throwable failure = inFlight.failure();
         if (failure != null) {
@@ -204,18 +194,10 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
         }
     }
 
-    private static boolean samePartition(SourceRecord a, SourceRecord b) {
-        Object pa = a.sourcePartition();
-        Object pb = b.sourcePartition();
+    private static boolean samePartition(RecordChangeEvent<SourceRecord> a, RecordChangeEvent<SourceRecord> b) {
+        Object pa = a.record().sourcePartition();
+        Object pb = b.record().sourcePartition();
         return pa == pb || (pa != null && pa.equals(pb));
-    }
-
-    /** One change in flight, and the engine's record it came in (itself, or the {@link ChangeBatch} carrying it). */
-    private record Pending(SourceRecord record, RecordChangeEvent<SourceRecord> carrier) {
-        void markProcessed(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
-                throws InterruptedException {
-            ChangeBatch.markProcessed(committer, carrier, record);
-        }
     }
 
     private void reportFailure(Throwable failure) {

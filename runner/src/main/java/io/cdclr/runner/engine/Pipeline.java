@@ -6,6 +6,7 @@ import io.cdclr.connector.pgoutput.PgoutputProperties;
 import io.cdclr.connector.replication.Lsn;
 import io.cdclr.connector.replication.SlotLostException;
 import io.cdclr.connector.source.Wal2JsonSourceConfig;
+import io.cdclr.connector.source.Wal2JsonSourceConnector;
 import io.cdclr.runner.config.PostgresConnections;
 import io.cdclr.runner.config.RunnerConfig;
 import io.cdclr.runner.config.RunnerSettings;
@@ -353,12 +354,11 @@ public final class Pipeline {
     private Properties wal2jsonProperties() {
         Properties props = new Properties();
         props.putAll(config.connectorProperties());
-        // The wal2json connector, its polls handed to the engine as one record each (see the class).
-        props.setProperty("connector.class", BatchedWal2JsonSourceConnector.class.getName());
+        props.setProperty("connector.class", Wal2JsonSourceConnector.class.getName());
         // The connector reconnects by itself; an error that reaches the engine is one to stop on.
         props.setProperty("errors.max.retries", "0");
-        // The engine hands every record (here, every poll's batch) to a pool to run transformations and wrap it. With
-        // wal2json there are none, so one thread does that work. (pgoutput keeps the default: its mapping to the
+        // The engine hands every record to a pool to run transformations and wrap it. With wal2json there are none, so
+        // one thread does that work without hand-offs between several. (pgoutput keeps the default: its mapping to the
         // wal2json envelope is a transformation worth running in parallel.)
         props.setProperty("record.processing.threads", "1");
         // Kinesis takes bytes: the message as wal2json wrote it, never decoded into a String and encoded back.
