@@ -70,6 +70,8 @@ public final class KinesisWriter implements AutoCloseable {
     private final KeyedRecordQueue queue = new KeyedRecordQueue();
     private int callsInFlight;
     private int flushesWaiting;
+    /** Set by {@link #sendReady()}: the records ready then go without their linger. Guarded by {@link #lock}. */
+    private boolean readyWithoutLinger;
     private volatile boolean closed;
     private volatile KinesisWriterException failure;
 
@@ -217,6 +219,24 @@ public final class KinesisWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the records ready now without waiting for their linger, and returns at once. For a caller that hands over
+     * whole batches it has already let fill (the runner's engine batches, filled by {@code poll.linger.ms}): no more
+     * records are coming soon, so lingering would only add {@code kinesis.linger.ms} to every record's latency.
+     * Records still waiting for an earlier record of their key, or for their shard's bucket, keep their own timing.
+     */
+    public void sendReady() {
+        lock.lock();
+        try {
+            if (queue.hasReady()) {
+                readyWithoutLinger = true;
+                senderWork.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public KinesisWriterMetrics metrics() {
         return metrics;
     }
@@ -292,8 +312,12 @@ public final class KinesisWriter implements AutoCloseable {
                 if ((queue.hasReady() || parkedLeft != Long.MAX_VALUE) && callsInFlight < config.maxConcurrentCalls()) {
                     long lingerLeft = !queue.hasReady() ? Long.MAX_VALUE
                             : linger().toNanos() - (System.nanoTime() - queue.readySinceNanos());
-                    if (lingerLeft <= 0 || parkedLeft <= 0 || (queue.hasReady() && (flushesWaiting > 0 || readyFillsACall()))) {
+                    if (lingerLeft <= 0 || parkedLeft <= 0 || (queue.hasReady()
+                            && (flushesWaiting > 0 || readyWithoutLinger || readyFillsACall()))) {
                         List<PendingRecord> batch = takeBatch();
+                        if (!queue.hasReady()) {
+                            readyWithoutLinger = false;
+                        }
                         if (batch.isEmpty()) {
                             continue; // only skipped records were ready, or only records whose shard has no room
                         }

@@ -57,6 +57,41 @@ class KinesisWriterIT {
     }
 
     @Test
+    void sendReadySendsTheRecordsReadyWithoutTheirLinger() throws Exception {
+        try (var stream = EmulatorStream.create("it-writer-send-ready", 2)) {
+            Map<String, Object> props = stream.writerProps();
+            props.put(KinesisWriterConfig.LINGER_MS, 60_000L); // a linger no test waits out
+            List<Throwable> outcomes = new CopyOnWriteArrayList<>();
+            try (var writer = KinesisWriter.create(new KinesisWriterConfig(props))) {
+                for (int i = 0; i < 40; i++) {
+                    // Two records per key: the second becomes ready only when the first is acknowledged.
+                    String key = "public.orders:" + (i % 20);
+                    writer.submit(key, ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8), "public.orders key=" + key,
+                            failure -> outcomes.add(failure == null ? new Throwable("ok") : failure));
+                }
+                Thread.sleep(500);
+                assertEquals(0, writer.metrics().calls(), "the records linger until sendReady()");
+
+                writer.sendReady();
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (outcomes.size() < 20 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(20, outcomes.size(), "the 20 records ready went at once, without the linger");
+                assertEquals(1, writer.metrics().calls(), "in one call");
+                Thread.sleep(500);
+                assertEquals(20, outcomes.size(), "the records that became ready after sendReady() keep their linger");
+
+                writer.sendReady();
+                assertTrue(writer.flush(WAIT));
+                assertEquals(40, outcomes.size());
+                assertTrue(outcomes.stream().allMatch(o -> "ok".equals(o.getMessage())), outcomes.toString());
+            }
+            assertEquals(40, stream.readAllByShard().values().stream().mapToInt(List::size).sum());
+        }
+    }
+
+    @Test
     void aMissingStreamStopsTheWriterWithAClearMessage() throws Exception {
         EmulatorStream.prepareSdkForEmulator();
         Map<String, Object> props = new HashMap<>();

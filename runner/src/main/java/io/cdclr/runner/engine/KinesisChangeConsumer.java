@@ -109,6 +109,8 @@ public final class KinesisChangeConsumer implements DebeziumEngine.ChangeConsume
                     inFlight.complete(entry, error);
                 });
             }
+            // The batch is whole (poll.linger.ms let it fill): its call need not wait kinesis.linger.ms for more.
+            writer.sendReady();
         } finally {
             batchLock.unlock();
         }
