@@ -55,8 +55,9 @@ public final class KinesisWriterConfig {
                             + "Empty means the region's AWS endpoint.")
             .define(LINGER_MS, Type.LONG, 10L, Range.atLeast(0), Importance.MEDIUM,
                     "How long a PutRecords call waits to fill up before it goes out partly full. A call goes out at once "
-                            + "when it is full (500 records or 5 MiB), when flush() is waiting, or when the caller says its batch is "
-                            + "whole (the runner does after each source batch, which poll.linger.ms already let fill).")
+                            + "when it is full (500 records or 5 MiB), when flush() is waiting, or when the caller says "
+                            + "its batch is whole (the runner does after each source batch, which poll.linger.ms "
+                            + "already let fill).")
             // 16 MiB: several full calls' worth, and seconds of a few shards' write capacity (1 MiB/s each). More only
             // costs heap and garbage collection (it slowed the benchmark down) and more to replay after a crash.
             .define(MAX_BUFFERED_BYTES, Type.LONG, 16L * 1024 * 1024, Range.atLeast(KinesisLimits.MAX_BYTES_PER_RECORD),

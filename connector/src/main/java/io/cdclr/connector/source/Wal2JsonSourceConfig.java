@@ -193,9 +193,11 @@ public final class Wal2JsonSourceConfig extends AbstractConfig {
                     "Once poll() has a first change, how long it waits for more before returning fewer than "
                             + POLL_MAX_RECORDS + " (it returns as soon as the batch is full). Each batch costs the host"
                             + " thread hand-offs and, in the runner, a Kinesis call: at a steady trickle, one batch per"
-                            + " transaction was most of the CPU per change. Adds up to this much latency (150 ms keeps the"
-                            + " runner's p99 at 2,000 changes/s under 200 ms against a local emulator; lower it by what a"
-                            + " slower network adds to each call); 0 returns what has arrived at once. A batch carrying incremental-snapshot rows never lingers.", G_OUT, 8, ConfigDef.Width.SHORT, "Poll linger")
+                            + " transaction was most of the CPU per change. Adds up to this much latency (150 ms"
+                            + " keeps the runner's p99 at 2,000 changes/s under 200 ms against a local emulator;"
+                            + " lower it by what a slower network adds to each call); 0 returns what has arrived at"
+                            + " once. A batch carrying incremental-snapshot rows never lingers.",
+                    G_OUT, 8, ConfigDef.Width.SHORT, "Poll linger")
             .define(QUEUE_CAPACITY, Type.INT, 2048, Range.between(1, 1_000_000), Importance.LOW,
                     "Most messages read from the server and not yet returned by poll(); bounds memory together with "
                             + QUEUE_MAX_BYTES + ".", G_OUT, 4, ConfigDef.Width.SHORT, "Queue capacity")

@@ -66,7 +66,8 @@ class KinesisWriterIT {
                 for (int i = 0; i < 40; i++) {
                     // Two records per key: the second becomes ready only when the first is acknowledged.
                     String key = "public.orders:" + (i % 20);
-                    writer.submit(key, ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8), "public.orders key=" + key,
+                    byte[] data = ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+                    writer.submit(key, data, "public.orders key=" + key,
                             failure -> outcomes.add(failure == null ? new Throwable("ok") : failure));
                 }
                 Thread.sleep(500);
